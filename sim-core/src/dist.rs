@@ -1,0 +1,295 @@
+//! Duration distributions: the serde form written in scenario files ([`DistSpec`]) and the
+//! sampling form the engine uses ([`Dist`]).
+
+use crate::rng::SimRng;
+use crate::time::Nanos;
+use rand_distr::{Distribution, Exp1, StandardNormal};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A distribution of durations as written in a scenario, e.g.
+/// `{ dist = "lognormal", median = "80ms", p99 = "400ms" }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec {
+    /// Always `value`.
+    Constant { value: Nanos },
+    /// Exponential with the given mean.
+    Exponential { mean: Nanos },
+    /// Log-normal given by its median and 99th percentile.
+    Lognormal { median: Nanos, p99: Nanos },
+    /// Uniform on [min, max].
+    Uniform { min: Nanos, max: Nanos },
+    /// Normal, truncated at zero (negative draws are redrawn).
+    Normal { mean: Nanos, stddev: Nanos },
+    /// Resampled from the values in `file`: one value a line, in `unit` (default `ms`); a first
+    /// line that is not a number is taken as a header.
+    Empirical {
+        file: String,
+        #[serde(default = "default_unit")]
+        unit: String,
+    },
+}
+
+fn default_unit() -> String {
+    "ms".into()
+}
+
+/// z such that Φ(z) = 0.99.
+const Z99: f64 = 2.326_347_874_040_841;
+
+impl DistSpec {
+    pub fn constant(v: Nanos) -> Self {
+        DistSpec::Constant { value: v }
+    }
+
+    /// Checks the parameters; the error text names the offending parameter.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            DistSpec::Constant { .. } => Ok(()),
+            DistSpec::Exponential { mean } => {
+                if mean.0 == 0 {
+                    Err("mean: must be greater than 0 (use dist = \"constant\" for zero)".into())
+                } else {
+                    Ok(())
+                }
+            }
+            DistSpec::Lognormal { median, p99 } => {
+                if median.0 == 0 {
+                    Err("median: must be greater than 0".into())
+                } else if p99 < median {
+                    Err(format!("p99: must be at least the median ({median}), got {p99}"))
+                } else {
+                    Ok(())
+                }
+            }
+            DistSpec::Uniform { min, max } => {
+                if max < min {
+                    Err(format!("max: must be at least min ({min}), got {max}"))
+                } else {
+                    Ok(())
+                }
+            }
+            DistSpec::Normal { .. } => Ok(()),
+            DistSpec::Empirical { file, unit } => {
+                if file.trim().is_empty() {
+                    Err("file: must name a file".into())
+                } else if unit_ns(unit).is_none() {
+                    Err(format!("unit: expected one of ns, us, ms, s; got \"{unit}\""))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Nanoseconds per unit for the units an empirical file may use.
+pub fn unit_ns(unit: &str) -> Option<f64> {
+    match unit {
+        "ns" => Some(1.0),
+        "us" => Some(1e3),
+        "ms" => Some(1e6),
+        "s" => Some(1e9),
+        _ => None,
+    }
+}
+
+/// A distribution ready to sample, in nanoseconds.
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Constant(u64),
+    Exponential { mean: f64 },
+    Lognormal { mu: f64, sigma: f64 },
+    Uniform { min: u64, span: u64 },
+    Normal { mean: f64, sd: f64 },
+    Empirical(Arc<[u64]>),
+}
+
+impl Dist {
+    /// Builds the sampler; `Empirical` takes its values from `samples` (already read by the
+    /// caller, which owns file access).
+    pub fn from_spec(spec: &DistSpec, samples: Option<Arc<[u64]>>) -> Dist {
+        match spec {
+            DistSpec::Constant { value } => Dist::Constant(value.0),
+            DistSpec::Exponential { mean } => Dist::Exponential { mean: mean.0 as f64 },
+            DistSpec::Lognormal { median, p99 } => {
+                let mu = (median.0 as f64).ln();
+                let sigma = ((p99.0 as f64).ln() - mu) / Z99;
+                if sigma <= 0.0 { Dist::Constant(median.0) } else { Dist::Lognormal { mu, sigma } }
+            }
+            DistSpec::Uniform { min, max } => Dist::Uniform { min: min.0, span: max.0 - min.0 },
+            DistSpec::Normal { mean, stddev } => {
+                if stddev.0 == 0 {
+                    Dist::Constant(mean.0)
+                } else {
+                    Dist::Normal { mean: mean.0 as f64, sd: stddev.0 as f64 }
+                }
+            }
+            DistSpec::Empirical { .. } => {
+                let s = samples.expect("empirical distribution built without its samples");
+                if s.len() == 1 { Dist::Constant(s[0]) } else { Dist::Empirical(s) }
+            }
+        }
+    }
+
+    /// One draw, in nanoseconds.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> u64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Exponential { mean } => {
+                let e: f64 = Exp1.sample(rng);
+                to_ns(e * mean)
+            }
+            Dist::Lognormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                to_ns((mu + sigma * z).exp())
+            }
+            Dist::Uniform { min, span } => {
+                if *span == 0 {
+                    *min
+                } else {
+                    min + (rng.uniform() * (*span as f64 + 1.0)).min(*span as f64) as u64
+                }
+            }
+            Dist::Normal { mean, sd } => {
+                // Truncated at zero by rejection; a mean far below zero would loop long, so after
+                // 64 rejections the draw is zero.
+                for _ in 0..64 {
+                    let z: f64 = StandardNormal.sample(rng);
+                    let v = mean + sd * z;
+                    if v >= 0.0 {
+                        return to_ns(v);
+                    }
+                }
+                0
+            }
+            Dist::Empirical(values) => values[rng.below(values.len() as u32) as usize],
+        }
+    }
+
+    /// The mean in nanoseconds (of the truncated normal, approximately: the untruncated mean).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v as f64,
+            Dist::Exponential { mean } => *mean,
+            Dist::Lognormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::Uniform { min, span } => *min as f64 + *span as f64 / 2.0,
+            Dist::Normal { mean, .. } => *mean,
+            Dist::Empirical(v) => v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    /// Whether every draw is zero.
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Dist::Constant(0))
+    }
+}
+
+#[inline]
+fn to_ns(v: f64) -> u64 {
+    if v <= 0.0 {
+        0
+    } else if v >= 1.8e19 {
+        u64::MAX / 2
+    } else {
+        v.round() as u64
+    }
+}
+
+/// Parses an empirical-distribution file: one non-negative number a line in `unit`; blank lines
+/// and lines starting with `#` are skipped; a first line that is not a number is a header.
+/// Errors name the 1-based line.
+pub fn parse_empirical<R: std::io::BufRead>(reader: R, unit: &str) -> Result<Vec<u64>, (u64, String)> {
+    let scale = unit_ns(unit).ok_or((0, format!("unknown unit \"{unit}\"")))?;
+    let mut values = Vec::new();
+    let mut first = true;
+    for (i, line) in reader.lines().enumerate() {
+        let lineno = i as u64 + 1;
+        let line = line.map_err(|e| (lineno, format!("cannot read: {e}")))?;
+        let field = line.split(',').next().unwrap_or("").trim();
+        if field.is_empty() || field.starts_with('#') {
+            continue;
+        }
+        match field.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => values.push(to_ns(v * scale)),
+            Ok(v) => return Err((lineno, format!("expected a non-negative duration in {unit}, found {v}"))),
+            Err(_) if first => {}
+            Err(_) => return Err((lineno, format!("expected a number (a duration in {unit}), found \"{field}\""))),
+        }
+        first = false;
+    }
+    if values.is_empty() {
+        return Err((0, "the file holds no values".into()));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mean_of(d: &Dist, n: usize) -> f64 {
+        let mut r = SimRng::new(5, 5);
+        (0..n).map(|_| d.sample(&mut r) as f64).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn sample_means_match() {
+        let ms = 1e6;
+        let cases = [
+            DistSpec::Exponential { mean: Nanos::from_millis(100) },
+            DistSpec::Uniform { min: Nanos::from_millis(10), max: Nanos::from_millis(30) },
+            DistSpec::Normal { mean: Nanos::from_millis(100), stddev: Nanos::from_millis(10) },
+            DistSpec::Lognormal { median: Nanos::from_millis(80), p99: Nanos::from_millis(400) },
+        ];
+        for spec in cases {
+            spec.check().unwrap();
+            let d = Dist::from_spec(&spec, None);
+            let m = mean_of(&d, 400_000);
+            assert!((m - d.mean()).abs() / d.mean() < 0.01, "{spec:?}: {} vs {}", m / ms, d.mean() / ms);
+        }
+    }
+
+    #[test]
+    fn lognormal_quantiles() {
+        let spec = DistSpec::Lognormal { median: Nanos::from_millis(80), p99: Nanos::from_millis(400) };
+        let d = Dist::from_spec(&spec, None);
+        let mut r = SimRng::new(1, 2);
+        let mut v: Vec<u64> = (0..200_000).map(|_| d.sample(&mut r)).collect();
+        v.sort_unstable();
+        let median = v[v.len() / 2] as f64 / 1e6;
+        let p99 = v[v.len() * 99 / 100] as f64 / 1e6;
+        assert!((median - 80.0).abs() < 1.5, "median {median}");
+        assert!((p99 - 400.0).abs() < 15.0, "p99 {p99}");
+    }
+
+    #[test]
+    fn checks_reject_bad_parameters() {
+        assert!(DistSpec::Exponential { mean: Nanos(0) }.check().is_err());
+        assert!(DistSpec::Lognormal { median: Nanos(10), p99: Nanos(5) }.check().is_err());
+        assert!(DistSpec::Uniform { min: Nanos(10), max: Nanos(5) }.check().is_err());
+        assert!(DistSpec::Empirical { file: "x".into(), unit: "parsec".into() }.check().is_err());
+    }
+
+    #[test]
+    fn empirical_file() {
+        let text = "duration_ms\n10\n20\n\n# note\n30\n";
+        let v = parse_empirical(text.as_bytes(), "ms").unwrap();
+        assert_eq!(v, vec![10_000_000, 20_000_000, 30_000_000]);
+        let err = parse_empirical("ms\n1\nabc\n".as_bytes(), "ms").unwrap_err();
+        assert_eq!(err.0, 3);
+        assert!(parse_empirical("1\n-2\n".as_bytes(), "ms").is_err());
+        assert!(parse_empirical("header\n".as_bytes(), "ms").is_err());
+        let d = Dist::from_spec(
+            &DistSpec::Empirical { file: "f".into(), unit: "ms".into() },
+            Some(v.into()),
+        );
+        let mut r = SimRng::new(3, 3);
+        for _ in 0..100 {
+            let s = d.sample(&mut r);
+            assert!([10_000_000, 20_000_000, 30_000_000].contains(&s));
+        }
+    }
+}

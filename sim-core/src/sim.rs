@@ -1,0 +1,935 @@
+//! The simulation: the event loop and the Lambda model of issue-level scope — functions, execution
+//! environments (instances) with cold starts, keep-alive and reuse order, concurrency pools with
+//! throttling, timeouts, cost — and the streamed metrics.
+//!
+//! # One request's path
+//! `Arrival(w)` pops → the workload schedules its next arrival and draws this request's service
+//! time from its own stream → the function's concurrency pool admits it or throttles it (429) →
+//! an idle instance is taken in the function's reuse order, or a new one is created (cold start:
+//! init time, then the request) → `Done(instance, generation)` is scheduled at the end of
+//! execution (or at the timeout) → on `Done` the outcome and latency are recorded and the instance
+//! joins the idle list → `Expire(f)` reclaims instances idle for `keep_alive`.
+//!
+//! # Idle instances
+//! Each function keeps its idle instances in an intrusive doubly-linked list ordered by the time
+//! they became idle (head = idle longest). With one keep-alive per function, expiry times follow
+//! the same order, so reclaiming is popping the head; one pending `Expire(f)` event per function
+//! (at the head's expiry time, rescheduled when it fires) keeps the instance count exact without
+//! an event per idle period. `mru` takes the tail, `lru` the head, `random` a uniform pick (via a
+//! position vector), `newest` the most recently created (via a max-heap with lazy deletion).
+
+use crate::dist::{Dist, DistSpec, parse_empirical};
+use crate::engine::EventQueue;
+use crate::metrics::{
+    Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary, round_sig,
+};
+use crate::rng::{SimRng, stream};
+use crate::scenario::{Architecture, ConfigError, Process, Reuse, Scenario, TraceFormat};
+use crate::time::Nanos;
+use crate::workload::{ArrivalSource, InputError, TimestampReader};
+use std::collections::BinaryHeap;
+use std::io::BufRead;
+use std::sync::Arc;
+
+/// Access to the files a scenario names (traces, empirical distributions). The simulator never
+/// opens files itself; a front end implements this (a CLI over the file system, a test over
+/// strings, a web page over uploads).
+pub trait Resources {
+    /// Opens `path` as written in the scenario. The error is shown to the user.
+    fn open(&self, path: &str) -> Result<Box<dyn BufRead>, String>;
+    /// How to name `path` in messages (e.g. the resolved file path).
+    fn display(&self, path: &str) -> String {
+        path.to_string()
+    }
+}
+
+/// Resources for scenarios that name no files.
+pub struct NoFiles;
+impl Resources for NoFiles {
+    fn open(&self, path: &str) -> Result<Box<dyn BufRead>, String> {
+        Err(format!("this front end cannot open files (asked for \"{path}\")"))
+    }
+}
+
+/// Why a run could not start or could not finish.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimError {
+    /// An invalid scenario value.
+    Config(ConfigError),
+    /// A bad or unreadable input file.
+    Input(InputError),
+}
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimError::Config(e) => write!(f, "{e}"),
+            SimError::Input(e) => write!(f, "{e}"),
+        }
+    }
+}
+impl std::error::Error for SimError {}
+
+impl From<InputError> for SimError {
+    fn from(e: InputError) -> Self {
+        SimError::Input(e)
+    }
+}
+
+/// One request attempt, as written to `requests.csv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestRecord {
+    pub id: u64,
+    pub function: u32,
+    pub arrival: Nanos,
+    /// When execution (or the cold start before it) began; `None` if it never did.
+    pub start: Option<Nanos>,
+    /// When the attempt ended; `None` if still running at the end of the simulation.
+    pub end: Option<Nanos>,
+    pub cold: bool,
+    pub outcome: Outcome,
+    pub attempt: u32,
+    /// Whether the request arrived in the measured window (after warmup).
+    pub measured: bool,
+}
+
+/// One row of the time series: function `function` over `[time, time + span)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleRow {
+    pub time: Nanos,
+    pub span: Nanos,
+    pub function: u32,
+    pub arrivals: u64,
+    /// Time-averaged instances alive, busy and idle over the interval.
+    pub instances: f64,
+    pub busy: f64,
+    pub idle: f64,
+    /// Instances alive at the end of the interval.
+    pub instances_end: u64,
+    pub cold_starts: u64,
+    pub throttles: u64,
+    /// Attempts that ended in an error (timeouts included).
+    pub errors: u64,
+    pub succeeded: u64,
+    /// Latency of the requests that succeeded in the interval (0 if none).
+    pub p99_latency_ms: f64,
+    pub mean_latency_ms: f64,
+}
+
+/// Receives what a run produces while it runs, so that nothing per request is kept in memory.
+pub trait Observer {
+    /// Whether `request` should be called (building records costs a little).
+    fn wants_requests(&self) -> bool {
+        false
+    }
+    fn request(&mut self, _r: &RequestRecord) {}
+    fn sample(&mut self, _row: &SampleRow) {}
+    /// Called at every sample boundary with the simulated time reached.
+    fn progress(&mut self, _now: Nanos, _end: Nanos) {}
+}
+
+/// An observer that keeps nothing.
+pub struct NullObserver;
+impl Observer for NullObserver {}
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The next arrival of workload `.0`.
+    Arrival(u32),
+    /// Instance `inst` finishes the request it serves (stale if `epoch` moved on).
+    Done { inst: u32, epoch: u32 },
+    /// Reclaim function `.0`'s instances idle for its keep-alive.
+    Expire(u32),
+    /// A sample-interval boundary.
+    Sample,
+    /// The end of warmup: measurement starts.
+    WarmupEnd,
+}
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Free,
+    Busy,
+    Idle,
+}
+
+#[derive(Clone, Copy)]
+struct Instance {
+    func: u32,
+    epoch: u32,
+    state: State,
+    prev: u32,
+    next: u32,
+    /// Position in the function's `idle_vec` (random reuse only).
+    pos: u32,
+    created_seq: u64,
+    idle_since: u64,
+    // The request being served.
+    req_id: u64,
+    arrival: u64,
+    start: u64,
+    init_ns: u64,
+    exec_ns: u64,
+    cold: bool,
+    timed_out: bool,
+    measured: bool,
+}
+
+impl Instance {
+    const EMPTY: Instance = Instance {
+        func: 0,
+        epoch: 0,
+        state: State::Free,
+        prev: NIL,
+        next: NIL,
+        pos: NIL,
+        created_seq: 0,
+        idle_since: 0,
+        req_id: 0,
+        arrival: 0,
+        start: 0,
+        init_ns: 0,
+        exec_ns: 0,
+        cold: false,
+        timed_out: false,
+        measured: false,
+    };
+}
+
+/// Counters over the measured window.
+#[derive(Default)]
+struct Counted {
+    requests: u64,
+    attempts: u64,
+    outcomes: Outcomes,
+    cold_starts: u64,
+    started: u64,
+    billed_mb_ms: u128,
+    peak_alive: u64,
+    peak_busy: u64,
+}
+
+/// Counters of the current sample interval (all requests, warmup included).
+#[derive(Default)]
+struct Bin {
+    arrivals: u64,
+    cold_starts: u64,
+    throttles: u64,
+    errors: u64,
+    succeeded: u64,
+    alive0: u128,
+    busy0: u128,
+}
+
+struct Func {
+    memory_mb: u64,
+    timeout: u64,
+    keep_alive: u64,
+    reuse: Reuse,
+    duration: Dist,
+    cold_start: Dist,
+    pool: usize,
+    gb_s_price: f64,
+    rng: SimRng,
+    // Idle list (head = idle longest).
+    head: u32,
+    tail: u32,
+    idle: u32,
+    idle_vec: Vec<u32>,
+    newest: BinaryHeap<(u64, u32)>,
+    expire_at: u64,
+    // Live counts and their time integrals (count × ns).
+    alive: u64,
+    busy: u64,
+    last: u64,
+    int_alive: u128,
+    int_busy: u128,
+    win_alive0: u128,
+    win_busy0: u128,
+    counted: Counted,
+    latency: LatencyHist,
+    bin: Bin,
+    bin_latency: LatencyHist,
+}
+
+impl Func {
+    #[inline]
+    fn advance(&mut self, now: u64) {
+        let dt = (now - self.last) as u128;
+        if dt > 0 {
+            self.int_alive += self.alive as u128 * dt;
+            self.int_busy += self.busy as u128 * dt;
+            self.last = now;
+        }
+    }
+}
+
+struct Pool {
+    busy: u32,
+    cap: u32,
+}
+
+struct Workload {
+    function: u32,
+    source: ArrivalSource,
+    service: SimRng,
+}
+
+/// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
+pub struct Simulation {
+    name: String,
+    seed: u64,
+    end: u64,
+    warmup: u64,
+    interval: u64,
+    requests_price: f64,
+    q: EventQueue<Event>,
+    funcs: Vec<Func>,
+    pools: Vec<Pool>,
+    workloads: Vec<Workload>,
+    insts: Vec<Instance>,
+    free: Vec<u32>,
+    created: u64,
+    next_req: u64,
+    measuring: bool,
+    alive_total: u64,
+    busy_total: u64,
+    peak_alive: u64,
+    peak_busy: u64,
+    bin_start: u64,
+    want_requests: bool,
+    fn_names: Vec<String>,
+}
+
+/// What a finished run hands back: the summary and the latency histogram of all functions (for
+/// a latency CDF).
+pub struct RunOutput {
+    pub summary: Summary,
+    pub latency: LatencyHist,
+}
+
+impl Simulation {
+    /// Validates `scenario`, opens its inputs through `res`, and prepares the run. `seed`
+    /// overrides `simulation.seed` when given.
+    pub fn new(scenario: &Scenario, res: &dyn Resources) -> Result<Simulation, SimError> {
+        scenario.validate().map_err(SimError::Config)?;
+        let sim = &scenario.simulation;
+        let seed = sim.seed;
+        let acc = &scenario.account;
+
+        let reserved: u64 = scenario.functions.iter().filter_map(|f| f.reserved_concurrency).map(u64::from).sum();
+        let mut pools = vec![Pool { busy: 0, cap: (acc.concurrency_limit as u64 - reserved) as u32 }];
+        let mut funcs = Vec::with_capacity(scenario.functions.len());
+        for (i, f) in scenario.functions.iter().enumerate() {
+            let pool = match f.reserved_concurrency {
+                Some(rc) => {
+                    pools.push(Pool { busy: 0, cap: rc });
+                    pools.len() - 1
+                }
+                None => 0,
+            };
+            let load = |spec: &DistSpec, field: &str| -> Result<Dist, SimError> {
+                let samples = match spec {
+                    DistSpec::Empirical { file, unit } => Some(read_empirical(res, file, unit).map_err(|e| {
+                        SimError::Input(InputError {
+                            message: format!("{} (functions.{}.{field}.file)", e.message, f.name),
+                            ..e
+                        })
+                    })?),
+                    _ => None,
+                };
+                Ok(Dist::from_spec(spec, samples))
+            };
+            funcs.push(Func {
+                memory_mb: f.memory_mb as u64,
+                timeout: f.timeout.0,
+                keep_alive: f.keep_alive.0,
+                reuse: f.reuse,
+                duration: load(&f.duration, "duration")?,
+                cold_start: load(&f.cold_start, "cold_start")?,
+                pool,
+                gb_s_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.x86_gb_second,
+                    Architecture::Arm64 => scenario.pricing.arm64_gb_second,
+                },
+                rng: SimRng::new(seed, stream::FUNCTION | i as u64),
+                head: NIL,
+                tail: NIL,
+                idle: 0,
+                idle_vec: Vec::new(),
+                newest: BinaryHeap::new(),
+                expire_at: u64::MAX,
+                alive: 0,
+                busy: 0,
+                last: 0,
+                int_alive: 0,
+                int_busy: 0,
+                win_alive0: 0,
+                win_busy0: 0,
+                counted: Counted::default(),
+                latency: LatencyHist::new(3),
+                bin: Bin::default(),
+                bin_latency: LatencyHist::new(2),
+            });
+        }
+
+        let mut workloads = Vec::with_capacity(scenario.workloads.len());
+        for (i, w) in scenario.workloads.iter().enumerate() {
+            let function = scenario.functions.iter().position(|f| f.name == w.function).expect("validated") as u32;
+            let a = &w.arrivals;
+            let source = match (a.process, &a.trace) {
+                (Some(Process::Poisson), _) => {
+                    ArrivalSource::poisson(a.rate.expect("validated"), SimRng::new(seed, stream::ARRIVALS | i as u64))
+                }
+                (Some(Process::Constant), _) => ArrivalSource::constant(a.rate.expect("validated")),
+                (None, Some(path)) => match a.format.expect("validated") {
+                    TraceFormat::Timestamps => {
+                        let reader = res.open(path).map_err(|message| InputError {
+                            file: res.display(path),
+                            line: 0,
+                            message,
+                        })?;
+                        ArrivalSource::Trace(TimestampReader::new(reader, res.display(path)))
+                    }
+                },
+                (None, None) => unreachable!("validated"),
+            };
+            workloads.push(Workload { function, source, service: SimRng::new(seed, stream::SERVICE | i as u64) });
+        }
+
+        let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
+        Ok(Simulation {
+            name,
+            seed,
+            end: sim.duration.0,
+            warmup: sim.warmup.0,
+            interval: sim.sample_interval.0,
+            requests_price: scenario.pricing.requests_per_million / 1e6,
+            q: EventQueue::new(),
+            funcs,
+            pools,
+            workloads,
+            insts: Vec::new(),
+            free: Vec::new(),
+            created: 0,
+            next_req: 0,
+            measuring: sim.warmup.0 == 0,
+            alive_total: 0,
+            busy_total: 0,
+            peak_alive: 0,
+            peak_busy: 0,
+            bin_start: 0,
+            want_requests: false,
+            fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
+        })
+    }
+
+    /// Runs to the end of the simulated time and returns the summary.
+    pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
+        self.want_requests = obs.wants_requests();
+        let end = self.end;
+        for w in 0..self.workloads.len() {
+            if let Some(t) = self.workloads[w].source.next()?
+                && t < end
+            {
+                self.q.schedule(t, Event::Arrival(w as u32));
+            }
+        }
+        if self.interval < end {
+            self.q.schedule(self.interval, Event::Sample);
+        }
+        if self.warmup > 0 {
+            self.q.schedule(self.warmup, Event::WarmupEnd);
+        }
+        while let Some((now, ev)) = self.q.pop() {
+            if now > end {
+                break;
+            }
+            match ev {
+                Event::Arrival(w) => self.on_arrival(w, now, obs)?,
+                Event::Done { inst, epoch } => self.on_done(inst, epoch, now, obs),
+                Event::Expire(f) => self.on_expire(f, now),
+                Event::Sample => {
+                    self.emit_bins(now, obs);
+                    obs.progress(Nanos(now), Nanos(end));
+                    if now + self.interval < end {
+                        self.q.schedule(now + self.interval, Event::Sample);
+                    }
+                }
+                Event::WarmupEnd => self.start_measuring(now),
+            }
+        }
+        Ok(self.finish(obs))
+    }
+
+    /// Events processed so far (for benchmarks).
+    pub fn events(&self) -> u64 {
+        self.q.popped()
+    }
+
+    fn on_arrival(&mut self, w: u32, now: u64, obs: &mut dyn Observer) -> Result<(), SimError> {
+        let wl = &mut self.workloads[w as usize];
+        if let Some(t) = wl.source.next()?
+            && t < self.end
+        {
+            self.q.schedule(t, Event::Arrival(w));
+        }
+        let f = wl.function;
+        let func = &mut self.funcs[f as usize];
+        // Drawn for every request, admitted or not, so that configurations compared with the
+        // same seed see the same service times (common random numbers).
+        let service = func.duration.sample(&mut wl.service);
+        let id = self.next_req;
+        self.next_req += 1;
+        let measured = now >= self.warmup;
+        if measured {
+            func.counted.requests += 1;
+        }
+        self.invoke(f, id, now, service, measured, 1, obs);
+        Ok(())
+    }
+
+    /// One invocation attempt of function `f` at `now` with `service` ns of work.
+    #[allow(clippy::too_many_arguments)]
+    fn invoke(&mut self, f: u32, id: u64, now: u64, service: u64, measured: bool, attempt: u32, obs: &mut dyn Observer) {
+        let func = &mut self.funcs[f as usize];
+        func.bin.arrivals += 1;
+        if measured {
+            func.counted.attempts += 1;
+        }
+        let pool = &mut self.pools[func.pool];
+        if pool.busy >= pool.cap {
+            func.bin.throttles += 1;
+            if measured {
+                func.counted.outcomes.throttled += 1;
+            }
+            if self.want_requests {
+                obs.request(&RequestRecord {
+                    id,
+                    function: f,
+                    arrival: Nanos(now),
+                    start: None,
+                    end: Some(Nanos(now)),
+                    cold: false,
+                    outcome: Outcome::Throttled,
+                    attempt,
+                    measured,
+                });
+            }
+            return;
+        }
+        pool.busy += 1;
+
+        let (inst, cold) = match self.take_idle(f, now) {
+            Some(i) => (i, false),
+            None => (self.create(f, now), true),
+        };
+        let func = &mut self.funcs[f as usize];
+        func.advance(now);
+        func.busy += 1;
+        self.busy_total += 1;
+        let init_ns = if cold { func.cold_start.sample(&mut func.rng) } else { 0 };
+        let timed_out = service > func.timeout;
+        let exec_ns = if timed_out { func.timeout } else { service };
+        if cold {
+            func.bin.cold_starts += 1;
+        }
+        if self.measuring {
+            if measured {
+                func.counted.started += 1;
+                if cold {
+                    func.counted.cold_starts += 1;
+                }
+            }
+            func.counted.peak_busy = func.counted.peak_busy.max(func.busy);
+            self.peak_busy = self.peak_busy.max(self.busy_total);
+        }
+        let it = &mut self.insts[inst as usize];
+        it.state = State::Busy;
+        it.req_id = id;
+        it.arrival = now;
+        it.start = now;
+        it.init_ns = init_ns;
+        it.exec_ns = exec_ns;
+        it.cold = cold;
+        it.timed_out = timed_out;
+        it.measured = measured;
+        let epoch = it.epoch;
+        self.q.schedule(now + init_ns + exec_ns, Event::Done { inst, epoch });
+    }
+
+    fn on_done(&mut self, inst: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
+        let it = self.insts[inst as usize];
+        if it.epoch != epoch || it.state != State::Busy {
+            return;
+        }
+        let f = it.func;
+        let func = &mut self.funcs[f as usize];
+        func.advance(now);
+        func.busy -= 1;
+        self.busy_total -= 1;
+        self.pools[func.pool].busy -= 1;
+        let latency = now - it.arrival;
+        let outcome = if it.timed_out {
+            func.bin.errors += 1;
+            Outcome::TimedOut
+        } else {
+            func.bin.succeeded += 1;
+            func.bin_latency.record(latency);
+            Outcome::Succeeded
+        };
+        if it.measured {
+            let c = &mut func.counted;
+            match outcome {
+                Outcome::TimedOut => c.outcomes.timed_out += 1,
+                _ => {
+                    c.outcomes.succeeded += 1;
+                    func.latency.record(latency);
+                }
+            }
+            let billed_ms = (it.init_ns + it.exec_ns).div_ceil(1_000_000);
+            c.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
+        }
+        // The instance joins the tail of the idle list.
+        let ka_end = now.saturating_add(func.keep_alive);
+        let old_tail = func.tail;
+        {
+            let slot = &mut self.insts[inst as usize];
+            slot.state = State::Idle;
+            slot.idle_since = now;
+            slot.prev = old_tail;
+            slot.next = NIL;
+        }
+        if old_tail == NIL {
+            func.head = inst;
+        } else {
+            self.insts[old_tail as usize].next = inst;
+        }
+        func.tail = inst;
+        func.idle += 1;
+        match func.reuse {
+            Reuse::Random => {
+                self.insts[inst as usize].pos = func.idle_vec.len() as u32;
+                func.idle_vec.push(inst);
+            }
+            Reuse::Newest => {
+                func.newest.push((it.created_seq, inst));
+                if func.newest.len() > 2 * func.idle as usize + 64 {
+                    rebuild_newest(func, &self.insts);
+                }
+            }
+            Reuse::Mru | Reuse::Lru => {}
+        }
+        if func.expire_at == u64::MAX {
+            func.expire_at = ka_end;
+            self.q.schedule(ka_end, Event::Expire(f));
+        }
+        if self.want_requests {
+            obs.request(&RequestRecord {
+                id: it.req_id,
+                function: f,
+                arrival: Nanos(it.arrival),
+                start: Some(Nanos(it.start)),
+                end: Some(Nanos(now)),
+                cold: it.cold,
+                outcome,
+                attempt: 1,
+                measured: it.measured,
+            });
+        }
+    }
+
+    fn on_expire(&mut self, f: u32, now: u64) {
+        let func = &mut self.funcs[f as usize];
+        func.expire_at = u64::MAX;
+        self.purge(f, now);
+        let func = &mut self.funcs[f as usize];
+        if func.head != NIL {
+            let t = self.insts[func.head as usize].idle_since.saturating_add(func.keep_alive);
+            func.expire_at = t;
+            self.q.schedule(t, Event::Expire(f));
+        }
+    }
+
+    /// Reclaims function `f`'s instances whose keep-alive has run out by `now`.
+    fn purge(&mut self, f: u32, now: u64) {
+        let func = &mut self.funcs[f as usize];
+        while func.head != NIL {
+            let h = func.head;
+            if self.insts[h as usize].idle_since.saturating_add(func.keep_alive) > now {
+                break;
+            }
+            func.advance(now);
+            unlink(func, &mut self.insts, h);
+            func.alive -= 1;
+            self.alive_total -= 1;
+            let it = &mut self.insts[h as usize];
+            it.state = State::Free;
+            it.epoch = it.epoch.wrapping_add(1);
+            self.free.push(h);
+        }
+    }
+
+    /// Takes an idle instance of `f` in its reuse order, after reclaiming expired ones.
+    #[inline]
+    fn take_idle(&mut self, f: u32, now: u64) -> Option<u32> {
+        self.purge(f, now);
+        let func = &mut self.funcs[f as usize];
+        if func.idle == 0 {
+            return None;
+        }
+        let pick = match func.reuse {
+            Reuse::Mru => func.tail,
+            Reuse::Lru => func.head,
+            Reuse::Random => func.idle_vec[func.rng.below(func.idle) as usize],
+            Reuse::Newest => loop {
+                let (seq, i) = func.newest.pop().expect("an idle instance has a heap entry");
+                let it = &self.insts[i as usize];
+                if it.state == State::Idle && it.created_seq == seq {
+                    break i;
+                }
+            },
+        };
+        unlink(func, &mut self.insts, pick);
+        Some(pick)
+    }
+
+    /// A new instance of `f` (a cold start).
+    fn create(&mut self, f: u32, now: u64) -> u32 {
+        let idx = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.insts.push(Instance::EMPTY);
+                (self.insts.len() - 1) as u32
+            }
+        };
+        self.created += 1;
+        let it = &mut self.insts[idx as usize];
+        it.func = f;
+        it.created_seq = self.created;
+        it.prev = NIL;
+        it.next = NIL;
+        let func = &mut self.funcs[f as usize];
+        func.advance(now);
+        func.alive += 1;
+        self.alive_total += 1;
+        if self.measuring {
+            func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
+            self.peak_alive = self.peak_alive.max(self.alive_total);
+        }
+        idx
+    }
+
+    fn start_measuring(&mut self, now: u64) {
+        for f in 0..self.funcs.len() {
+            self.purge(f as u32, now);
+            let func = &mut self.funcs[f];
+            func.advance(now);
+            func.win_alive0 = func.int_alive;
+            func.win_busy0 = func.int_busy;
+            func.counted.peak_alive = func.alive;
+            func.counted.peak_busy = func.busy;
+        }
+        self.peak_alive = self.alive_total;
+        self.peak_busy = self.busy_total;
+        self.measuring = true;
+    }
+
+    /// Closes the sample interval ending at `now` and hands one row per function to `obs`.
+    fn emit_bins(&mut self, now: u64, obs: &mut dyn Observer) {
+        let span = now - self.bin_start;
+        if span == 0 {
+            return;
+        }
+        for f in 0..self.funcs.len() {
+            self.purge(f as u32, now);
+            let func = &mut self.funcs[f];
+            func.advance(now);
+            let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
+            let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
+            let b = &func.bin;
+            obs.sample(&SampleRow {
+                time: Nanos(self.bin_start),
+                span: Nanos(span),
+                function: f as u32,
+                arrivals: b.arrivals,
+                instances: alive,
+                busy,
+                idle: (alive - busy).max(0.0),
+                instances_end: func.alive,
+                cold_starts: b.cold_starts,
+                throttles: b.throttles,
+                errors: b.errors,
+                succeeded: b.succeeded,
+                p99_latency_ms: func.bin_latency.quantile_ms(0.99),
+                mean_latency_ms: func.bin_latency.mean_ms(),
+            });
+            func.bin = Bin { alive0: func.int_alive, busy0: func.int_busy, ..Bin::default() };
+            func.bin_latency.reset();
+        }
+        self.bin_start = now;
+    }
+
+    fn finish(mut self, obs: &mut dyn Observer) -> RunOutput {
+        let end = self.end;
+        if !self.measuring {
+            self.start_measuring(end);
+        }
+        self.emit_bins(end, obs);
+        obs.progress(Nanos(end), Nanos(end));
+        // Requests still executing.
+        for i in 0..self.insts.len() {
+            let it = self.insts[i];
+            if it.state == State::Busy {
+                let func = &mut self.funcs[it.func as usize];
+                if it.measured {
+                    func.counted.outcomes.in_flight += 1;
+                }
+                if self.want_requests {
+                    obs.request(&RequestRecord {
+                        id: it.req_id,
+                        function: it.func,
+                        arrival: Nanos(it.arrival),
+                        start: Some(Nanos(it.start)),
+                        end: None,
+                        cold: it.cold,
+                        outcome: Outcome::InFlight,
+                        attempt: 1,
+                        measured: it.measured,
+                    });
+                }
+            }
+        }
+        let window = (end - self.warmup) as f64;
+        let mut per_fn = Vec::with_capacity(self.funcs.len());
+        let mut all_latency = LatencyHist::new(3);
+        let mut total = Metrics::default();
+        let (mut int_alive, mut int_busy, mut started) = (0u128, 0u128, 0u64);
+        let mut names = Vec::new();
+        std::mem::swap(&mut names, &mut self.fn_names);
+        for (func, name) in self.funcs.iter().zip(names) {
+            let c = &func.counted;
+            let ia = func.int_alive - func.win_alive0;
+            let ib = func.int_busy - func.win_busy0;
+            let gb_s = c.billed_mb_ms as f64 / 1024.0 / 1000.0;
+            let compute = gb_s * func.gb_s_price;
+            let requests = c.started as f64 * self.requests_price;
+            let m = Metrics {
+                requests: c.requests,
+                attempts: c.attempts,
+                outcomes: c.outcomes.clone(),
+                cold_starts: c.cold_starts,
+                cold_start_ratio: ratio(c.cold_starts, c.started),
+                latency_ms: func.latency.summary(),
+                instances: instances(ia, ib, window, c.peak_alive, c.peak_busy),
+                cost_usd: cost(requests, compute),
+                billed_gb_s: round_sig(gb_s),
+            };
+            all_latency.add(&func.latency);
+            total.requests += m.requests;
+            total.attempts += m.attempts;
+            total.outcomes.add(&m.outcomes);
+            total.cold_starts += m.cold_starts;
+            total.cost_usd.requests += requests;
+            total.cost_usd.compute += compute;
+            total.billed_gb_s += gb_s;
+            int_alive += ia;
+            int_busy += ib;
+            started += c.started;
+            per_fn.push((name, m));
+        }
+        total.cold_start_ratio = ratio(total.cold_starts, started);
+        total.latency_ms = all_latency.summary();
+        total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
+        total.cost_usd = cost(total.cost_usd.requests, total.cost_usd.compute);
+        total.billed_gb_s = round_sig(total.billed_gb_s);
+        let summary = Summary {
+            scenario: self.name.clone(),
+            seed: self.seed,
+            simulated_s: end as f64 / 1e9,
+            measured_s: window / 1e9,
+            total,
+            functions: FunctionMetrics(per_fn),
+        };
+        RunOutput { summary, latency: all_latency }
+    }
+}
+
+fn rebuild_newest(func: &mut Func, insts: &[Instance]) {
+    func.newest.clear();
+    let mut i = func.head;
+    while i != NIL {
+        func.newest.push((insts[i as usize].created_seq, i));
+        i = insts[i as usize].next;
+    }
+}
+
+/// Removes idle instance `i` from its function's idle structures.
+#[inline]
+fn unlink(func: &mut Func, insts: &mut [Instance], i: u32) {
+    let (prev, next) = (insts[i as usize].prev, insts[i as usize].next);
+    if prev == NIL {
+        func.head = next;
+    } else {
+        insts[prev as usize].next = next;
+    }
+    if next == NIL {
+        func.tail = prev;
+    } else {
+        insts[next as usize].prev = prev;
+    }
+    func.idle -= 1;
+    if func.reuse == Reuse::Random {
+        let pos = insts[i as usize].pos as usize;
+        func.idle_vec.swap_remove(pos);
+        if pos < func.idle_vec.len() {
+            let moved = func.idle_vec[pos];
+            insts[moved as usize].pos = pos as u32;
+        }
+    }
+    let it = &mut insts[i as usize];
+    it.prev = NIL;
+    it.next = NIL;
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { round_sig(a as f64 / b as f64) }
+}
+
+fn instances(int_alive: u128, int_busy: u128, window: f64, max: u64, max_busy: u64) -> Instances {
+    let mean = int_alive as f64 / window;
+    let mean_busy = int_busy as f64 / window;
+    Instances {
+        mean: round_sig(mean),
+        max,
+        mean_busy: round_sig(mean_busy),
+        mean_idle: round_sig((mean - mean_busy).max(0.0)),
+        max_busy,
+    }
+}
+
+fn cost(requests: f64, compute: f64) -> Cost {
+    Cost {
+        total: round_sig(requests + compute),
+        requests: round_sig(requests),
+        compute: round_sig(compute),
+        provisioned: 0.0,
+        ec2: 0.0,
+    }
+}
+
+fn read_empirical(res: &dyn Resources, file: &str, unit: &str) -> Result<Arc<[u64]>, InputError> {
+    let display = res.display(file);
+    let reader = res.open(file).map_err(|message| InputError { file: display.clone(), line: 0, message })?;
+    parse_empirical(reader, unit)
+        .map(Arc::from)
+        .map_err(|(line, message)| InputError { file: display, line, message })
+}
+
+/// Runs `scenario` to the end and returns its summary. Convenience for [`Simulation::new`] and
+/// [`Simulation::run`].
+pub fn simulate(scenario: &Scenario, res: &dyn Resources, obs: &mut dyn Observer) -> Result<Summary, SimError> {
+    Ok(Simulation::new(scenario, res)?.run(obs)?.summary)
+}

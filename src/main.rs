@@ -1,1 +1,194 @@
-fn main(){}
+//! `faasim`: the command line of the simulator.
+
+mod load;
+mod output;
+mod plot;
+
+use clap::{Parser, Subcommand};
+use load::{InputError, load_scenario};
+use sim_core::{Resources, SimError, Simulation};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "faasim", version, about = "Discrete-event simulator for serverless scaling, cold starts, fault tolerance and cost")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one scenario: print a summary table and write summary.json, timeseries.csv and plots.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder [default: reports/<scenario name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override simulation.seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override one scenario value: PATH=VALUE, e.g. functions.api.memory_mb=1024 (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Also write requests.csv, one row per request attempt.
+        #[arg(long)]
+        requests: bool,
+        /// Print nothing but errors; no progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Skip drawing plots.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Parse and check a scenario file (and the files it names); run nothing.
+    Validate {
+        file: PathBuf,
+        /// Override one scenario value before checking (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+}
+
+/// How a command failed: bad input (exit 2) or anything else (exit 1).
+enum Failure {
+    Input(String),
+    Other(String),
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::Input(e.0)
+    }
+}
+
+impl From<SimError> for Failure {
+    fn from(e: SimError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { scenario, out, seed, sets, requests, quiet, no_plots } => {
+            run(&scenario, out, seed, &sets, requests, quiet, no_plots)
+        }
+        Command::Validate { file, sets } => validate(&file, &sets),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Files named in a scenario, resolved relative to the scenario's folder.
+struct FsResources {
+    base: PathBuf,
+}
+
+impl FsResources {
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() { p.to_path_buf() } else { self.base.join(p) }
+    }
+}
+
+impl Resources for FsResources {
+    fn open(&self, path: &str) -> Result<Box<dyn BufRead>, String> {
+        let full = self.path(path);
+        match std::fs::File::open(&full) {
+            Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
+            Err(e) => Err(format!("cannot open: {e}")),
+        }
+    }
+    fn display(&self, path: &str) -> String {
+        self.path(path).display().to_string()
+    }
+}
+
+fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
+    let loaded = load_scenario(file, sets, None)?;
+    let res = FsResources { base: loaded.base_dir.clone() };
+    // Building the simulation opens every file the scenario names; reading each trace through
+    // checks every row.
+    Simulation::new(&loaded.scenario, &res)?;
+    for w in &loaded.scenario.workloads {
+        if let Some(trace) = &w.arrivals.trace {
+            let reader = res.open(trace).map_err(|m| Failure::Input(format!("{}: {m}", res.display(trace))))?;
+            let mut r = sim_core::workload::TimestampReader::new(reader, res.display(trace));
+            while r.next_arrival().map_err(|e| Failure::Input(e.to_string()))?.is_some() {}
+        }
+    }
+    println!("{}: ok", file.display());
+    Ok(())
+}
+
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    sets: &[String],
+    with_requests: bool,
+    quiet: bool,
+    no_plots: bool,
+) -> Result<(), Failure> {
+    let loaded = load_scenario(file, sets, seed)?;
+    let scenario = &loaded.scenario;
+    let name = scenario.name.clone().unwrap_or_default();
+    let res = FsResources { base: loaded.base_dir.clone() };
+    let sim = Simulation::new(scenario, &res)?;
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&name));
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    let names: Vec<String> = scenario.functions.iter().map(|f| f.name.clone()).collect();
+    let mut obs = output::RunObserver::new(&dir, names, with_requests, !quiet)
+        .map_err(|e| Failure::Other(format!("{}: cannot create output files: {e}", dir.display())))?;
+    let started = Instant::now();
+    let result = sim.run(&mut obs);
+    let wall = started.elapsed();
+    // Whatever was streamed before an error is flushed, so nothing already written is lost.
+    let totals = obs.finish().map_err(Failure::Other)?;
+    let result = result?;
+    let summary = &result.summary;
+    let mut written = vec![output::write_summary(&dir, summary).map_err(Failure::Other)?, dir.join("timeseries.csv")];
+    if with_requests {
+        written.push(dir.join("requests.csv"));
+    }
+    if !no_plots {
+        written.extend(plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Failure::Other)?);
+        written.extend(plot::instances_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
+    }
+    if !quiet {
+        let measured = if summary.measured_s < summary.simulated_s {
+            format!(", measured after {} warmup", scenario.simulation.warmup)
+        } else {
+            String::new()
+        };
+        println!(
+            "{} · seed {} · {} simulated{} · {:.2} s wall",
+            summary.scenario,
+            summary.seed,
+            scenario.simulation.duration,
+            measured,
+            wall.as_secs_f64()
+        );
+        println!();
+        print!("{}", output::summary_table(summary));
+        println!();
+        println!("wrote {}", dir.display());
+        for p in &written {
+            println!("  {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        }
+    }
+    Ok(())
+}

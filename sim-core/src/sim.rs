@@ -308,6 +308,10 @@ pub struct Simulation {
 pub struct RunOutput {
     pub summary: Summary,
     pub latency: LatencyHist,
+    /// Events the engine processed.
+    pub events: u64,
+    /// Events scheduled before the current time (a model error; always 0).
+    pub late_events: u64,
 }
 
 impl Simulation {
@@ -853,7 +857,7 @@ impl Simulation {
             total,
             functions: FunctionMetrics(per_fn),
         };
-        RunOutput { summary, latency: all_latency }
+        RunOutput { summary, latency: all_latency, events: self.q.popped(), late_events: self.q.late_events() }
     }
 }
 

@@ -1,0 +1,197 @@
+//! Reading scenario files: TOML text → `--set` overrides → typed `Scenario` → validation.
+//! Every error names the file and the key (and the line and column where the text is at fault).
+
+use serde::de::DeserializeOwned;
+use sim_core::Scenario;
+use std::path::{Path, PathBuf};
+
+/// A bad input (exit status 2). The message names the file, the line or key, and what was
+/// expected.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for InputError {}
+
+/// A scenario read from a file, with the folder its relative paths start from.
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub base_dir: PathBuf,
+}
+
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
+}
+
+/// Loads and validates a scenario file, applying `--set PATH=VALUE` overrides.
+pub fn load_scenario(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, InputError> {
+    let text = read_text(path)?;
+    let file = path.display().to_string();
+    let mut scenario: Scenario = if sets.is_empty() {
+        parse_toml(&text, &file)?
+    } else {
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
+        for s in sets {
+            apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
+        }
+        from_value(toml::Value::Table(table), &format!("{file} (with --set)"))?
+    };
+    if scenario.name.is_none() {
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
+        scenario.name = Some(stem);
+    }
+    if let Some(seed) = seed {
+        scenario.simulation.seed = seed;
+    }
+    scenario.validate().map_err(|e| InputError(format!("{file}: {e}")))?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Loaded { scenario, base_dir })
+}
+
+/// Deserializes TOML text, reporting `file:line:column: key: message` on error.
+pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, InputError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, &e, ""))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        toml_error(file, text, e.inner(), if path == "." { "" } else { &path })
+    })
+}
+
+fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        InputError(format!("{file}: {}{}", key_prefix(&path), e.inner().message()))
+    })
+}
+
+fn key_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." { String::new() } else { format!("key `{path}`: ") }
+}
+
+fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> InputError {
+    let at = match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!(":{line}:{col}")
+        }
+        None => String::new(),
+    };
+    let msg = e.message().trim_end();
+    InputError(format!("{file}{at}: {}{msg}", key_prefix(path)))
+}
+
+/// 1-based line and column of byte offset `pos`.
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Applies one `PATH=VALUE` override. PATH is dotted; an entry of an array of tables is
+/// addressed by its index or by its `name` (for workloads, also by the function it invokes, if
+/// only one workload invokes it). VALUE is read as a TOML value when it parses as one
+/// (`1024`, `0.5`, `true`, `"x"`, `[1, 2]`), otherwise as a string (`2h`, `lru`).
+pub fn apply_set(root: &mut toml::Table, set: &str) -> Result<(), String> {
+    let (path, raw) = set.split_once('=').ok_or("expected PATH=VALUE, e.g. functions.api.memory_mb=1024")?;
+    let segs: Vec<&str> = path.trim().split('.').collect();
+    set_path(root, &segs, parse_value(raw.trim()), "")
+}
+
+fn set_path(table: &mut toml::Table, segs: &[&str], value: toml::Value, walked: &str) -> Result<(), String> {
+    let Some((seg, rest)) = segs.split_first() else {
+        return Err("empty PATH".into());
+    };
+    if seg.is_empty() {
+        return Err("the PATH has an empty segment".into());
+    }
+    let here = if walked.is_empty() { seg.to_string() } else { format!("{walked}.{seg}") };
+    if rest.is_empty() {
+        table.insert(seg.to_string(), value);
+        return Ok(());
+    }
+    match table.entry(seg.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new())) {
+        toml::Value::Table(t) => set_path(t, rest, value, &here),
+        toml::Value::Array(items) => {
+            let (sel, rest) = rest.split_first().expect("rest is not empty");
+            let idx = pick_entry(items, sel)
+                .ok_or_else(|| format!("`{here}` has no entry with index or name \"{sel}\""))?;
+            let here = format!("{here}.{sel}");
+            if rest.is_empty() {
+                items[idx] = value;
+                return Ok(());
+            }
+            match &mut items[idx] {
+                toml::Value::Table(t) => set_path(t, rest, value, &here),
+                other => Err(format!("`{here}` is a {}, not a table", other.type_str())),
+            }
+        }
+        other => Err(format!("`{here}` is a {}, not a table", other.type_str())),
+    }
+}
+
+fn pick_entry(items: &[toml::Value], sel: &str) -> Option<usize> {
+    if let Ok(i) = sel.parse::<usize>() {
+        return (i < items.len()).then_some(i);
+    }
+    let by = |key: &str| -> Vec<usize> {
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.get(key).and_then(|n| n.as_str()) == Some(sel))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let named = by("name");
+    if named.len() == 1 {
+        return Some(named[0]);
+    }
+    let by_fn = by("function");
+    (by_fn.len() == 1).then(|| by_fn[0])
+}
+
+fn parse_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.into())),
+        Err(_) => toml::Value::String(raw.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn set_addresses_by_name_index_and_function() {
+        let mut t = table(
+            "[simulation]\nduration = \"1h\"\n[[functions]]\nname = \"api\"\nmemory_mb = 128\n[[workloads]]\nfunction = \"api\"\narrivals = { process = \"poisson\", rate = 1.0 }\n",
+        );
+        apply_set(&mut t, "functions.api.memory_mb=1024").unwrap();
+        apply_set(&mut t, "simulation.duration=2h").unwrap();
+        apply_set(&mut t, "workloads.0.arrivals.rate=50").unwrap();
+        apply_set(&mut t, "workloads.api.invocation=sync").unwrap();
+        apply_set(&mut t, "account.concurrency_limit=10").unwrap();
+        assert_eq!(t["functions"][0]["memory_mb"].as_integer(), Some(1024));
+        assert_eq!(t["simulation"]["duration"].as_str(), Some("2h"));
+        assert_eq!(t["workloads"][0]["arrivals"]["rate"].as_integer(), Some(50));
+        assert_eq!(t["workloads"][0]["invocation"].as_str(), Some("sync"));
+        assert_eq!(t["account"]["concurrency_limit"].as_integer(), Some(10));
+        assert!(apply_set(&mut t, "functions.nope.memory_mb=1").unwrap_err().contains("nope"));
+        assert!(apply_set(&mut t, "functions.api.memory_mb").is_err());
+        assert!(apply_set(&mut t, "simulation.duration.x=1").unwrap_err().contains("not a table"));
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncd\nef", 4), (2, 2));
+        assert_eq!(line_col("x", 0), (1, 1));
+    }
+}

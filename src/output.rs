@@ -1,0 +1,251 @@
+//! Writing a run's outputs: the streamed time series and request log, `summary.json`, and the
+//! summary table on stdout.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sim_core::{Nanos, Observer, RequestRecord, SampleRow, Summary};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end";
+pub const REQUESTS_HEADER: &str = "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
+
+/// One point of the all-functions time series, kept for the plots (one per sample interval).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TotalPoint {
+    pub time_s: f64,
+    pub instances: f64,
+    pub busy: f64,
+    pub idle: f64,
+    pub cold_starts: u64,
+    pub throttles: u64,
+}
+
+/// The observer of `faasim run`: streams rows to disk as the simulation produces them.
+pub struct RunObserver {
+    names: Vec<String>,
+    timeseries: BufWriter<File>,
+    requests: Option<BufWriter<File>>,
+    error: Option<(PathBuf, io::Error)>,
+    ts_path: PathBuf,
+    req_path: PathBuf,
+    pub totals: Vec<TotalPoint>,
+    bar: Option<ProgressBar>,
+    line: String,
+}
+
+impl RunObserver {
+    pub fn new(dir: &Path, names: Vec<String>, with_requests: bool, progress: bool) -> io::Result<Self> {
+        let ts_path = dir.join("timeseries.csv");
+        let mut timeseries = BufWriter::with_capacity(1 << 16, File::create(&ts_path)?);
+        writeln!(timeseries, "{TIMESERIES_HEADER}")?;
+        let req_path = dir.join("requests.csv");
+        let requests = if with_requests {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(&req_path)?);
+            writeln!(w, "{REQUESTS_HEADER}")?;
+            Some(w)
+        } else {
+            None
+        };
+        let bar = (progress && io::stderr().is_terminal()).then(|| {
+            let b = ProgressBar::new(1000);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {msg} (eta {eta})")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            b
+        });
+        Ok(RunObserver {
+            names,
+            timeseries,
+            requests,
+            error: None,
+            ts_path,
+            req_path,
+            totals: Vec::new(),
+            bar,
+            line: String::with_capacity(160),
+        })
+    }
+
+    fn fail(&mut self, path: PathBuf, e: io::Error) {
+        if self.error.is_none() {
+            self.error = Some((path, e));
+        }
+    }
+
+    /// Flushes the files; reports the first write error, naming the file.
+    pub fn finish(mut self) -> Result<Vec<TotalPoint>, String> {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        if let Err(e) = self.timeseries.flush() {
+            let p = self.ts_path.clone();
+            self.fail(p, e);
+        }
+        if let Some(mut r) = self.requests.take()
+            && let Err(e) = r.flush()
+        {
+            let p = self.req_path.clone();
+            self.fail(p, e);
+        }
+        match self.error {
+            Some((p, e)) => Err(format!("{}: cannot write: {e}", p.display())),
+            None => Ok(self.totals),
+        }
+    }
+}
+
+/// `s.nnnnnnnnn`: exact seconds from nanoseconds, without going through floating point.
+fn push_secs(out: &mut String, t: Nanos) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{}.{:09}", t.0 / 1_000_000_000, t.0 % 1_000_000_000);
+}
+
+impl Observer for RunObserver {
+    fn wants_requests(&self) -> bool {
+        self.requests.is_some()
+    }
+
+    fn request(&mut self, r: &RequestRecord) {
+        use std::fmt::Write as _;
+        let line = &mut self.line;
+        line.clear();
+        let _ = write!(line, "{},{},", r.id, self.names[r.function as usize]);
+        push_secs(line, r.arrival);
+        line.push(',');
+        if let Some(s) = r.start {
+            push_secs(line, s);
+        }
+        line.push(',');
+        if let Some(e) = r.end {
+            push_secs(line, e);
+        }
+        let _ = writeln!(line, ",{},{},{},{}", r.cold, r.outcome.as_str(), r.attempt, r.measured);
+        if let Some(w) = &mut self.requests
+            && let Err(e) = w.write_all(line.as_bytes())
+        {
+            let p = self.req_path.clone();
+            self.fail(p, e);
+            self.requests = None;
+        }
+    }
+
+    fn sample(&mut self, r: &SampleRow) {
+        let time_s = r.time.as_secs_f64();
+        let res = writeln!(
+            self.timeseries,
+            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{}",
+            fmt_secs(r.time),
+            self.names[r.function as usize],
+            r.arrivals,
+            r.instances,
+            r.busy,
+            r.idle,
+            r.cold_starts,
+            r.throttles,
+            r.errors,
+            r.p99_latency_ms,
+            r.succeeded,
+            r.mean_latency_ms,
+            r.instances_end
+        );
+        if let Err(e) = res {
+            let p = self.ts_path.clone();
+            self.fail(p, e);
+        }
+        match self.totals.last_mut() {
+            Some(p) if p.time_s == time_s => {
+                p.instances += r.instances;
+                p.busy += r.busy;
+                p.idle += r.idle;
+                p.cold_starts += r.cold_starts;
+                p.throttles += r.throttles;
+            }
+            _ => self.totals.push(TotalPoint {
+                time_s,
+                instances: r.instances,
+                busy: r.busy,
+                idle: r.idle,
+                cold_starts: r.cold_starts,
+                throttles: r.throttles,
+            }),
+        }
+    }
+
+    fn progress(&mut self, now: Nanos, end: Nanos) {
+        if let Some(b) = &self.bar {
+            b.set_position((now.0 as f64 / end.0 as f64 * 1000.0) as u64);
+            b.set_message(format!("{} of {}", Nanos(now.0 - now.0 % 1_000_000_000), end));
+        }
+    }
+}
+
+/// Seconds with up to 9 decimals, trailing zeros dropped (`60`, `0.5`).
+pub fn fmt_secs(t: Nanos) -> String {
+    let whole = t.0 / 1_000_000_000;
+    let frac = t.0 % 1_000_000_000;
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let f = format!("{frac:09}");
+        format!("{whole}.{}", f.trim_end_matches('0'))
+    }
+}
+
+pub fn write_summary(dir: &Path, summary: &Summary) -> Result<PathBuf, String> {
+    let path = dir.join("summary.json");
+    let mut text = serde_json::to_string_pretty(summary).map_err(|e| format!("cannot encode summary: {e}"))?;
+    text.push('\n');
+    std::fs::write(&path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The summary table printed by `faasim run`.
+pub fn summary_table(s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
+        "function", "requests", "succeeded", "throttled", "timed_out", "in_flight", "cold", "cold%", "p50 ms", "p99 ms", "p99.9 ms",
+        "inst avg", "max", "cost USD"
+    );
+    let row = |out: &mut String, name: &str, m: &sim_core::Metrics| {
+        let o = &m.outcomes;
+        let _ = writeln!(
+            out,
+            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
+            truncate(name, 16),
+            m.requests,
+            o.succeeded,
+            o.throttled,
+            o.timed_out,
+            o.in_flight,
+            m.cold_starts,
+            m.cold_start_ratio * 100.0,
+            m.latency_ms.p50,
+            m.latency_ms.p99,
+            m.latency_ms.p999,
+            m.instances.mean,
+            m.instances.max,
+            m.cost_usd.total
+        );
+    };
+    const SHOWN: usize = 20;
+    for (name, m) in s.functions.0.iter().take(SHOWN) {
+        row(&mut out, name, m);
+    }
+    if s.functions.0.len() > SHOWN {
+        let _ = writeln!(out, "… {} more functions in summary.json", s.functions.0.len() - SHOWN);
+    }
+    if s.functions.0.len() > 1 {
+        row(&mut out, "all functions", &s.total);
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
+}

@@ -1,0 +1,182 @@
+//! Plots of a run (PNG and SVG), drawn with plotters and an embedded font so that no system
+//! fonts are needed.
+
+use crate::output::TotalPoint;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const W: u32 = 960;
+const H: u32 = 540;
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded file is a valid TrueType font; a failure would only leave text undrawn.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws a plot into `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns the files written.
+macro_rules! both {
+    ($dir:expr, $stem:expr, $draw:ident ( $($arg:expr),* )) => {{
+        register_font();
+        let png = $dir.join(format!("{}.png", $stem));
+        let svg = $dir.join(format!("{}.svg", $stem));
+        {
+            let root = BitMapBackend::new(&png, (W, H)).into_drawing_area();
+            $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+            root.present().map_err(|e| format!("{}: cannot write: {e}", png.display()))?;
+        }
+        {
+            let root = SVGBackend::new(&svg, (W, H)).into_drawing_area();
+            $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", svg.display()))?;
+            root.present().map_err(|e| format!("{}: cannot write: {e}", svg.display()))?;
+        }
+        Ok(vec![png, svg])
+    }};
+}
+
+/// Latency CDF of succeeded requests, log-scaled latency axis.
+pub fn latency_cdf(dir: &Path, title: &str, cdf: &[(f64, f64)]) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "latency_cdf", draw_cdf(title, cdf))
+}
+
+fn draw_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, cdf: &[(f64, f64)]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    {
+        root.fill(&WHITE)?;
+        let (lo, hi) = match (cdf.first(), cdf.last()) {
+            (Some(a), Some(b)) => (a.0.max(0.001) / 1.5, b.0.max(a.0.max(0.001) * 2.0) * 1.5),
+            _ => (0.1, 1000.0),
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("{title}: latency of succeeded requests"), ("sans-serif", 24))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("latency (ms, log scale)")
+            .y_desc("fraction of requests ≤ latency")
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()?;
+        if cdf.is_empty() {
+            chart.draw_series(std::iter::once(Text::new("no request succeeded", (lo * 2.0, 0.5), ("sans-serif", 20))))?;
+            return Ok(());
+        }
+        let mut pts = Vec::with_capacity(cdf.len() * 2);
+        let mut prev = 0.0;
+        for &(x, y) in cdf {
+            pts.push((x, prev));
+            pts.push((x, y));
+            prev = y;
+        }
+        chart.draw_series(LineSeries::new(pts, BLUE.stroke_width(2)))?;
+        for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
+            if let Some(&(x, _)) = cdf.iter().find(|p| p.1 >= q) {
+                chart.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, q)], BLACK.mix(0.4))))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{label} {x:.1} ms"),
+                    (x, (q - 0.08).max(0.03)),
+                    ("sans-serif", 15),
+                )))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Instances alive, busy and idle over time (all functions), with cold starts per interval.
+pub fn instances_over_time(dir: &Path, title: &str, pts: &[TotalPoint]) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "instances", draw_instances(title, pts))
+}
+
+fn draw_instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, pts: &[TotalPoint]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    {
+        root.fill(&WHITE)?;
+        let (upper, lower) = root.split_vertically(H * 2 / 3);
+        let t_end = pts.last().map(|p| p.time_s).unwrap_or(1.0).max(1e-9);
+        let (unit, scale) = time_unit(t_end);
+        let x_max = t_end / scale;
+        let y_max = pts.iter().map(|p| p.instances).fold(1.0, f64::max) * 1.1;
+        let mut chart = ChartBuilder::on(&upper)
+            .caption(format!("{title}: execution environments over time"), ("sans-serif", 24))
+            .margin(16)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .y_desc("instances (interval average)")
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()?;
+        let series: [(&str, RGBColor, fn(&TotalPoint) -> f64); 3] = [
+            ("alive", BLUE, |p| p.instances),
+            ("busy", RED, |p| p.busy),
+            ("idle", GREEN, |p| p.idle),
+        ];
+        for (name, color, get) in series {
+            chart
+                .draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, get(p))), color.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()?;
+
+        let c_max = pts.iter().map(|p| p.cold_starts.max(p.throttles)).max().unwrap_or(0).max(1) as f64 * 1.1;
+        let mut low = ChartBuilder::on(&lower)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0.0..x_max, 0.0..c_max)?;
+        low.configure_mesh()
+            .x_desc(format!("simulated time ({unit})"))
+            .y_desc("per interval")
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()?;
+        low.draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, p.cold_starts as f64)), MAGENTA.stroke_width(2)))?
+            .label("cold starts")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
+        low.draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, p.throttles as f64)), BLACK.stroke_width(2)))?
+            .label("throttles")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        low.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// A readable unit for an axis spanning `t_end` seconds.
+fn time_unit(t_end: f64) -> (&'static str, f64) {
+    if t_end >= 2.0 * 86400.0 {
+        ("days", 86400.0)
+    } else if t_end >= 3.0 * 3600.0 {
+        ("hours", 3600.0)
+    } else if t_end >= 3.0 * 60.0 {
+        ("minutes", 60.0)
+    } else {
+        ("seconds", 1.0)
+    }
+}

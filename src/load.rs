@@ -24,30 +24,41 @@ pub struct Loaded {
 }
 
 pub fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
 }
 
 /// Loads and validates a scenario file, applying `--set PATH=VALUE` overrides.
-pub fn load_scenario(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Loaded, InputError> {
+pub fn load_scenario(
+    path: &Path,
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Loaded, InputError> {
     let text = read_text(path)?;
     let file = path.display().to_string();
     let mut scenario: Scenario = if sets.is_empty() {
         parse_toml(&text, &file)?
     } else {
-        let mut table: toml::Table = toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
+        let mut table: toml::Table =
+            toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
         for s in sets {
             apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
         }
         from_value(toml::Value::Table(table), &format!("{file} (with --set)"))?
     };
     if scenario.name.is_none() {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
         scenario.name = Some(stem);
     }
     if let Some(seed) = seed {
         scenario.simulation.seed = seed;
     }
-    scenario.validate().map_err(|e| InputError(format!("{file}: {e}")))?;
+    scenario
+        .validate()
+        .map_err(|e| InputError(format!("{file}: {e}")))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(Loaded { scenario, base_dir })
 }
@@ -64,12 +75,20 @@ pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Inpu
 fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
-        InputError(format!("{file}: {}{}", key_prefix(&path), e.inner().message()))
+        InputError(format!(
+            "{file}: {}{}",
+            key_prefix(&path),
+            e.inner().message()
+        ))
     })
 }
 
 fn key_prefix(path: &str) -> String {
-    if path.is_empty() || path == "." { String::new() } else { format!("key `{path}`: ") }
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("key `{path}`: ")
+    }
 }
 
 fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> InputError {
@@ -88,7 +107,12 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> InputE
 fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let before = &text[..pos.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -97,24 +121,38 @@ fn line_col(text: &str, pos: usize) -> (usize, usize) {
 /// only one workload invokes it). VALUE is read as a TOML value when it parses as one
 /// (`1024`, `0.5`, `true`, `"x"`, `[1, 2]`), otherwise as a string (`2h`, `lru`).
 pub fn apply_set(root: &mut toml::Table, set: &str) -> Result<(), String> {
-    let (path, raw) = set.split_once('=').ok_or("expected PATH=VALUE, e.g. functions.api.memory_mb=1024")?;
+    let (path, raw) = set
+        .split_once('=')
+        .ok_or("expected PATH=VALUE, e.g. functions.api.memory_mb=1024")?;
     let segs: Vec<&str> = path.trim().split('.').collect();
     set_path(root, &segs, parse_value(raw.trim()), "")
 }
 
-fn set_path(table: &mut toml::Table, segs: &[&str], value: toml::Value, walked: &str) -> Result<(), String> {
+fn set_path(
+    table: &mut toml::Table,
+    segs: &[&str],
+    value: toml::Value,
+    walked: &str,
+) -> Result<(), String> {
     let Some((seg, rest)) = segs.split_first() else {
         return Err("empty PATH".into());
     };
     if seg.is_empty() {
         return Err("the PATH has an empty segment".into());
     }
-    let here = if walked.is_empty() { seg.to_string() } else { format!("{walked}.{seg}") };
+    let here = if walked.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{walked}.{seg}")
+    };
     if rest.is_empty() {
         table.insert(seg.to_string(), value);
         return Ok(());
     }
-    match table.entry(seg.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new())) {
+    match table
+        .entry(seg.to_string())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+    {
         toml::Value::Table(t) => set_path(t, rest, value, &here),
         toml::Value::Array(items) => {
             let (sel, rest) = rest.split_first().expect("rest is not empty");
@@ -156,7 +194,9 @@ fn pick_entry(items: &[toml::Value], sel: &str) -> Option<usize> {
 
 fn parse_value(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.into())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.into())),
         Err(_) => toml::Value::String(raw.into()),
     }
 }
@@ -184,9 +224,17 @@ mod tests {
         assert_eq!(t["workloads"][0]["arrivals"]["rate"].as_integer(), Some(50));
         assert_eq!(t["workloads"][0]["invocation"].as_str(), Some("sync"));
         assert_eq!(t["account"]["concurrency_limit"].as_integer(), Some(10));
-        assert!(apply_set(&mut t, "functions.nope.memory_mb=1").unwrap_err().contains("nope"));
+        assert!(
+            apply_set(&mut t, "functions.nope.memory_mb=1")
+                .unwrap_err()
+                .contains("nope")
+        );
         assert!(apply_set(&mut t, "functions.api.memory_mb").is_err());
-        assert!(apply_set(&mut t, "simulation.duration.x=1").unwrap_err().contains("not a table"));
+        assert!(
+            apply_set(&mut t, "simulation.duration.x=1")
+                .unwrap_err()
+                .contains("not a table")
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "faasim", version, about = "Discrete-event simulator for serverless scaling, cold starts, fault tolerance and cost")]
+#[command(
+    name = "faasim",
+    version,
+    about = "Discrete-event simulator for serverless scaling, cold starts, fault tolerance and cost"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,9 +78,15 @@ impl From<SimError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, out, seed, sets, requests, quiet, no_plots } => {
-            run(&scenario, out, seed, &sets, requests, quiet, no_plots)
-        }
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            sets,
+            requests,
+            quiet,
+            no_plots,
+        } => run(&scenario, out, seed, &sets, requests, quiet, no_plots),
         Command::Validate { file, sets } => validate(&file, &sets),
     };
     match result {
@@ -100,7 +110,11 @@ struct FsResources {
 impl FsResources {
     fn path(&self, p: &str) -> PathBuf {
         let p = Path::new(p);
-        if p.is_absolute() { p.to_path_buf() } else { self.base.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
     }
 }
 
@@ -119,15 +133,23 @@ impl Resources for FsResources {
 
 fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
     let loaded = load_scenario(file, sets, None)?;
-    let res = FsResources { base: loaded.base_dir.clone() };
+    let res = FsResources {
+        base: loaded.base_dir.clone(),
+    };
     // Building the simulation opens every file the scenario names; reading each trace through
     // checks every row.
     Simulation::new(&loaded.scenario, &res)?;
     for w in &loaded.scenario.workloads {
         if let Some(trace) = &w.arrivals.trace {
-            let reader = res.open(trace).map_err(|m| Failure::Input(format!("{}: {m}", res.display(trace))))?;
+            let reader = res
+                .open(trace)
+                .map_err(|m| Failure::Input(format!("{}: {m}", res.display(trace))))?;
             let mut r = sim_core::workload::TimestampReader::new(reader, res.display(trace));
-            while r.next_arrival().map_err(|e| Failure::Input(e.to_string()))?.is_some() {}
+            while r
+                .next_arrival()
+                .map_err(|e| Failure::Input(e.to_string()))?
+                .is_some()
+            {}
         }
     }
     println!("{}: ok", file.display());
@@ -146,13 +168,20 @@ fn run(
     let loaded = load_scenario(file, sets, seed)?;
     let scenario = &loaded.scenario;
     let name = scenario.name.clone().unwrap_or_default();
-    let res = FsResources { base: loaded.base_dir.clone() };
+    let res = FsResources {
+        base: loaded.base_dir.clone(),
+    };
     let sim = Simulation::new(scenario, &res)?;
     let dir = out.unwrap_or_else(|| Path::new("reports").join(&name));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     let names: Vec<String> = scenario.functions.iter().map(|f| f.name.clone()).collect();
-    let mut obs = output::RunObserver::new(&dir, names, with_requests, !quiet)
-        .map_err(|e| Failure::Other(format!("{}: cannot create output files: {e}", dir.display())))?;
+    let mut obs = output::RunObserver::new(&dir, names, with_requests, !quiet).map_err(|e| {
+        Failure::Other(format!(
+            "{}: cannot create output files: {e}",
+            dir.display()
+        ))
+    })?;
     let started = Instant::now();
     let result = sim.run(&mut obs);
     let wall = started.elapsed();
@@ -160,12 +189,16 @@ fn run(
     let totals = obs.finish().map_err(Failure::Other)?;
     let result = result?;
     let summary = &result.summary;
-    let mut written = vec![output::write_summary(&dir, summary).map_err(Failure::Other)?, dir.join("timeseries.csv")];
+    let mut written = vec![
+        output::write_summary(&dir, summary).map_err(Failure::Other)?,
+        dir.join("timeseries.csv"),
+    ];
     if with_requests {
         written.push(dir.join("requests.csv"));
     }
     if !no_plots {
-        written.extend(plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Failure::Other)?);
+        written
+            .extend(plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Failure::Other)?);
         written.extend(plot::instances_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
     }
     if !quiet {
@@ -187,7 +220,12 @@ fn run(
         println!();
         println!("wrote {}", dir.display());
         for p in &written {
-            println!("  {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+            println!(
+                "  {}",
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
         }
     }
     Ok(())

@@ -8,7 +8,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end";
-pub const REQUESTS_HEADER: &str = "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
+pub const REQUESTS_HEADER: &str =
+    "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
 /// One point of the all-functions time series, kept for the plots (one per sample interval).
 #[derive(Clone, Copy, Debug, Default)]
@@ -35,7 +36,12 @@ pub struct RunObserver {
 }
 
 impl RunObserver {
-    pub fn new(dir: &Path, names: Vec<String>, with_requests: bool, progress: bool) -> io::Result<Self> {
+    pub fn new(
+        dir: &Path,
+        names: Vec<String>,
+        with_requests: bool,
+        progress: bool,
+    ) -> io::Result<Self> {
         let ts_path = dir.join("timeseries.csv");
         let mut timeseries = BufWriter::with_capacity(1 << 16, File::create(&ts_path)?);
         writeln!(timeseries, "{TIMESERIES_HEADER}")?;
@@ -50,9 +56,11 @@ impl RunObserver {
         let bar = (progress && io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::new(1000);
             b.set_style(
-                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {msg} (eta {eta})")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} simulating [{bar:40}] {percent:>3}% {msg} (eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
             b
         });
@@ -122,7 +130,14 @@ impl Observer for RunObserver {
         if let Some(e) = r.end {
             push_secs(line, e);
         }
-        let _ = writeln!(line, ",{},{},{},{}", r.cold, r.outcome.as_str(), r.attempt, r.measured);
+        let _ = writeln!(
+            line,
+            ",{},{},{},{}",
+            r.cold,
+            r.outcome.as_str(),
+            r.attempt,
+            r.measured
+        );
         if let Some(w) = &mut self.requests
             && let Err(e) = w.write_all(line.as_bytes())
         {
@@ -177,7 +192,11 @@ impl Observer for RunObserver {
     fn progress(&mut self, now: Nanos, end: Nanos) {
         if let Some(b) = &self.bar {
             b.set_position((now.0 as f64 / end.0 as f64 * 1000.0) as u64);
-            b.set_message(format!("{} of {}", Nanos(now.0 - now.0 % 1_000_000_000), end));
+            b.set_message(format!(
+                "{} of {}",
+                Nanos(now.0 - now.0 % 1_000_000_000),
+                end
+            ));
         }
     }
 }
@@ -196,7 +215,8 @@ pub fn fmt_secs(t: Nanos) -> String {
 
 pub fn write_summary(dir: &Path, summary: &Summary) -> Result<PathBuf, String> {
     let path = dir.join("summary.json");
-    let mut text = serde_json::to_string_pretty(summary).map_err(|e| format!("cannot encode summary: {e}"))?;
+    let mut text =
+        serde_json::to_string_pretty(summary).map_err(|e| format!("cannot encode summary: {e}"))?;
     text.push('\n');
     std::fs::write(&path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     Ok(path)
@@ -209,8 +229,20 @@ pub fn summary_table(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "{:<16} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
-        "function", "requests", "succeeded", "throttled", "timed_out", "in_flight", "cold", "cold%", "p50 ms", "p99 ms", "p99.9 ms",
-        "inst avg", "max", "cost USD"
+        "function",
+        "requests",
+        "succeeded",
+        "throttled",
+        "timed_out",
+        "in_flight",
+        "cold",
+        "cold%",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "inst avg",
+        "max",
+        "cost USD"
     );
     let row = |out: &mut String, name: &str, m: &sim_core::Metrics| {
         let o = &m.outcomes;
@@ -238,7 +270,11 @@ pub fn summary_table(s: &Summary) -> String {
         row(&mut out, name, m);
     }
     if s.functions.0.len() > SHOWN {
-        let _ = writeln!(out, "… {} more functions in summary.json", s.functions.0.len() - SHOWN);
+        let _ = writeln!(
+            out,
+            "… {} more functions in summary.json",
+            s.functions.0.len() - SHOWN
+        );
     }
     if s.functions.0.len() > 1 {
         row(&mut out, "all functions", &s.total);
@@ -247,5 +283,9 @@ pub fn summary_table(s: &Summary) -> String {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
 }

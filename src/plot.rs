@@ -46,7 +46,11 @@ pub fn latency_cdf(dir: &Path, title: &str, cdf: &[(f64, f64)]) -> Result<Vec<Pa
     both!(dir, "latency_cdf", draw_cdf(title, cdf))
 }
 
-fn draw_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, cdf: &[(f64, f64)]) -> DrawResult
+fn draw_cdf<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    cdf: &[(f64, f64)],
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
@@ -57,7 +61,10 @@ where
             _ => (0.1, 1000.0),
         };
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("{title}: latency of succeeded requests"), ("sans-serif", 24))
+            .caption(
+                format!("{title}: latency of succeeded requests"),
+                ("sans-serif", 24),
+            )
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(64)
@@ -70,7 +77,11 @@ where
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
         if cdf.is_empty() {
-            chart.draw_series(std::iter::once(Text::new("no request succeeded", (lo * 2.0, 0.5), ("sans-serif", 20))))?;
+            chart.draw_series(std::iter::once(Text::new(
+                "no request succeeded",
+                (lo * 2.0, 0.5),
+                ("sans-serif", 20),
+            )))?;
             return Ok(());
         }
         let mut pts = Vec::with_capacity(cdf.len() * 2);
@@ -83,7 +94,10 @@ where
         chart.draw_series(LineSeries::new(pts, BLUE.stroke_width(2)))?;
         for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
             if let Some(&(x, _)) = cdf.iter().find(|p| p.1 >= q) {
-                chart.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, q)], BLACK.mix(0.4))))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, 0.0), (x, q)],
+                    BLACK.mix(0.4),
+                )))?;
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{label} {x:.1} ms"),
                     (x, (q - 0.08).max(0.03)),
@@ -96,11 +110,19 @@ where
 }
 
 /// Instances alive, busy and idle over time (all functions), with cold starts per interval.
-pub fn instances_over_time(dir: &Path, title: &str, pts: &[TotalPoint]) -> Result<Vec<PathBuf>, String> {
+pub fn instances_over_time(
+    dir: &Path,
+    title: &str,
+    pts: &[TotalPoint],
+) -> Result<Vec<PathBuf>, String> {
     both!(dir, "instances", draw_instances(title, pts))
 }
 
-fn draw_instances<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, pts: &[TotalPoint]) -> DrawResult
+fn draw_instances<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    pts: &[TotalPoint],
+) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
@@ -112,7 +134,10 @@ where
         let x_max = t_end / scale;
         let y_max = pts.iter().map(|p| p.instances).fold(1.0, f64::max) * 1.1;
         let mut chart = ChartBuilder::on(&upper)
-            .caption(format!("{title}: execution environments over time"), ("sans-serif", 24))
+            .caption(
+                format!("{title}: execution environments over time"),
+                ("sans-serif", 24),
+            )
             .margin(16)
             .x_label_area_size(36)
             .y_label_area_size(64)
@@ -130,9 +155,14 @@ where
         ];
         for (name, color, get) in series {
             chart
-                .draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, get(p))), color.stroke_width(2)))?
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.time_s / scale, get(p))),
+                    color.stroke_width(2),
+                ))?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -141,7 +171,13 @@ where
             .label_font(("sans-serif", 15))
             .draw()?;
 
-        let c_max = pts.iter().map(|p| p.cold_starts.max(p.throttles)).max().unwrap_or(0).max(1) as f64 * 1.1;
+        let c_max = pts
+            .iter()
+            .map(|p| p.cold_starts.max(p.throttles))
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64
+            * 1.1;
         let mut low = ChartBuilder::on(&lower)
             .margin(16)
             .x_label_area_size(48)
@@ -153,12 +189,18 @@ where
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
-        low.draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, p.cold_starts as f64)), MAGENTA.stroke_width(2)))?
-            .label("cold starts")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
-        low.draw_series(LineSeries::new(pts.iter().map(|p| (p.time_s / scale, p.throttles as f64)), BLACK.stroke_width(2)))?
-            .label("throttles")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+        low.draw_series(LineSeries::new(
+            pts.iter().map(|p| (p.time_s / scale, p.cold_starts as f64)),
+            MAGENTA.stroke_width(2),
+        ))?
+        .label("cold starts")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
+        low.draw_series(LineSeries::new(
+            pts.iter().map(|p| (p.time_s / scale, p.throttles as f64)),
+            BLACK.stroke_width(2),
+        ))?
+        .label("throttles")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
         low.configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)

@@ -58,7 +58,9 @@ impl DistSpec {
                 if median.0 == 0 {
                     Err("median: must be greater than 0".into())
                 } else if p99 < median {
-                    Err(format!("p99: must be at least the median ({median}), got {p99}"))
+                    Err(format!(
+                        "p99: must be at least the median ({median}), got {p99}"
+                    ))
                 } else {
                     Ok(())
                 }
@@ -75,7 +77,9 @@ impl DistSpec {
                 if file.trim().is_empty() {
                     Err("file: must name a file".into())
                 } else if unit_ns(unit).is_none() {
-                    Err(format!("unit: expected one of ns, us, ms, s; got \"{unit}\""))
+                    Err(format!(
+                        "unit: expected one of ns, us, ms, s; got \"{unit}\""
+                    ))
                 } else {
                     Ok(())
                 }
@@ -112,23 +116,39 @@ impl Dist {
     pub fn from_spec(spec: &DistSpec, samples: Option<Arc<[u64]>>) -> Dist {
         match spec {
             DistSpec::Constant { value } => Dist::Constant(value.0),
-            DistSpec::Exponential { mean } => Dist::Exponential { mean: mean.0 as f64 },
+            DistSpec::Exponential { mean } => Dist::Exponential {
+                mean: mean.0 as f64,
+            },
             DistSpec::Lognormal { median, p99 } => {
                 let mu = (median.0 as f64).ln();
                 let sigma = ((p99.0 as f64).ln() - mu) / Z99;
-                if sigma <= 0.0 { Dist::Constant(median.0) } else { Dist::Lognormal { mu, sigma } }
+                if sigma <= 0.0 {
+                    Dist::Constant(median.0)
+                } else {
+                    Dist::Lognormal { mu, sigma }
+                }
             }
-            DistSpec::Uniform { min, max } => Dist::Uniform { min: min.0, span: max.0 - min.0 },
+            DistSpec::Uniform { min, max } => Dist::Uniform {
+                min: min.0,
+                span: max.0 - min.0,
+            },
             DistSpec::Normal { mean, stddev } => {
                 if stddev.0 == 0 {
                     Dist::Constant(mean.0)
                 } else {
-                    Dist::Normal { mean: mean.0 as f64, sd: stddev.0 as f64 }
+                    Dist::Normal {
+                        mean: mean.0 as f64,
+                        sd: stddev.0 as f64,
+                    }
                 }
             }
             DistSpec::Empirical { .. } => {
                 let s = samples.expect("empirical distribution built without its samples");
-                if s.len() == 1 { Dist::Constant(s[0]) } else { Dist::Empirical(s) }
+                if s.len() == 1 {
+                    Dist::Constant(s[0])
+                } else {
+                    Dist::Empirical(s)
+                }
             }
         }
     }
@@ -201,7 +221,10 @@ fn to_ns(v: f64) -> u64 {
 /// Parses an empirical-distribution file: one non-negative number a line in `unit`; blank lines
 /// and lines starting with `#` are skipped; a first line that is not a number is a header.
 /// Errors name the 1-based line.
-pub fn parse_empirical<R: std::io::BufRead>(reader: R, unit: &str) -> Result<Vec<u64>, (u64, String)> {
+pub fn parse_empirical<R: std::io::BufRead>(
+    reader: R,
+    unit: &str,
+) -> Result<Vec<u64>, (u64, String)> {
     let scale = unit_ns(unit).ok_or((0, format!("unknown unit \"{unit}\"")))?;
     let mut values = Vec::new();
     let mut first = true;
@@ -214,9 +237,19 @@ pub fn parse_empirical<R: std::io::BufRead>(reader: R, unit: &str) -> Result<Vec
         }
         match field.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => values.push(to_ns(v * scale)),
-            Ok(v) => return Err((lineno, format!("expected a non-negative duration in {unit}, found {v}"))),
+            Ok(v) => {
+                return Err((
+                    lineno,
+                    format!("expected a non-negative duration in {unit}, found {v}"),
+                ));
+            }
             Err(_) if first => {}
-            Err(_) => return Err((lineno, format!("expected a number (a duration in {unit}), found \"{field}\""))),
+            Err(_) => {
+                return Err((
+                    lineno,
+                    format!("expected a number (a duration in {unit}), found \"{field}\""),
+                ));
+            }
         }
         first = false;
     }
@@ -239,22 +272,41 @@ mod tests {
     fn sample_means_match() {
         let ms = 1e6;
         let cases = [
-            DistSpec::Exponential { mean: Nanos::from_millis(100) },
-            DistSpec::Uniform { min: Nanos::from_millis(10), max: Nanos::from_millis(30) },
-            DistSpec::Normal { mean: Nanos::from_millis(100), stddev: Nanos::from_millis(10) },
-            DistSpec::Lognormal { median: Nanos::from_millis(80), p99: Nanos::from_millis(400) },
+            DistSpec::Exponential {
+                mean: Nanos::from_millis(100),
+            },
+            DistSpec::Uniform {
+                min: Nanos::from_millis(10),
+                max: Nanos::from_millis(30),
+            },
+            DistSpec::Normal {
+                mean: Nanos::from_millis(100),
+                stddev: Nanos::from_millis(10),
+            },
+            DistSpec::Lognormal {
+                median: Nanos::from_millis(80),
+                p99: Nanos::from_millis(400),
+            },
         ];
         for spec in cases {
             spec.check().unwrap();
             let d = Dist::from_spec(&spec, None);
             let m = mean_of(&d, 400_000);
-            assert!((m - d.mean()).abs() / d.mean() < 0.01, "{spec:?}: {} vs {}", m / ms, d.mean() / ms);
+            assert!(
+                (m - d.mean()).abs() / d.mean() < 0.01,
+                "{spec:?}: {} vs {}",
+                m / ms,
+                d.mean() / ms
+            );
         }
     }
 
     #[test]
     fn lognormal_quantiles() {
-        let spec = DistSpec::Lognormal { median: Nanos::from_millis(80), p99: Nanos::from_millis(400) };
+        let spec = DistSpec::Lognormal {
+            median: Nanos::from_millis(80),
+            p99: Nanos::from_millis(400),
+        };
         let d = Dist::from_spec(&spec, None);
         let mut r = SimRng::new(1, 2);
         let mut v: Vec<u64> = (0..200_000).map(|_| d.sample(&mut r)).collect();
@@ -268,9 +320,30 @@ mod tests {
     #[test]
     fn checks_reject_bad_parameters() {
         assert!(DistSpec::Exponential { mean: Nanos(0) }.check().is_err());
-        assert!(DistSpec::Lognormal { median: Nanos(10), p99: Nanos(5) }.check().is_err());
-        assert!(DistSpec::Uniform { min: Nanos(10), max: Nanos(5) }.check().is_err());
-        assert!(DistSpec::Empirical { file: "x".into(), unit: "parsec".into() }.check().is_err());
+        assert!(
+            DistSpec::Lognormal {
+                median: Nanos(10),
+                p99: Nanos(5)
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            DistSpec::Uniform {
+                min: Nanos(10),
+                max: Nanos(5)
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            DistSpec::Empirical {
+                file: "x".into(),
+                unit: "parsec".into()
+            }
+            .check()
+            .is_err()
+        );
     }
 
     #[test]
@@ -283,7 +356,10 @@ mod tests {
         assert!(parse_empirical("1\n-2\n".as_bytes(), "ms").is_err());
         assert!(parse_empirical("header\n".as_bytes(), "ms").is_err());
         let d = Dist::from_spec(
-            &DistSpec::Empirical { file: "f".into(), unit: "ms".into() },
+            &DistSpec::Empirical {
+                file: "f".into(),
+                unit: "ms".into(),
+            },
             Some(v.into()),
         );
         let mut r = SimRng::new(3, 3);

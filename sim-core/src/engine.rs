@@ -52,7 +52,13 @@ impl<E: Copy> Default for EventQueue<E> {
 
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(1024), seq: 0, now: 0, popped: 0, late: 0 }
+        EventQueue {
+            heap: BinaryHeap::with_capacity(1024),
+            seq: 0,
+            now: 0,
+            popped: 0,
+            late: 0,
+        }
     }
 
     /// The time of the last popped event.
@@ -71,7 +77,11 @@ impl<E: Copy> EventQueue<E> {
             time
         };
         self.seq += 1;
-        self.heap.push(Entry { time, seq: self.seq, event });
+        self.heap.push(Entry {
+            time,
+            seq: self.seq,
+            event,
+        });
     }
 
     /// The time of the next event, if any.

@@ -42,7 +42,8 @@ pub mod workload;
 pub use metrics::{LatencyHist, Metrics, Outcome, Summary};
 pub use scenario::Scenario;
 pub use sim::{
-    NoFiles, NullObserver, Observer, RequestRecord, Resources, RunOutput, SampleRow, SimError, Simulation, simulate,
+    NoFiles, NullObserver, Observer, RequestRecord, Resources, RunOutput, SampleRow, SimError,
+    Simulation, simulate,
 };
 pub use time::Nanos;
 pub use workload::InputError;

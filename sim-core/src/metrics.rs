@@ -88,7 +88,11 @@ impl LatencyHist {
 
     pub fn mean_ms(&self) -> f64 {
         let n = self.count();
-        if n == 0 { 0.0 } else { self.sum_ns as f64 / n as f64 / 1e6 }
+        if n == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / n as f64 / 1e6
+        }
     }
 
     pub fn max_ms(&self) -> f64 {
@@ -118,7 +122,10 @@ impl LatencyHist {
             .iter_recorded()
             .map(|v| {
                 acc += v.count_at_value();
-                (self.h.median_equivalent(v.value_iterated_to()) as f64 / 1000.0, acc as f64 / n as f64)
+                (
+                    self.h.median_equivalent(v.value_iterated_to()) as f64 / 1000.0,
+                    acc as f64 / n as f64,
+                )
             })
             .collect()
     }
@@ -151,7 +158,12 @@ pub struct Outcomes {
 
 impl Outcomes {
     pub fn total(&self) -> u64 {
-        self.succeeded + self.failed + self.throttled + self.timed_out + self.dead_lettered + self.in_flight
+        self.succeeded
+            + self.failed
+            + self.throttled
+            + self.timed_out
+            + self.dead_lettered
+            + self.in_flight
     }
     pub fn add(&mut self, o: &Outcomes) {
         self.succeeded += o.succeeded;
@@ -257,7 +269,10 @@ mod tests {
         for q in [0.5, 0.9, 0.99, 0.999] {
             let exact = (q * 100_000.0f64).ceil() * 0.037;
             let got = h.quantile_ms(q);
-            assert!((got - exact).abs() / exact < 0.001, "q{q}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() / exact < 0.001,
+                "q{q}: {got} vs {exact}"
+            );
         }
         assert!((h.mean_ms() - 50_000.5 * 0.037).abs() < 1e-9);
         assert_eq!(h.max_ms(), 3700.0);

@@ -98,7 +98,11 @@ fn p_arm() -> f64 {
 
 impl Default for Pricing {
     fn default() -> Self {
-        Pricing { requests_per_million: p_requests(), x86_gb_second: p_x86(), arm64_gb_second: p_arm() }
+        Pricing {
+            requests_per_million: p_requests(),
+            x86_gb_second: p_x86(),
+            arm64_gb_second: p_arm(),
+        }
     }
 }
 
@@ -229,7 +233,10 @@ impl std::fmt::Display for ConfigError {
 }
 
 fn err<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T, ConfigError> {
-    Err(ConfigError { key: key.into(), message: message.into() })
+    Err(ConfigError {
+        key: key.into(),
+        message: message.into(),
+    })
 }
 
 /// Largest memory size Lambda offers (PLATFORM.md §2).
@@ -248,7 +255,10 @@ impl Scenario {
         if sim.warmup >= sim.duration {
             return err(
                 "simulation.warmup",
-                format!("must be shorter than simulation.duration ({}), got {}", sim.duration, sim.warmup),
+                format!(
+                    "must be shorter than simulation.duration ({}), got {}",
+                    sim.duration, sim.warmup
+                ),
             );
         }
         if sim.sample_interval.0 == 0 {
@@ -257,7 +267,10 @@ impl Scenario {
         if sim.duration.0 / sim.sample_interval.0 > 10_000_000 {
             return err(
                 "simulation.sample_interval",
-                format!("{} gives more than 10 million samples over {}; choose a longer interval", sim.sample_interval, sim.duration),
+                format!(
+                    "{} gives more than 10 million samples over {}; choose a longer interval",
+                    sim.sample_interval, sim.duration
+                ),
             );
         }
         let acc = &self.account;
@@ -267,11 +280,17 @@ impl Scenario {
         if acc.unreserved_minimum > acc.concurrency_limit {
             return err(
                 "account.unreserved_minimum",
-                format!("must not exceed account.concurrency_limit ({})", acc.concurrency_limit),
+                format!(
+                    "must not exceed account.concurrency_limit ({})",
+                    acc.concurrency_limit
+                ),
             );
         }
         for (key, v) in [
-            ("pricing.requests_per_million", self.pricing.requests_per_million),
+            (
+                "pricing.requests_per_million",
+                self.pricing.requests_per_million,
+            ),
             ("pricing.x86_gb_second", self.pricing.x86_gb_second),
             ("pricing.arm64_gb_second", self.pricing.arm64_gb_second),
         ] {
@@ -295,10 +314,19 @@ impl Scenario {
                 return err(k("name"), format!("duplicate function name \"{}\"", f.name));
             }
             if !(128..=MAX_MEMORY_MB).contains(&f.memory_mb) {
-                return err(k("memory_mb"), format!("must be between 128 and {MAX_MEMORY_MB} (MB), got {}", f.memory_mb));
+                return err(
+                    k("memory_mb"),
+                    format!(
+                        "must be between 128 and {MAX_MEMORY_MB} (MB), got {}",
+                        f.memory_mb
+                    ),
+                );
             }
             if f.timeout.0 == 0 || f.timeout > MAX_TIMEOUT {
-                return err(k("timeout"), format!("must be greater than 0 and at most 15m, got {}", f.timeout));
+                return err(
+                    k("timeout"),
+                    format!("must be greater than 0 and at most 15m, got {}", f.timeout),
+                );
             }
             for (field, spec) in [("duration", &f.duration), ("cold_start", &f.cold_start)] {
                 if let Err(m) = spec.check() {
@@ -311,7 +339,10 @@ impl Scenario {
                 if f.provisioned_concurrency > rc {
                     return err(
                         k("provisioned_concurrency"),
-                        format!("must not exceed reserved_concurrency ({rc}), got {}", f.provisioned_concurrency),
+                        format!(
+                            "must not exceed reserved_concurrency ({rc}), got {}",
+                            f.provisioned_concurrency
+                        ),
                     );
                 }
             }
@@ -343,7 +374,14 @@ impl Scenario {
             let k = |field: &str| format!("workloads.{wl}.{field}");
             if !self.functions.iter().any(|f| f.name == w.function) {
                 let names: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
-                return err(k("function"), format!("no function named \"{}\" (functions: {})", w.function, names.join(", ")));
+                return err(
+                    k("function"),
+                    format!(
+                        "no function named \"{}\" (functions: {})",
+                        w.function,
+                        names.join(", ")
+                    ),
+                );
             }
             if w.invocation != Invocation::Sync {
                 return err(
@@ -353,19 +391,33 @@ impl Scenario {
             }
             let a = &w.arrivals;
             match (&a.process, &a.trace) {
-                (Some(_), Some(_)) => return err(k("arrivals"), "give either `process` or `trace`, not both"),
+                (Some(_), Some(_)) => {
+                    return err(k("arrivals"), "give either `process` or `trace`, not both");
+                }
                 (None, None) => {
-                    return err(k("arrivals"), "expected `process = \"poisson\"|\"constant\"` with `rate`, or `trace = \"FILE\"` with `format`");
+                    return err(
+                        k("arrivals"),
+                        "expected `process = \"poisson\"|\"constant\"` with `rate`, or `trace = \"FILE\"` with `format`",
+                    );
                 }
                 (Some(_), None) => {
                     let Some(rate) = a.rate else {
-                        return err(k("arrivals.rate"), "required with `process` (requests per second)");
+                        return err(
+                            k("arrivals.rate"),
+                            "required with `process` (requests per second)",
+                        );
                     };
                     if !(rate.is_finite() && rate > 0.0) {
-                        return err(k("arrivals.rate"), format!("must be a positive number of requests per second, got {rate}"));
+                        return err(
+                            k("arrivals.rate"),
+                            format!("must be a positive number of requests per second, got {rate}"),
+                        );
                     }
                     if rate > 1e9 {
-                        return err(k("arrivals.rate"), format!("at most 1e9 requests per second, got {rate}"));
+                        return err(
+                            k("arrivals.rate"),
+                            format!("at most 1e9 requests per second, got {rate}"),
+                        );
                     }
                     if a.format.is_some() {
                         return err(k("arrivals.format"), "only applies to a `trace`");
@@ -376,7 +428,10 @@ impl Scenario {
                         return err(k("arrivals.trace"), "must name a file");
                     }
                     if a.format.is_none() {
-                        return err(k("arrivals.format"), "required with `trace` (formats: timestamps)");
+                        return err(
+                            k("arrivals.format"),
+                            "required with `trace` (formats: timestamps)",
+                        );
                     }
                     if a.rate.is_some() {
                         return err(k("arrivals.rate"), "does not apply to a `trace`");
@@ -389,9 +444,17 @@ impl Scenario {
 }
 
 fn label(name: &str, i: usize) -> String {
-    if name.trim().is_empty() { i.to_string() } else { name.to_string() }
+    if name.trim().is_empty() {
+        i.to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 fn dotted(field: &str) -> String {
-    if field.is_empty() { String::new() } else { format!(".{field}") }
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!(".{field}")
+    }
 }

@@ -47,7 +47,9 @@ pub trait Resources {
 pub struct NoFiles;
 impl Resources for NoFiles {
     fn open(&self, path: &str) -> Result<Box<dyn BufRead>, String> {
-        Err(format!("this front end cannot open files (asked for \"{path}\")"))
+        Err(format!(
+            "this front end cannot open files (asked for \"{path}\")"
+        ))
     }
 }
 
@@ -323,8 +325,16 @@ impl Simulation {
         let seed = sim.seed;
         let acc = &scenario.account;
 
-        let reserved: u64 = scenario.functions.iter().filter_map(|f| f.reserved_concurrency).map(u64::from).sum();
-        let mut pools = vec![Pool { busy: 0, cap: (acc.concurrency_limit as u64 - reserved) as u32 }];
+        let reserved: u64 = scenario
+            .functions
+            .iter()
+            .filter_map(|f| f.reserved_concurrency)
+            .map(u64::from)
+            .sum();
+        let mut pools = vec![Pool {
+            busy: 0,
+            cap: (acc.concurrency_limit as u64 - reserved) as u32,
+        }];
         let mut funcs = Vec::with_capacity(scenario.functions.len());
         for (i, f) in scenario.functions.iter().enumerate() {
             let pool = match f.reserved_concurrency {
@@ -336,12 +346,17 @@ impl Simulation {
             };
             let load = |spec: &DistSpec, field: &str| -> Result<Dist, SimError> {
                 let samples = match spec {
-                    DistSpec::Empirical { file, unit } => Some(read_empirical(res, file, unit).map_err(|e| {
-                        SimError::Input(InputError {
-                            message: format!("{} (functions.{}.{field}.file)", e.message, f.name),
-                            ..e
-                        })
-                    })?),
+                    DistSpec::Empirical { file, unit } => {
+                        Some(read_empirical(res, file, unit).map_err(|e| {
+                            SimError::Input(InputError {
+                                message: format!(
+                                    "{} (functions.{}.{field}.file)",
+                                    e.message, f.name
+                                ),
+                                ..e
+                            })
+                        })?)
+                    }
                     _ => None,
                 };
                 Ok(Dist::from_spec(spec, samples))
@@ -381,12 +396,17 @@ impl Simulation {
 
         let mut workloads = Vec::with_capacity(scenario.workloads.len());
         for (i, w) in scenario.workloads.iter().enumerate() {
-            let function = scenario.functions.iter().position(|f| f.name == w.function).expect("validated") as u32;
+            let function = scenario
+                .functions
+                .iter()
+                .position(|f| f.name == w.function)
+                .expect("validated") as u32;
             let a = &w.arrivals;
             let source = match (a.process, &a.trace) {
-                (Some(Process::Poisson), _) => {
-                    ArrivalSource::poisson(a.rate.expect("validated"), SimRng::new(seed, stream::ARRIVALS | i as u64))
-                }
+                (Some(Process::Poisson), _) => ArrivalSource::poisson(
+                    a.rate.expect("validated"),
+                    SimRng::new(seed, stream::ARRIVALS | i as u64),
+                ),
                 (Some(Process::Constant), _) => ArrivalSource::constant(a.rate.expect("validated")),
                 (None, Some(path)) => match a.format.expect("validated") {
                     TraceFormat::Timestamps => {
@@ -400,7 +420,11 @@ impl Simulation {
                 },
                 (None, None) => unreachable!("validated"),
             };
-            workloads.push(Workload { function, source, service: SimRng::new(seed, stream::SERVICE | i as u64) });
+            workloads.push(Workload {
+                function,
+                source,
+                service: SimRng::new(seed, stream::SERVICE | i as u64),
+            });
         }
 
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
@@ -497,7 +521,16 @@ impl Simulation {
 
     /// One invocation attempt of function `f` at `now` with `service` ns of work.
     #[allow(clippy::too_many_arguments)]
-    fn invoke(&mut self, f: u32, id: u64, now: u64, service: u64, measured: bool, attempt: u32, obs: &mut dyn Observer) {
+    fn invoke(
+        &mut self,
+        f: u32,
+        id: u64,
+        now: u64,
+        service: u64,
+        measured: bool,
+        attempt: u32,
+        obs: &mut dyn Observer,
+    ) {
         let func = &mut self.funcs[f as usize];
         func.bin.arrivals += 1;
         if measured {
@@ -534,7 +567,11 @@ impl Simulation {
         func.advance(now);
         func.busy += 1;
         self.busy_total += 1;
-        let init_ns = if cold { func.cold_start.sample(&mut func.rng) } else { 0 };
+        let init_ns = if cold {
+            func.cold_start.sample(&mut func.rng)
+        } else {
+            0
+        };
         let timed_out = service > func.timeout;
         let exec_ns = if timed_out { func.timeout } else { service };
         if cold {
@@ -561,7 +598,8 @@ impl Simulation {
         it.timed_out = timed_out;
         it.measured = measured;
         let epoch = it.epoch;
-        self.q.schedule(now + init_ns + exec_ns, Event::Done { inst, epoch });
+        self.q
+            .schedule(now + init_ns + exec_ns, Event::Done { inst, epoch });
     }
 
     fn on_done(&mut self, inst: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
@@ -651,7 +689,9 @@ impl Simulation {
         self.purge(f, now);
         let func = &mut self.funcs[f as usize];
         if func.head != NIL {
-            let t = self.insts[func.head as usize].idle_since.saturating_add(func.keep_alive);
+            let t = self.insts[func.head as usize]
+                .idle_since
+                .saturating_add(func.keep_alive);
             func.expire_at = t;
             self.q.schedule(t, Event::Expire(f));
         }
@@ -662,7 +702,11 @@ impl Simulation {
         let func = &mut self.funcs[f as usize];
         while func.head != NIL {
             let h = func.head;
-            if self.insts[h as usize].idle_since.saturating_add(func.keep_alive) > now {
+            if self.insts[h as usize]
+                .idle_since
+                .saturating_add(func.keep_alive)
+                > now
+            {
                 break;
             }
             func.advance(now);
@@ -689,7 +733,10 @@ impl Simulation {
             Reuse::Lru => func.head,
             Reuse::Random => func.idle_vec[func.rng.below(func.idle) as usize],
             Reuse::Newest => loop {
-                let (seq, i) = func.newest.pop().expect("an idle instance has a heap entry");
+                let (seq, i) = func
+                    .newest
+                    .pop()
+                    .expect("an idle instance has a heap entry");
                 let it = &self.insts[i as usize];
                 if it.state == State::Idle && it.created_seq == seq {
                     break i;
@@ -770,7 +817,11 @@ impl Simulation {
                 p99_latency_ms: func.bin_latency.quantile_ms(0.99),
                 mean_latency_ms: func.bin_latency.mean_ms(),
             });
-            func.bin = Bin { alive0: func.int_alive, busy0: func.int_busy, ..Bin::default() };
+            func.bin = Bin {
+                alive0: func.int_alive,
+                busy0: func.int_busy,
+                ..Bin::default()
+            };
             func.bin_latency.reset();
         }
         self.bin_start = now;
@@ -857,7 +908,12 @@ impl Simulation {
             total,
             functions: FunctionMetrics(per_fn),
         };
-        RunOutput { summary, latency: all_latency, events: self.q.popped(), late_events: self.q.late_events() }
+        RunOutput {
+            summary,
+            latency: all_latency,
+            events: self.q.popped(),
+            late_events: self.q.late_events(),
+        }
     }
 }
 
@@ -899,7 +955,11 @@ fn unlink(func: &mut Func, insts: &mut [Instance], i: u32) {
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 { 0.0 } else { round_sig(a as f64 / b as f64) }
+    if b == 0 {
+        0.0
+    } else {
+        round_sig(a as f64 / b as f64)
+    }
 }
 
 fn instances(int_alive: u128, int_busy: u128, window: f64, max: u64, max_busy: u64) -> Instances {
@@ -926,14 +986,26 @@ fn cost(requests: f64, compute: f64) -> Cost {
 
 fn read_empirical(res: &dyn Resources, file: &str, unit: &str) -> Result<Arc<[u64]>, InputError> {
     let display = res.display(file);
-    let reader = res.open(file).map_err(|message| InputError { file: display.clone(), line: 0, message })?;
+    let reader = res.open(file).map_err(|message| InputError {
+        file: display.clone(),
+        line: 0,
+        message,
+    })?;
     parse_empirical(reader, unit)
         .map(Arc::from)
-        .map_err(|(line, message)| InputError { file: display, line, message })
+        .map_err(|(line, message)| InputError {
+            file: display,
+            line,
+            message,
+        })
 }
 
 /// Runs `scenario` to the end and returns its summary. Convenience for [`Simulation::new`] and
 /// [`Simulation::run`].
-pub fn simulate(scenario: &Scenario, res: &dyn Resources, obs: &mut dyn Observer) -> Result<Summary, SimError> {
+pub fn simulate(
+    scenario: &Scenario,
+    res: &dyn Resources,
+    obs: &mut dyn Observer,
+) -> Result<Summary, SimError> {
     Ok(Simulation::new(scenario, res)?.run(obs)?.summary)
 }

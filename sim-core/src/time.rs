@@ -37,7 +37,11 @@ impl Nanos {
             return Nanos(0);
         }
         let ns = (s * NS_PER_S as f64).round();
-        if ns >= u64::MAX as f64 { Nanos(u64::MAX) } else { Nanos(ns as u64) }
+        if ns >= u64::MAX as f64 {
+            Nanos(u64::MAX)
+        } else {
+            Nanos(ns as u64)
+        }
     }
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / NS_PER_S as f64
@@ -100,15 +104,25 @@ impl Nanos {
                 None => (number, ""),
             };
             if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
-                return Err(format!("invalid duration \"{text}\": malformed number \"{number}\""));
+                return Err(format!(
+                    "invalid duration \"{text}\": malformed number \"{number}\""
+                ));
             }
             if int_part.len() > 20 || frac_part.len() > 18 {
                 return Err(format!("invalid duration \"{text}\": number too long"));
             }
-            let int_v: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| format!("invalid duration \"{text}\""))? };
+            let int_v: u128 = if int_part.is_empty() {
+                0
+            } else {
+                int_part
+                    .parse()
+                    .map_err(|_| format!("invalid duration \"{text}\""))?
+            };
             let mut part = int_v * unit_ns;
             if !frac_part.is_empty() {
-                let frac_v: u128 = frac_part.parse().map_err(|_| format!("invalid duration \"{text}\""))?;
+                let frac_v: u128 = frac_part
+                    .parse()
+                    .map_err(|_| format!("invalid duration \"{text}\""))?;
                 let scale = 10u128.pow(frac_part.len() as u32);
                 part += (frac_v * unit_ns + scale / 2) / scale;
             }
@@ -221,7 +235,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "250", "5 parsecs", "1..5s", "ms", "-3s", "1e3s", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "250",
+            "5 parsecs",
+            "1..5s",
+            "ms",
+            "-3s",
+            "1e3s",
+            "99999999999999999999d",
+        ] {
             assert!(Nanos::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(Nanos::parse("250").unwrap_err().contains("250ms"));

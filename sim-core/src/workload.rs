@@ -38,18 +38,32 @@ pub struct TimestampReader {
 
 impl TimestampReader {
     pub fn new(reader: Box<dyn BufRead>, file: impl Into<String>) -> Self {
-        TimestampReader { reader, file: file.into(), buf: String::with_capacity(128), line: 0, last: 0, rows: 0 }
+        TimestampReader {
+            reader,
+            file: file.into(),
+            buf: String::with_capacity(128),
+            line: 0,
+            last: 0,
+            rows: 0,
+        }
     }
 
     fn error(&self, message: String) -> InputError {
-        InputError { file: self.file.clone(), line: self.line, message }
+        InputError {
+            file: self.file.clone(),
+            line: self.line,
+            message,
+        }
     }
 
     /// The next arrival time in nanoseconds, or `None` at the end of the file.
     pub fn next_arrival(&mut self) -> Result<Option<u64>, InputError> {
         loop {
             self.buf.clear();
-            let n = self.reader.read_line(&mut self.buf).map_err(|e| self.error(format!("cannot read: {e}")))?;
+            let n = self
+                .reader
+                .read_line(&mut self.buf)
+                .map_err(|e| self.error(format!("cannot read: {e}")))?;
             if n == 0 {
                 if self.rows == 0 {
                     return Err(InputError {
@@ -69,11 +83,15 @@ impl TimestampReader {
                 Ok(v) => v,
                 Err(_) if self.rows == 0 && self.line_is_header() => continue,
                 Err(_) => {
-                    return Err(self.error(format!("expected an arrival time in seconds, found \"{field}\"")));
+                    return Err(self.error(format!(
+                        "expected an arrival time in seconds, found \"{field}\""
+                    )));
                 }
             };
             if !secs.is_finite() || secs < 0.0 {
-                return Err(self.error(format!("expected a non-negative arrival time in seconds, found {field}")));
+                return Err(self.error(format!(
+                    "expected a non-negative arrival time in seconds, found {field}"
+                )));
             }
             if secs > 1e10 {
                 return Err(self.error(format!("arrival time {field} s is beyond 300 years")));
@@ -93,7 +111,9 @@ impl TimestampReader {
 
     /// A header is a first row whose first field starts with a letter.
     fn line_is_header(&self) -> bool {
-        self.buf.trim_start().starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '"')
+        self.buf
+            .trim_start()
+            .starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '"')
     }
 
     /// Rows read so far.
@@ -105,25 +125,43 @@ impl TimestampReader {
 /// Where a workload's arrivals come from.
 pub enum ArrivalSource {
     /// Exponential inter-arrival times with mean `1/rate`.
-    Poisson { mean_gap_ns: f64, rng: SimRng, last: u64 },
+    Poisson {
+        mean_gap_ns: f64,
+        rng: SimRng,
+        last: u64,
+    },
     /// Evenly spaced: the k-th arrival at `k * gap` (no drift from rounding).
-    Constant { gap_ns: f64, k: u64 },
+    Constant {
+        gap_ns: f64,
+        k: u64,
+    },
     Trace(TimestampReader),
 }
 
 impl ArrivalSource {
     pub fn poisson(rate: f64, rng: SimRng) -> Self {
-        ArrivalSource::Poisson { mean_gap_ns: NS_PER_S as f64 / rate, rng, last: 0 }
+        ArrivalSource::Poisson {
+            mean_gap_ns: NS_PER_S as f64 / rate,
+            rng,
+            last: 0,
+        }
     }
     pub fn constant(rate: f64) -> Self {
-        ArrivalSource::Constant { gap_ns: NS_PER_S as f64 / rate, k: 0 }
+        ArrivalSource::Constant {
+            gap_ns: NS_PER_S as f64 / rate,
+            k: 0,
+        }
     }
 
     /// The next arrival time (absolute, nanoseconds), or `None` when the source is exhausted.
     #[inline]
     pub fn next(&mut self) -> Result<Option<u64>, InputError> {
         match self {
-            ArrivalSource::Poisson { mean_gap_ns, rng, last } => {
+            ArrivalSource::Poisson {
+                mean_gap_ns,
+                rng,
+                last,
+            } => {
                 let e = -rng.uniform_open0().ln();
                 *last = last.saturating_add((e * *mean_gap_ns).round() as u64);
                 Ok(Some(*last))

@@ -1,0 +1,403 @@
+//! The command line as a user meets it: outputs, determinism, overrides, and bad input that must
+//! exit with status 2 and a message naming the file and the key or line, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn faasim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faasim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("faasim runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("faasim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const GOOD: &str = r#"
+name = "t"
+[simulation]
+duration = "10m"
+seed = 4
+sample_interval = "1m"
+[[functions]]
+name = "api"
+memory_mb = 256
+duration = { dist = "exponential", mean = "100ms" }
+cold_start = { dist = "constant", value = "300ms" }
+keep_alive = "1m"
+[[workloads]]
+function = "api"
+arrivals = { process = "poisson", rate = 20 }
+"#;
+
+#[test]
+fn run_writes_every_output_and_is_deterministic() {
+    let dir = temp_dir("run");
+    std::fs::write(dir.join("s.toml"), GOOD).unwrap();
+    for out in ["a", "b"] {
+        let o = faasim(&["run", "s.toml", "--out", out, "--requests"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            stdout.contains("api") && stdout.contains("p99 ms"),
+            "{stdout}"
+        );
+    }
+    for f in [
+        "summary.json",
+        "timeseries.csv",
+        "requests.csv",
+        "latency_cdf.png",
+        "latency_cdf.svg",
+        "instances.png",
+        "instances.svg",
+    ] {
+        let a = std::fs::read(dir.join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.join("b").join(f)).unwrap();
+        assert!(!a.is_empty(), "{f} is empty");
+        assert_eq!(a, b, "{f} differs between two runs with the same seed");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("a/summary.json")).unwrap()).unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "simulated_s",
+        "requests",
+        "attempts",
+        "outcomes",
+        "cold_starts",
+        "cold_start_ratio",
+        "latency_ms",
+        "instances",
+        "cost_usd",
+        "functions",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    let o = &summary["outcomes"];
+    let sum: u64 = [
+        "succeeded",
+        "failed",
+        "throttled",
+        "timed_out",
+        "dead_lettered",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| o[k].as_u64().unwrap())
+    .sum();
+    assert_eq!(sum, summary["requests"].as_u64().unwrap());
+    let ts = std::fs::read_to_string(dir.join("a/timeseries.csv")).unwrap();
+    assert!(ts.starts_with(
+        "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms"
+    ));
+    assert_eq!(ts.lines().count(), 1 + 10, "one row per minute");
+    let req = std::fs::read_to_string(dir.join("a/requests.csv")).unwrap();
+    assert!(req.starts_with("id,function,arrival_s,start_s,end_s,cold,outcome,attempt"));
+    assert_eq!(
+        req.lines().count() as u64 - 1,
+        summary["attempts"].as_u64().unwrap()
+    );
+    let png = std::fs::read(dir.join("a/latency_cdf.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn set_and_seed_override_the_file() {
+    let dir = temp_dir("set");
+    std::fs::write(dir.join("s.toml"), GOOD).unwrap();
+    let o = faasim(
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "o",
+            "--quiet",
+            "--no-plots",
+            "--seed",
+            "9",
+            "--set",
+            "functions.api.memory_mb=1024",
+            "--set",
+            "simulation.duration=20m",
+            "--set",
+            "workloads.0.arrivals.rate=2",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("o/summary.json")).unwrap()).unwrap();
+    assert_eq!(s["seed"], 9);
+    assert_eq!(s["simulated_s"], 1200.0);
+    let req = s["requests"].as_f64().unwrap();
+    assert!(
+        (1800.0..3000.0).contains(&req),
+        "about 2/s for 20 minutes, got {req}"
+    );
+    // 1024 MB: 8x the GB-s of 128 MB for the same work.
+    let gb_s = s["billed_gb_s"].as_f64().unwrap();
+    let o128 = faasim(
+        &[
+            "run",
+            "s.toml",
+            "--out",
+            "p",
+            "--quiet",
+            "--no-plots",
+            "--seed",
+            "9",
+            "--set",
+            "functions.api.memory_mb=128",
+            "--set",
+            "simulation.duration=20m",
+            "--set",
+            "workloads.0.arrivals.rate=2",
+        ],
+        &dir,
+    );
+    assert!(o128.status.success());
+    let s128: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("p/summary.json")).unwrap()).unwrap();
+    assert!((gb_s / s128["billed_gb_s"].as_f64().unwrap() - 8.0).abs() < 1e-6);
+}
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            let o = faasim(&["validate", p.to_str().unwrap()], root);
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                p.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            n += 1;
+        }
+    }
+    assert!(
+        n >= 4,
+        "expected at least four example scenarios, found {n}"
+    );
+}
+
+/// Each malformed input: the file(s) to write, the arguments, and fragments the message must hold.
+struct Bad {
+    what: &'static str,
+    scenario: String,
+    extra_files: Vec<(&'static str, &'static str)>,
+    args: Vec<&'static str>,
+    expect: Vec<&'static str>,
+}
+
+fn bad(what: &'static str, scenario: String, expect: &[&'static str]) -> Bad {
+    Bad {
+        what,
+        scenario,
+        extra_files: vec![],
+        args: vec![],
+        expect: expect.to_vec(),
+    }
+}
+
+#[test]
+fn malformed_inputs_exit_2_with_a_precise_message() {
+    let trace_scn = GOOD.replace(
+        r#"arrivals = { process = "poisson", rate = 20 }"#,
+        r#"arrivals = { trace = "arrivals.csv", format = "timestamps" }"#,
+    );
+    let cases = vec![
+        bad(
+            "missing key",
+            GOOD.replace("duration = \"10m\"\n", ""),
+            &["s.toml", "simulation", "duration"],
+        ),
+        bad(
+            "unknown key",
+            GOOD.replace("memory_mb = 256", "memroy_mb = 256"),
+            &["s.toml:9", "memroy_mb"],
+        ),
+        bad(
+            "bare number for a duration",
+            GOOD.replace("keep_alive = \"1m\"", "keep_alive = 600"),
+            &["s.toml:12", "keep_alive", "600ms"],
+        ),
+        bad(
+            "negative rate",
+            GOOD.replace("rate = 20", "rate = -1"),
+            &["s.toml", "workloads.0.arrivals.rate", "positive"],
+        ),
+        bad(
+            "unknown distribution",
+            GOOD.replace("\"exponential\"", "\"gamma\""),
+            &["s.toml:10", "gamma", "lognormal"],
+        ),
+        bad(
+            "invalid TOML",
+            GOOD.replace("name = \"api\"", "name = \"api"),
+            &["s.toml:8"],
+        ),
+        bad(
+            "duration without unit",
+            GOOD.replace("\"100ms\"", "\"100\""),
+            &["s.toml:10", "100ms"],
+        ),
+        bad(
+            "unknown reuse order",
+            format!("{GOOD}").replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nreuse = \"fifo\"",
+            ),
+            &["s.toml:13", "fifo", "mru"],
+        ),
+        bad(
+            "memory out of range",
+            GOOD.replace("memory_mb = 256", "memory_mb = 64"),
+            &["functions.api.memory_mb", "128"],
+        ),
+        bad(
+            "unknown function",
+            GOOD.replace("function = \"api\"", "function = \"apx\""),
+            &["workloads.0.function", "apx", "api"],
+        ),
+        bad(
+            "duplicate function",
+            format!(
+                "{GOOD}\n[[functions]]\nname = \"api\"\nduration = {{ dist = \"constant\", value = \"1ms\" }}\n"
+            ),
+            &["functions.api.name", "duplicate"],
+        ),
+        bad(
+            "warmup longer than the run",
+            GOOD.replace("seed = 4", "seed = 4\nwarmup = \"1h\""),
+            &["simulation.warmup"],
+        ),
+        bad(
+            "lognormal p99 below median",
+            GOOD.replace(
+                "{ dist = \"exponential\", mean = \"100ms\" }",
+                "{ dist = \"lognormal\", median = \"100ms\", p99 = \"50ms\" }",
+            ),
+            &["functions.api.duration.p99"],
+        ),
+        bad(
+            "wrong type",
+            GOOD.replace("memory_mb = 256", "memory_mb = \"big\""),
+            &["s.toml:9", "memory_mb"],
+        ),
+        bad(
+            "missing trace file",
+            trace_scn.clone(),
+            &["arrivals.csv", "cannot open"],
+        ),
+        Bad {
+            extra_files: vec![("arrivals.csv", "time_s\n0.5\n1.0\nsoon\n")],
+            ..bad(
+                "malformed trace row",
+                trace_scn.clone(),
+                &["arrivals.csv:4", "soon"],
+            )
+        },
+        Bad {
+            extra_files: vec![("arrivals.csv", "3\n2\n")],
+            ..bad(
+                "trace out of order",
+                trace_scn.clone(),
+                &["arrivals.csv:2", "decrease"],
+            )
+        },
+        Bad {
+            extra_files: vec![("arrivals.csv", "")],
+            ..bad("empty trace", trace_scn, &["arrivals.csv", "no arrival"])
+        },
+        Bad {
+            extra_files: vec![("d.csv", "ms\n1\n2\nx\n")],
+            ..bad(
+                "malformed empirical file",
+                GOOD.replace(
+                    "{ dist = \"exponential\", mean = \"100ms\" }",
+                    "{ dist = \"empirical\", file = \"d.csv\" }",
+                ),
+                &["d.csv:4", "functions.api.duration.file"],
+            )
+        },
+        Bad {
+            args: vec!["--set", "functions.api.memory_mb"],
+            ..bad("--set without =", GOOD.into(), &["--set", "PATH=VALUE"])
+        },
+        Bad {
+            args: vec!["--set", "functions.api.memory_mb=lots"],
+            ..bad(
+                "--set of the wrong type",
+                GOOD.into(),
+                &["memory_mb", "with --set"],
+            )
+        },
+        Bad {
+            args: vec!["--set", "functions.web.memory_mb=512"],
+            ..bad("--set of an unknown function", GOOD.into(), &["web"])
+        },
+        Bad {
+            args: vec!["--seed", "x"],
+            ..bad("bad flag value", GOOD.into(), &["--seed"])
+        },
+        Bad {
+            args: vec!["--bogus"],
+            ..bad("unknown flag", GOOD.into(), &["--bogus"])
+        },
+    ];
+    let dir = temp_dir("bad");
+    for case in &cases {
+        std::fs::write(dir.join("s.toml"), &case.scenario).unwrap();
+        let _ = std::fs::remove_file(dir.join("arrivals.csv"));
+        for (name, text) in &case.extra_files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        for verb in ["run", "validate"] {
+            if verb == "validate" && case.args.contains(&"--seed") {
+                continue; // a flag of `run` only
+            }
+            let mut args = vec![verb, "s.toml"];
+            if verb == "run" {
+                args.extend(["--out", "out", "--quiet"]);
+            }
+            args.extend(case.args.iter().copied());
+            let o = faasim(&args, &dir);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{} ({verb}): expected exit 2, got {:?}; stderr: {err}",
+                case.what,
+                o.status.code()
+            );
+            assert!(
+                !err.contains("panicked"),
+                "{} ({verb}) panicked: {err}",
+                case.what
+            );
+            for frag in &case.expect {
+                assert!(
+                    err.contains(frag),
+                    "{} ({verb}): message lacks {frag:?}: {err}",
+                    case.what
+                );
+            }
+        }
+    }
+    let o = faasim(&["run", "nowhere.toml"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.toml"));
+}

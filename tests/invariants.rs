@@ -1,0 +1,213 @@
+//! Invariants over randomly generated scenarios: every request ends in exactly one outcome, no
+//! concurrency limit is exceeded, no event runs in the past, every attempt record is consistent,
+//! and the same seed gives the same result.
+
+mod common;
+use proptest::prelude::*;
+use sim_core::{NoFiles, Observer, Outcome, RequestRecord, SampleRow, Simulation};
+
+#[derive(Default)]
+struct Recorder {
+    attempts: Vec<RequestRecord>,
+    rows: Vec<SampleRow>,
+}
+
+impl Observer for Recorder {
+    fn wants_requests(&self) -> bool {
+        true
+    }
+    fn request(&mut self, r: &RequestRecord) {
+        self.attempts.push(*r);
+    }
+    fn sample(&mut self, row: &SampleRow) {
+        self.rows.push(*row);
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fn_ {
+    mean_ms: u32,
+    dist: u8,
+    cold_ms: u32,
+    keep_alive_s: u32,
+    reuse: u8,
+    reserved: Option<u32>,
+    timeout_ms: u32,
+    rate: f64,
+    constant: bool,
+}
+
+fn function() -> impl Strategy<Value = Fn_> {
+    (
+        1u32..3000,
+        0u8..5,
+        0u32..2000,
+        0u32..900,
+        0u8..4,
+        prop::option::of(1u32..20),
+        1u32..5000,
+        0.05f64..40.0,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                mean_ms,
+                dist,
+                cold_ms,
+                keep_alive_s,
+                reuse,
+                reserved,
+                timeout_ms,
+                rate,
+                constant,
+            )| Fn_ {
+                mean_ms,
+                dist,
+                cold_ms,
+                keep_alive_s,
+                reuse,
+                reserved,
+                timeout_ms,
+                rate,
+                constant,
+            },
+        )
+}
+
+fn scenario_text(fns: &[Fn_], limit: u32, warmup_s: u32, seed: u64) -> String {
+    let mut t = format!(
+        "[simulation]\nduration = \"20m\"\nwarmup = \"{warmup_s}s\"\nseed = {seed}\nsample_interval = \"45s\"\n[account]\nconcurrency_limit = {limit}\nunreserved_minimum = 0\n"
+    );
+    for (i, f) in fns.iter().enumerate() {
+        let dist = match f.dist {
+            0 => format!("{{ dist = \"exponential\", mean = \"{}ms\" }}", f.mean_ms),
+            1 => format!("{{ dist = \"constant\", value = \"{}ms\" }}", f.mean_ms),
+            2 => format!(
+                "{{ dist = \"lognormal\", median = \"{}ms\", p99 = \"{}ms\" }}",
+                f.mean_ms,
+                f.mean_ms * 4
+            ),
+            3 => format!(
+                "{{ dist = \"uniform\", min = \"0ms\", max = \"{}ms\" }}",
+                f.mean_ms * 2
+            ),
+            _ => format!(
+                "{{ dist = \"normal\", mean = \"{}ms\", stddev = \"{}ms\" }}",
+                f.mean_ms,
+                f.mean_ms / 2
+            ),
+        };
+        let reuse = ["mru", "lru", "random", "newest"][f.reuse as usize];
+        t += &format!(
+            "[[functions]]\nname = \"f{i}\"\nduration = {dist}\ncold_start = {{ dist = \"exponential\", mean = \"{}ms\" }}\nkeep_alive = \"{}s\"\nreuse = \"{reuse}\"\ntimeout = \"{}ms\"\n",
+            f.cold_ms.max(1),
+            f.keep_alive_s,
+            f.timeout_ms
+        );
+        if let Some(rc) = f.reserved {
+            t += &format!("reserved_concurrency = {rc}\n");
+        }
+        let process = if f.constant { "constant" } else { "poisson" };
+        t += &format!(
+            "[[workloads]]\nfunction = \"f{i}\"\narrivals = {{ process = \"{process}\", rate = {} }}\n",
+            f.rate
+        );
+    }
+    t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_scenarios_keep_every_invariant(
+        fns in prop::collection::vec(function(), 1..4),
+        extra_limit in 1u32..60,
+        warmup_s in 0u32..300,
+        seed in any::<u64>(),
+    ) {
+        let reserved: u32 = fns.iter().filter_map(|f| f.reserved).sum();
+        let limit = reserved + extra_limit;
+        let text = scenario_text(&fns, limit, warmup_s, seed);
+        let scenario = common::scenario(&text);
+        let mut rec = Recorder::default();
+        let out = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut rec).unwrap();
+        let s = &out.summary;
+
+        prop_assert_eq!(out.late_events, 0, "an event was scheduled in the past");
+        prop_assert_eq!(s.total.outcomes.total(), s.total.requests, "outcomes must sum to requests");
+        prop_assert!(s.total.instances.max_busy <= limit as u64, "account limit exceeded");
+        let mut sum_requests = 0;
+        for (i, f) in fns.iter().enumerate() {
+            let m = s.functions.get(&format!("f{i}")).unwrap();
+            prop_assert_eq!(m.outcomes.total(), m.requests);
+            sum_requests += m.requests;
+            if let Some(rc) = f.reserved {
+                prop_assert!(m.instances.max_busy <= rc as u64, "reserved cap of f{} exceeded", i);
+            }
+            prop_assert!(m.instances.max_busy <= m.instances.max);
+            prop_assert!(m.cold_starts <= m.attempts);
+        }
+        prop_assert_eq!(sum_requests, s.total.requests);
+
+        // Every attempt record is consistent with the clock and the summary.
+        let warmup = warmup_s as u64 * 1_000_000_000;
+        let mut measured = 0u64;
+        let mut by_outcome = [0u64; 6];
+        let mut ids = std::collections::HashSet::new();
+        for r in &rec.attempts {
+            prop_assert!(ids.insert(r.id), "request {} recorded twice", r.id);
+            if let Some(st) = r.start { prop_assert!(st >= r.arrival); }
+            if let (Some(st), Some(e)) = (r.start, r.end) { prop_assert!(e >= st); }
+            prop_assert_eq!(r.measured, r.arrival.0 >= warmup);
+            if r.measured {
+                measured += 1;
+                by_outcome[r.outcome as usize] += 1;
+            }
+        }
+        prop_assert_eq!(measured, s.total.attempts);
+        prop_assert_eq!(by_outcome[Outcome::Succeeded as usize], s.total.outcomes.succeeded);
+        prop_assert_eq!(by_outcome[Outcome::Throttled as usize], s.total.outcomes.throttled);
+        prop_assert_eq!(by_outcome[Outcome::TimedOut as usize], s.total.outcomes.timed_out);
+        prop_assert_eq!(by_outcome[Outcome::InFlight as usize], s.total.outcomes.in_flight);
+
+        // The time series covers the run without gaps and counts every arrival once.
+        let n_fns = fns.len() as u64;
+        let arrivals: u64 = rec.rows.iter().map(|r| r.arrivals).sum();
+        prop_assert_eq!(arrivals, rec.attempts.len() as u64);
+        let covered: u64 = rec.rows.iter().map(|r| r.span.0).sum();
+        prop_assert_eq!(covered, 20 * 60 * 1_000_000_000 * n_fns);
+        for r in &rec.rows {
+            prop_assert!(r.busy <= r.instances + 1e-9);
+        }
+
+        // Same seed, same result.
+        let again = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut sim_core::NullObserver).unwrap();
+        prop_assert_eq!(&again.summary, s);
+    }
+}
+
+#[test]
+fn different_seeds_differ_and_same_seed_is_byte_identical() {
+    let text = scenario_text(
+        &[Fn_ {
+            mean_ms: 200,
+            dist: 0,
+            cold_ms: 300,
+            keep_alive_s: 60,
+            reuse: 0,
+            reserved: None,
+            timeout_ms: 3000,
+            rate: 5.0,
+            constant: false,
+        }],
+        1000,
+        0,
+        5,
+    );
+    let a = serde_json::to_string(&common::run(&text)).unwrap();
+    let b = serde_json::to_string(&common::run(&text)).unwrap();
+    let c = serde_json::to_string(&common::run(&text.replace("seed = 5", "seed = 6"))).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}

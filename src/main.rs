@@ -102,6 +102,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a closed pipe (`faasim run … | head`) is not an error.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// Files named in a scenario, resolved relative to the scenario's folder.
 struct FsResources {
     base: PathBuf,
@@ -152,7 +158,7 @@ fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
             {}
         }
     }
-    println!("{}: ok", file.display());
+    print_out(&format!("{}: ok\n", file.display()));
     Ok(())
 }
 
@@ -202,12 +208,15 @@ fn run(
         written.extend(plot::instances_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
     }
     if !quiet {
+        use std::fmt::Write as _;
+        let mut text = String::new();
         let measured = if summary.measured_s < summary.simulated_s {
             format!(", measured after {} warmup", scenario.simulation.warmup)
         } else {
             String::new()
         };
-        println!(
+        let _ = writeln!(
+            text,
             "{} · seed {} · {} simulated{} · {:.2} s wall",
             summary.scenario,
             summary.seed,

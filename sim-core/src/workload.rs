@@ -162,7 +162,7 @@ impl ArrivalSource {
                 rng,
                 last,
             } => {
-                let e = -rng.uniform_open0().ln();
+                let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
                 *last = last.saturating_add((e * *mean_gap_ns).round() as u64);
                 Ok(Some(*last))
             }

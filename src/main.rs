@@ -7,7 +7,7 @@ mod plot;
 use clap::{Parser, Subcommand};
 use load::{InputError, load_scenario};
 use sim_core::{Resources, SimError, Simulation};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -92,11 +92,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(m)) => {
-            eprintln!("error: {m}");
+            let _ = writeln!(std::io::stderr().lock(), "error: {m}");
             ExitCode::from(2)
         }
         Err(Failure::Other(m)) => {
-            eprintln!("error: {m}");
+            let _ = writeln!(std::io::stderr().lock(), "error: {m}");
             ExitCode::from(1)
         }
     }
@@ -224,18 +224,11 @@ fn run(
             measured,
             wall.as_secs_f64()
         );
-        println!();
-        print!("{}", output::summary_table(summary));
-        println!();
-        println!("wrote {}", dir.display());
+        let _ = write!(text, "\n{}\nwrote {}\n", output::summary_table(summary), dir.display());
         for p in &written {
-            println!(
-                "  {}",
-                p.file_name()
-                    .map(|n| n.to_string_lossy())
-                    .unwrap_or_default()
-            );
+            let _ = writeln!(text, "  {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
         }
+        print_out(&text);
     }
     Ok(())
 }

@@ -47,12 +47,23 @@ fn engine(c: &mut Criterion) {
 fn end_to_end(c: &mut Criterion) {
     let mut g = c.benchmark_group("end_to_end");
     g.sample_size(10);
-    for (name, path) in [("quickstart", "scenarios/quickstart.toml"), ("100fn_x_10rps_1h", "scenarios/bench-100x10.toml")] {
+    for (name, path) in [
+        ("quickstart", "scenarios/quickstart.toml"),
+        ("100fn_x_10rps_1h", "scenarios/bench-100x10.toml"),
+    ] {
         let scenario = load(path);
-        let requests = sim_core::simulate(&scenario, &NoFiles, &mut NullObserver).expect("runs").total.requests;
+        let requests = sim_core::simulate(&scenario, &NoFiles, &mut NullObserver)
+            .expect("runs")
+            .total
+            .requests;
         g.throughput(Throughput::Elements(requests));
         g.bench_function(name, |b| {
-            b.iter(|| Simulation::new(&scenario, &NoFiles).expect("valid").run(&mut NullObserver).expect("runs"))
+            b.iter(|| {
+                Simulation::new(&scenario, &NoFiles)
+                    .expect("valid")
+                    .run(&mut NullObserver)
+                    .expect("runs")
+            })
         });
     }
     g.finish();

@@ -224,9 +224,20 @@ fn run(
             measured,
             wall.as_secs_f64()
         );
-        let _ = write!(text, "\n{}\nwrote {}\n", output::summary_table(summary), dir.display());
+        let _ = write!(
+            text,
+            "\n{}\nwrote {}\n",
+            output::summary_table(summary),
+            dir.display()
+        );
         for p in &written {
-            let _ = writeln!(text, "  {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+            let _ = writeln!(
+                text,
+                "  {}",
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
         }
         print_out(&text);
     }

@@ -21,6 +21,9 @@ fn register_font() {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A line of the instances plot: its label, colour, and the value it draws.
+type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
+
 /// Draws a plot into `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns the files written.
 macro_rules! both {
     ($dir:expr, $stem:expr, $draw:ident ( $($arg:expr),* )) => {{
@@ -148,7 +151,7 @@ where
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
-        let series: [(&str, RGBColor, fn(&TotalPoint) -> f64); 3] = [
+        let series: [Series; 3] = [
             ("alive", BLUE, |p| p.instances),
             ("busy", RED, |p| p.busy),
             ("idle", GREEN, |p| p.idle),

@@ -256,7 +256,7 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
         ),
         bad(
             "unknown reuse order",
-            format!("{GOOD}").replace(
+            GOOD.replace(
                 "keep_alive = \"1m\"",
                 "keep_alive = \"1m\"\nreuse = \"fifo\"",
             ),

@@ -84,14 +84,14 @@ fn keep_alive_cold_ratio_matches_exp_minus_lambda_t() {
     }
 }
 
-fn reuse_run(reuse: &str) -> sim_core::Summary {
+fn reuse_run(reuse: &str, seed: u64) -> sim_core::Summary {
     run(&format!(
         r#"
         [simulation]
-        duration = "30d"
+        duration = "29h"
         warmup = "1h"
-        sample_interval = "1d"
-        seed = 11
+        sample_interval = "1h"
+        seed = {seed}
         [[functions]]
         name = "f"
         timeout = "15m"
@@ -106,47 +106,56 @@ fn reuse_run(reuse: &str) -> sim_core::Summary {
     ))
 }
 
-/// λ = 0.9/s, 2 s exponential work, 10 min keep-alive (Mahmoudi & Khazaei's AWS setup): taking the
-/// most recently used instance lets the surplus expire (more cold starts, fewer instances);
-/// taking the least recently used keeps every instance warm.
+/// λ = 0.9/s, 2 s exponential work, 10 min keep-alive, 28 measured hours (Mahmoudi & Khazaei's
+/// AWS setup): taking the most recently used instance lets the surplus expire (more cold starts,
+/// fewer instances); taking the least recently used keeps every instance warm, so it starts cold
+/// only when concurrency reaches a new high. Pooled over five seeds.
 #[test]
 fn reuse_order_changes_cold_starts_by_orders_of_magnitude() {
-    let mru = reuse_run("mru");
-    let lru = reuse_run("lru");
-    let random = reuse_run("random");
-    let newest = reuse_run("newest");
-    let show = |n: &str, s: &sim_core::Summary| {
+    let (mut mru_cold, mut lru_cold, mut fewer) = (0u64, 0u64, 0.0);
+    let seeds = 1..=5u64;
+    for seed in seeds.clone() {
+        let mru = reuse_run("mru", seed);
+        let lru = reuse_run("lru", seed);
+        assert_eq!(
+            mru.total.requests, lru.total.requests,
+            "same seed, same arrivals"
+        );
+        for s in [&mru, &lru] {
+            assert_eq!(s.total.outcomes.total(), s.total.requests);
+        }
         println!(
-            "{n:>6}: cold ratio {:.6} ({} cold), instances mean {:.2} max {}",
-            s.total.cold_start_ratio,
-            s.total.cold_starts,
-            s.total.instances.mean,
-            s.total.instances.max
-        )
-    };
-    show("mru", &mru);
-    show("lru", &lru);
-    show("random", &random);
-    show("newest", &newest);
-    let ratio = mru.total.cold_start_ratio / lru.total.cold_start_ratio;
-    assert!(
-        ratio > 30.0,
-        "mru/lru cold-start ratio {ratio}, expected orders of magnitude"
+            "seed {seed}: mru {} cold, {:.2} instances; lru {} cold, {:.2} instances",
+            mru.total.cold_starts,
+            mru.total.instances.mean,
+            lru.total.cold_starts,
+            lru.total.instances.mean
+        );
+        mru_cold += mru.total.cold_starts;
+        lru_cold += lru.total.cold_starts;
+        fewer += 1.0 - mru.total.instances.mean / lru.total.instances.mean;
+    }
+    let fewer = fewer / seeds.count() as f64;
+    let ratio = mru_cold as f64 / lru_cold.max(1) as f64;
+    println!(
+        "mru/lru cold starts {ratio:.0}x, mru keeps {:.0}% fewer instances",
+        fewer * 100.0
     );
-    let fewer = 1.0 - mru.total.instances.mean / lru.total.instances.mean;
+    assert!(
+        ratio > 20.0,
+        "mru/lru cold-start ratio {ratio}, expected well over an order of magnitude"
+    );
     assert!(
         (0.2..0.4).contains(&fewer),
         "mru keeps {:.0}% fewer instances, expected about 30%",
         fewer * 100.0
     );
+
     // random spreads load like lru; newest concentrates it like mru.
-    assert!(random.total.cold_start_ratio < mru.total.cold_start_ratio / 5.0);
+    let (mru, lru) = (reuse_run("mru", 1), reuse_run("lru", 1));
+    let random = reuse_run("random", 1);
+    let newest = reuse_run("newest", 1);
+    assert!(random.total.cold_starts * 10 < mru.total.cold_starts);
+    assert!(newest.total.cold_starts * 2 > mru.total.cold_starts);
     assert!(newest.total.instances.mean < lru.total.instances.mean);
-    for s in [&mru, &lru, &random, &newest] {
-        assert_eq!(s.total.outcomes.total(), s.total.requests);
-        assert_eq!(
-            s.total.requests, mru.total.requests,
-            "same seed, same arrivals"
-        );
-    }
 }

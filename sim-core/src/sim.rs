@@ -251,12 +251,18 @@ struct Func {
     win_alive0: u128,
     win_busy0: u128,
     counted: Counted,
-    latency: LatencyHist,
     bin: Bin,
-    bin_latency: LatencyHist,
+    /// The histograms, boxed to keep the per-request fields of `Func` on few cache lines.
+    hists: Box<Hists>,
     /// Latencies not yet in the histograms, the top bit marking measured requests. Recording in
     /// batches keeps the histograms' scattered counter updates out of the event loop's way.
     pending: Vec<u64>,
+}
+
+/// Latency histograms of one function: over the measured window and over the current interval.
+struct Hists {
+    latency: LatencyHist,
+    bin_latency: LatencyHist,
 }
 
 const PENDING: usize = 256;
@@ -265,7 +271,8 @@ const MEASURED_BIT: u64 = 1 << 63;
 impl Func {
     #[inline]
     fn record_latency(&mut self, ns: u64, measured: bool) {
-        self.pending.push(if measured { ns | MEASURED_BIT } else { ns });
+        self.pending
+            .push(if measured { ns | MEASURED_BIT } else { ns });
         if self.pending.len() == PENDING {
             self.flush_latencies();
         }
@@ -273,11 +280,12 @@ impl Func {
 
     #[cold]
     fn flush_latencies(&mut self) {
+        let h = &mut *self.hists;
         for &v in &self.pending {
             let ns = v & !MEASURED_BIT;
-            self.bin_latency.record(ns);
+            h.bin_latency.record(ns);
             if v & MEASURED_BIT != 0 {
-                self.latency.record(ns);
+                h.latency.record(ns);
             }
         }
         self.pending.clear();
@@ -414,9 +422,11 @@ impl Simulation {
                 win_alive0: 0,
                 win_busy0: 0,
                 counted: Counted::default(),
-                latency: LatencyHist::new(3),
                 bin: Bin::default(),
-                bin_latency: LatencyHist::new(2),
+                hists: Box::new(Hists {
+                    latency: LatencyHist::precise(),
+                    bin_latency: LatencyHist::coarse(),
+                }),
                 pending: Vec::with_capacity(PENDING),
             });
         }
@@ -454,6 +464,23 @@ impl Simulation {
             });
         }
 
+        // About two events per request (arrival and completion): slots about as wide as the mean
+        // gap between arrivals hold one or two events each. Traces are assumed busy (1 ms).
+        let rate: f64 = scenario
+            .workloads
+            .iter()
+            .filter_map(|w| w.arrivals.rate)
+            .sum();
+        let slot_width = if rate > 0.0
+            && scenario
+                .workloads
+                .iter()
+                .all(|w| w.arrivals.trace.is_none())
+        {
+            (1e9 / rate) as u64
+        } else {
+            1 << 20
+        };
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         Ok(Simulation {
             name,
@@ -462,7 +489,7 @@ impl Simulation {
             warmup: sim.warmup.0,
             interval: sim.sample_interval.0,
             requests_price: scenario.pricing.requests_per_million / 1e6,
-            q: EventQueue::new(),
+            q: EventQueue::with_slot_width(slot_width),
             funcs,
             pools,
             workloads,
@@ -486,7 +513,7 @@ impl Simulation {
         self.want_requests = obs.wants_requests();
         let end = self.end;
         for w in 0..self.workloads.len() {
-            if let Some(t) = self.workloads[w].source.next()?
+            if let Some(t) = self.workloads[w].source.next_arrival()?
                 && t < end
             {
                 self.q.schedule(t, Event::Arrival(w as u32));
@@ -526,7 +553,7 @@ impl Simulation {
 
     fn on_arrival(&mut self, w: u32, now: u64, obs: &mut dyn Observer) -> Result<(), SimError> {
         let wl = &mut self.workloads[w as usize];
-        if let Some(t) = wl.source.next()?
+        if let Some(t) = wl.source.next_arrival()?
             && t < self.end
         {
             self.q.schedule(t, Event::Arrival(w));
@@ -839,15 +866,15 @@ impl Simulation {
                 throttles: b.throttles,
                 errors: b.errors,
                 succeeded: b.succeeded,
-                p99_latency_ms: func.bin_latency.quantile_ms(0.99),
-                mean_latency_ms: func.bin_latency.mean_ms(),
+                p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
+                mean_latency_ms: func.hists.bin_latency.mean_ms(),
             });
             func.bin = Bin {
                 alive0: func.int_alive,
                 busy0: func.int_busy,
                 ..Bin::default()
             };
-            func.bin_latency.reset();
+            func.hists.bin_latency.reset();
         }
         self.bin_start = now;
     }
@@ -884,7 +911,7 @@ impl Simulation {
         }
         let window = (end - self.warmup) as f64;
         let mut per_fn = Vec::with_capacity(self.funcs.len());
-        let mut all_latency = LatencyHist::new(3);
+        let mut all_latency = LatencyHist::precise();
         let mut total = Metrics::default();
         let (mut int_alive, mut int_busy, mut started) = (0u128, 0u128, 0u64);
         let mut names = Vec::new();
@@ -902,12 +929,12 @@ impl Simulation {
                 outcomes: c.outcomes.clone(),
                 cold_starts: c.cold_starts,
                 cold_start_ratio: ratio(c.cold_starts, c.started),
-                latency_ms: func.latency.summary(),
+                latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, c.peak_busy),
                 cost_usd: cost(requests, compute),
                 billed_gb_s: round_sig(gb_s),
             };
-            all_latency.add(&func.latency);
+            all_latency.add(&func.hists.latency);
             total.requests += m.requests;
             total.attempts += m.attempts;
             total.outcomes.add(&m.outcomes);

@@ -150,7 +150,7 @@ impl fmt::Display for Nanos {
             (NS_PER_MS, "ms"),
             (NS_PER_US, "us"),
         ] {
-            if v % unit == 0 {
+            if v.is_multiple_of(unit) {
                 return write!(f, "{}{}", v / unit, name);
             }
         }

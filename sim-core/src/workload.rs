@@ -155,7 +155,7 @@ impl ArrivalSource {
 
     /// The next arrival time (absolute, nanoseconds), or `None` when the source is exhausted.
     #[inline]
-    pub fn next(&mut self) -> Result<Option<u64>, InputError> {
+    pub fn next_arrival(&mut self) -> Result<Option<u64>, InputError> {
         match self {
             ArrivalSource::Poisson {
                 mean_gap_ns,
@@ -216,13 +216,13 @@ mod tests {
         let mut last = 0;
         let n = 100_000;
         for _ in 0..n {
-            last = p.next().unwrap().unwrap();
+            last = p.next_arrival().unwrap().unwrap();
         }
         let rate = n as f64 / (last as f64 / 1e9);
         assert!((rate - 50.0).abs() / 50.0 < 0.01, "{rate}");
         let mut c = ArrivalSource::constant(3.0);
-        assert_eq!(c.next().unwrap(), Some(333_333_333));
-        assert_eq!(c.next().unwrap(), Some(666_666_667));
-        assert_eq!(c.next().unwrap(), Some(1_000_000_000));
+        assert_eq!(c.next_arrival().unwrap(), Some(333_333_333));
+        assert_eq!(c.next_arrival().unwrap(), Some(666_666_667));
+        assert_eq!(c.next_arrival().unwrap(), Some(1_000_000_000));
     }
 }

@@ -149,6 +149,10 @@ proptest! {
             prop_assert!(m.cold_starts <= m.attempts);
         }
         prop_assert_eq!(sum_requests, s.total.requests);
+        // Every measured attempt that was not throttled paid the request fee.
+        let executed = s.total.attempts - s.total.outcomes.throttled;
+        let fee = executed as f64 * 0.2e-6;
+        prop_assert!((s.total.cost_usd.requests - fee).abs() <= fee * 1e-8, "request fees {} for {} executions", s.total.cost_usd.requests, executed);
 
         // Every attempt record is consistent with the clock and the summary.
         let warmup = warmup_s as u64 * 1_000_000_000;
@@ -210,4 +214,39 @@ fn different_seeds_differ_and_same_seed_is_byte_identical() {
     let c = serde_json::to_string(&common::run(&text.replace("seed = 5", "seed = 6"))).unwrap();
     assert_eq!(a, b);
     assert_ne!(a, c);
+}
+
+/// Requests arriving exactly at the end of warmup, or exactly on a sample boundary, are counted
+/// on the later side everywhere: measured, started, cold, billed; in the later interval.
+#[test]
+fn boundaries_are_exact() {
+    let text = r#"
+        [simulation]
+        duration = "10m"
+        warmup = "1m"
+        sample_interval = "1m"
+        [[functions]]
+        name = "f"
+        duration = { dist = "constant", value = "10ms" }
+        cold_start = { dist = "constant", value = "100ms" }
+        keep_alive = "1s"
+        [[workloads]]
+        function = "f"
+        arrivals = { process = "constant", rate = 0.016666666666666666 }
+    "#;
+    let scenario = common::scenario(text);
+    let mut rec = Recorder::default();
+    let s = Simulation::new(&scenario, &NoFiles)
+        .unwrap()
+        .run(&mut rec)
+        .unwrap()
+        .summary;
+    // Arrivals at 60 s, 120 s, …, 540 s (the one at 600 s is the end): nine, all measured, all cold.
+    assert_eq!(s.total.requests, 9);
+    assert_eq!(s.total.cold_starts, 9);
+    assert_eq!(s.total.cold_start_ratio, 1.0);
+    assert!((s.total.cost_usd.requests - 9.0 * 0.2e-6).abs() < 1e-15);
+    // Each interval [k min, (k+1) min) holds the arrival at its start, except the first.
+    let arrivals: Vec<u64> = rec.rows.iter().map(|r| r.arrivals).collect();
+    assert_eq!(arrivals, vec![0, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 }

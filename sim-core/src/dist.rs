@@ -214,7 +214,7 @@ fn to_ns(v: f64) -> u64 {
     } else if v >= 1.8e19 {
         u64::MAX / 2
     } else {
-        v.round() as u64
+        (v + 0.5) as u64
     }
 }
 

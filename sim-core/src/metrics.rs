@@ -1,7 +1,7 @@
 //! Streamed metrics: outcome counters, log-linear latency histograms, and the run summary.
 //!
 //! Nothing here grows with the number of requests: counters are integers and a histogram has
-//! at most 56 rows of fixed size, allocated the first time a value falls in them.
+//! at most 64 rows of fixed size, allocated the first time a value falls in them.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -31,7 +31,8 @@ impl Outcome {
     }
 }
 
-const ROWS: usize = 56;
+/// Rows for any resolution: values up to 2^64 need 64 − b + 1 rows.
+const ROWS: usize = 64;
 
 /// A high-dynamic-range latency histogram in nanoseconds (the HdrHistogram layout, log-linear):
 /// values below 2^b are counted exactly; above, each power-of-two range [2^e, 2^(e+1)) is cut
@@ -132,8 +133,10 @@ impl LatencyHist {
     pub fn add(&mut self, other: &LatencyHist) {
         assert_eq!(self.bits, other.bits, "histograms of different resolution");
         let n = 1usize << self.bits;
-        for (mine, theirs) in self.rows.iter_mut().zip(&other.rows) {
-            if let Some(t) = theirs {
+        for ((mine, theirs), &n_theirs) in
+            self.rows.iter_mut().zip(&other.rows).zip(&other.row_counts)
+        {
+            if let Some(t) = theirs.as_ref().filter(|_| n_theirs > 0) {
                 let m = mine.get_or_insert_with(|| vec![0u64; n].into_boxed_slice());
                 for (a, b) in m.iter_mut().zip(t.iter()) {
                     *a += b;
@@ -410,6 +413,17 @@ mod tests {
                 (got - v as f64).abs() <= v as f64 * 0.001 + 0.5,
                 "{v}: {got}"
             );
+        }
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow() {
+        for mut h in [LatencyHist::precise(), LatencyHist::coarse()] {
+            h.record(u64::MAX);
+            h.record(0);
+            h.record(1 << 63);
+            assert_eq!(h.count(), 3);
+            assert!(h.quantile_ms(1.0) > 1e12);
         }
     }
 

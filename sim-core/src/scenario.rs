@@ -109,7 +109,7 @@ impl Default for Pricing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Reuse {
-    /// Most recently used idle instance first (AWS-like; lets surplus instances expire).
+    /// Most recently used idle instance first (concentrates load; lets surplus instances expire).
     #[default]
     Mru,
     /// Least recently used first (spreads load; keeps every instance warm).

@@ -142,10 +142,6 @@ enum Event {
     Done { inst: u32, epoch: u32 },
     /// Reclaim function `.0`'s instances idle for its keep-alive.
     Expire(u32),
-    /// A sample-interval boundary.
-    Sample,
-    /// The end of warmup: measurement starts.
-    WarmupEnd,
 }
 
 const NIL: u32 = u32::MAX;
@@ -335,6 +331,7 @@ pub struct Simulation {
     peak_alive: u64,
     peak_busy: u64,
     bin_start: u64,
+    next_sample: u64,
     want_requests: bool,
     fn_names: Vec<String>,
 }
@@ -351,8 +348,7 @@ pub struct RunOutput {
 }
 
 impl Simulation {
-    /// Validates `scenario`, opens its inputs through `res`, and prepares the run. `seed`
-    /// overrides `simulation.seed` when given.
+    /// Validates `scenario`, opens its inputs through `res`, and prepares the run.
     pub fn new(scenario: &Scenario, res: &dyn Resources) -> Result<Simulation, SimError> {
         scenario.validate().map_err(SimError::Config)?;
         let sim = &scenario.simulation;
@@ -503,6 +499,7 @@ impl Simulation {
             peak_alive: 0,
             peak_busy: 0,
             bin_start: 0,
+            next_sample: u64::MAX,
             want_requests: false,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
         })
@@ -519,31 +516,54 @@ impl Simulation {
                 self.q.schedule(t, Event::Arrival(w as u32));
             }
         }
-        if self.interval < end {
-            self.q.schedule(self.interval, Event::Sample);
-        }
-        if self.warmup > 0 {
-            self.q.schedule(self.warmup, Event::WarmupEnd);
-        }
+        self.next_sample = if self.interval < end {
+            self.interval
+        } else {
+            u64::MAX
+        };
         while let Some((now, ev)) = self.q.pop() {
             if now > end {
                 break;
+            }
+            // Sample boundaries and the end of warmup are not events: they are checked here, so
+            // that they come before every event at or after their time, whatever was scheduled
+            // first.
+            while now >= self.next_boundary() {
+                self.cross_boundary(obs);
             }
             match ev {
                 Event::Arrival(w) => self.on_arrival(w, now, obs)?,
                 Event::Done { inst, epoch } => self.on_done(inst, epoch, now, obs),
                 Event::Expire(f) => self.on_expire(f, now),
-                Event::Sample => {
-                    self.emit_bins(now, obs);
-                    obs.progress(Nanos(now), Nanos(end));
-                    if now + self.interval < end {
-                        self.q.schedule(now + self.interval, Event::Sample);
-                    }
-                }
-                Event::WarmupEnd => self.start_measuring(now),
             }
         }
         Ok(self.finish(obs))
+    }
+
+    /// The time of the next sample boundary or of the end of warmup, whichever comes first.
+    #[inline]
+    fn next_boundary(&self) -> u64 {
+        if self.measuring {
+            self.next_sample
+        } else {
+            self.next_sample.min(self.warmup)
+        }
+    }
+
+    /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
+    fn cross_boundary(&mut self, obs: &mut dyn Observer) {
+        if !self.measuring && self.warmup <= self.next_sample {
+            self.start_measuring(self.warmup);
+        } else {
+            let t = self.next_sample;
+            self.emit_bins(t, obs);
+            obs.progress(Nanos(t), Nanos(self.end));
+            self.next_sample = if t + self.interval < self.end {
+                t + self.interval
+            } else {
+                u64::MAX
+            };
+        }
     }
 
     /// Events processed so far (for benchmarks).
@@ -631,13 +651,13 @@ impl Simulation {
         if cold {
             func.bin.cold_starts += 1;
         }
-        if self.measuring {
-            if measured {
-                func.counted.started += 1;
-                if cold {
-                    func.counted.cold_starts += 1;
-                }
+        if measured {
+            func.counted.started += 1;
+            if cold {
+                func.counted.cold_starts += 1;
             }
+        }
+        if self.measuring {
             func.counted.peak_busy = func.counted.peak_busy.max(func.busy);
             self.peak_busy = self.peak_busy.max(self.busy_total);
         }
@@ -881,8 +901,8 @@ impl Simulation {
 
     fn finish(mut self, obs: &mut dyn Observer) -> RunOutput {
         let end = self.end;
-        if !self.measuring {
-            self.start_measuring(end);
+        while self.next_boundary() <= end {
+            self.cross_boundary(obs);
         }
         self.emit_bins(end, obs);
         obs.progress(Nanos(end), Nanos(end));
@@ -893,6 +913,10 @@ impl Simulation {
                 let func = &mut self.funcs[it.func as usize];
                 if it.measured {
                     func.counted.outcomes.in_flight += 1;
+                    // Billed for the part run inside the simulated time.
+                    let ran = (it.init_ns + it.exec_ns).min(end - it.start);
+                    func.counted.billed_mb_ms +=
+                        func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 }
                 if self.want_requests {
                     obs.request(&RequestRecord {

@@ -163,12 +163,12 @@ impl ArrivalSource {
                 last,
             } => {
                 let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
-                *last = last.saturating_add((e * *mean_gap_ns).round() as u64);
+                *last = last.saturating_add((e * *mean_gap_ns + 0.5) as u64);
                 Ok(Some(*last))
             }
             ArrivalSource::Constant { gap_ns, k } => {
                 *k += 1;
-                Ok(Some((*k as f64 * *gap_ns).round() as u64))
+                Ok(Some((*k as f64 * *gap_ns + 0.5) as u64))
             }
             ArrivalSource::Trace(r) => r.next_arrival(),
         }

@@ -67,20 +67,54 @@ pub fn load_scenario(
 pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, InputError> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, &e, ""))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        toml_error(file, text, e.inner(), if path == "." { "" } else { &path })
+        let raw = toml::from_str::<toml::Table>(text)
+            .ok()
+            .map(toml::Value::Table);
+        let path = dotted_path(e.path(), raw.as_ref());
+        toml_error(file, text, e.inner(), &path)
     })
 }
 
 fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
+    let raw = v.clone();
     serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
+        let path = dotted_path(e.path(), Some(&raw));
         InputError(format!(
             "{file}: {}{}",
             key_prefix(&path),
             e.inner().message()
         ))
     })
+}
+
+/// A serde path in the form `--set` uses: entries of `[[functions]]` and other arrays of
+/// tables by their `name` where they have one (`functions.api.memory_mb`), else by index
+/// (`workloads.0.arrivals.rate`).
+fn dotted_path(path: &serde_path_to_error::Path, raw: Option<&toml::Value>) -> String {
+    use serde_path_to_error::Segment;
+    let mut out: Vec<String> = Vec::new();
+    let mut node = raw;
+    for seg in path.iter() {
+        match seg {
+            Segment::Map { key } => {
+                node = node.and_then(|n| n.get(key));
+                out.push(key.clone());
+            }
+            Segment::Seq { index } => {
+                node = node.and_then(|n| n.get(*index));
+                let name = node
+                    .and_then(|n| n.get("name"))
+                    .and_then(|n| n.as_str())
+                    .filter(|n| !n.is_empty() && !n.contains('.'));
+                out.push(
+                    name.map(str::to_string)
+                        .unwrap_or_else(|| index.to_string()),
+                );
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out.join(".")
 }
 
 fn key_prefix(path: &str) -> String {

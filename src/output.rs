@@ -11,15 +11,45 @@ pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idl
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
-/// One point of the all-functions time series, kept for the plots (one per sample interval).
+/// One point of the all-functions time series, kept for the plots: averages per sample interval
+/// over one or more consecutive intervals (at most MAX_POINTS points are kept, so memory does
+/// not grow with the simulated time).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TotalPoint {
     pub time_s: f64,
     pub instances: f64,
     pub busy: f64,
     pub idle: f64,
-    pub cold_starts: u64,
-    pub throttles: u64,
+    pub cold_starts: f64,
+    pub throttles: f64,
+}
+
+const MAX_POINTS: usize = 4096;
+
+/// The interval being summed over functions, and the point being averaged over intervals.
+#[derive(Clone, Copy, Debug, Default)]
+struct Accum {
+    time_s: f64,
+    intervals: u32,
+    point: TotalPoint,
+}
+
+impl TotalPoint {
+    fn add(&mut self, o: &TotalPoint) {
+        self.instances += o.instances;
+        self.busy += o.busy;
+        self.idle += o.idle;
+        self.cold_starts += o.cold_starts;
+        self.throttles += o.throttles;
+    }
+    fn scaled(mut self, k: f64) -> TotalPoint {
+        self.instances *= k;
+        self.busy *= k;
+        self.idle *= k;
+        self.cold_starts *= k;
+        self.throttles *= k;
+        self
+    }
 }
 
 /// The observer of `faasim run`: streams rows to disk as the simulation produces them.
@@ -30,7 +60,11 @@ pub struct RunObserver {
     error: Option<(PathBuf, io::Error)>,
     ts_path: PathBuf,
     req_path: PathBuf,
-    pub totals: Vec<TotalPoint>,
+    totals: Vec<TotalPoint>,
+    current: Accum,
+    /// Intervals averaged into one plotted point, and the point being built.
+    stride: u32,
+    building: (u32, TotalPoint),
     bar: Option<ProgressBar>,
     line: String,
 }
@@ -72,9 +106,49 @@ impl RunObserver {
             ts_path,
             req_path,
             totals: Vec::new(),
+            current: Accum::default(),
+            stride: 1,
+            building: (0, TotalPoint::default()),
             bar,
             line: String::with_capacity(160),
         })
+    }
+
+    /// The interval in `current` is complete: fold it into the plotted points.
+    fn close_interval(&mut self) {
+        let mut p = self.current.point;
+        p.time_s = self.current.time_s;
+        let (n, acc) = &mut self.building;
+        if *n == 0 {
+            *acc = TotalPoint {
+                time_s: p.time_s,
+                ..TotalPoint::default()
+            };
+        }
+        acc.add(&p);
+        *n += 1;
+        if *n == self.stride {
+            self.totals.push(acc.scaled(1.0 / *n as f64));
+            *n = 0;
+            if self.totals.len() == MAX_POINTS {
+                let halved: Vec<TotalPoint> = self
+                    .totals
+                    .chunks(2)
+                    .map(|c| {
+                        let mut a = c[0];
+                        if let Some(b) = c.get(1) {
+                            a.add(b);
+                            a = a.scaled(0.5);
+                            a.time_s = c[0].time_s;
+                        }
+                        a
+                    })
+                    .collect();
+                self.totals = halved;
+                self.stride *= 2;
+            }
+        }
+        self.current.intervals = 0;
     }
 
     fn fail(&mut self, path: PathBuf, e: io::Error) {
@@ -87,6 +161,13 @@ impl RunObserver {
     pub fn finish(mut self) -> Result<Vec<TotalPoint>, String> {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
+        }
+        if self.current.intervals > 0 {
+            self.close_interval();
+        }
+        if self.building.0 > 0 {
+            let (n, acc) = self.building;
+            self.totals.push(acc.scaled(1.0 / n as f64));
         }
         if let Err(e) = self.timeseries.flush() {
             let p = self.ts_path.clone();
@@ -170,23 +251,26 @@ impl Observer for RunObserver {
             let p = self.ts_path.clone();
             self.fail(p, e);
         }
-        match self.totals.last_mut() {
-            Some(p) if p.time_s == time_s => {
-                p.instances += r.instances;
-                p.busy += r.busy;
-                p.idle += r.idle;
-                p.cold_starts += r.cold_starts;
-                p.throttles += r.throttles;
+        // Sum the functions of one interval into `current`; average `stride` intervals per
+        // plotted point, doubling the stride whenever the points reach MAX_POINTS.
+        let p = &mut self.current;
+        if p.intervals == 0 || p.time_s != time_s {
+            if p.intervals > 0 {
+                self.close_interval();
             }
-            _ => self.totals.push(TotalPoint {
+            let p = &mut self.current;
+            *p = Accum {
                 time_s,
-                instances: r.instances,
-                busy: r.busy,
-                idle: r.idle,
-                cold_starts: r.cold_starts,
-                throttles: r.throttles,
-            }),
+                intervals: 1,
+                ..Accum::default()
+            };
         }
+        let p = &mut self.current;
+        p.point.instances += r.instances;
+        p.point.busy += r.busy;
+        p.point.idle += r.idle;
+        p.point.cold_starts += r.cold_starts as f64;
+        p.point.throttles += r.throttles as f64;
     }
 
     fn progress(&mut self, now: Nanos, end: Nanos) {

@@ -177,9 +177,7 @@ where
         let c_max = pts
             .iter()
             .map(|p| p.cold_starts.max(p.throttles))
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64
+            .fold(1.0, f64::max)
             * 1.1;
         let mut low = ChartBuilder::on(&lower)
             .margin(16)
@@ -188,18 +186,18 @@ where
             .build_cartesian_2d(0.0..x_max, 0.0..c_max)?;
         low.configure_mesh()
             .x_desc(format!("simulated time ({unit})"))
-            .y_desc("per interval")
+            .y_desc("per sample interval")
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
         low.draw_series(LineSeries::new(
-            pts.iter().map(|p| (p.time_s / scale, p.cold_starts as f64)),
+            pts.iter().map(|p| (p.time_s / scale, p.cold_starts)),
             MAGENTA.stroke_width(2),
         ))?
         .label("cold starts")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
         low.draw_series(LineSeries::new(
-            pts.iter().map(|p| (p.time_s / scale, p.throttles as f64)),
+            pts.iter().map(|p| (p.time_s / scale, p.throttles)),
             BLACK.stroke_width(2),
         ))?
         .label("throttles")

@@ -27,7 +27,8 @@ fn engine(c: &mut Criterion) {
             b.iter(|| {
                 let mut rng = SimRng::new(1, 1);
                 let mean = 1e6 * pending as f64;
-                let mut q = EventQueue::new();
+                let mut q =
+                    EventQueue::for_rates((mean / pending as f64) as u64, (4.0 * mean) as u64);
                 for i in 0..pending {
                     q.schedule((rng.uniform() * mean) as u64, i as u32);
                 }

@@ -61,7 +61,7 @@ impl<E> Ord for Far<E> {
 /// A priority queue of timed events with FIFO tie-breaking.
 pub struct EventQueue<E> {
     shift: u32,
-    slots: Vec<Vec<Entry<E>>>,
+    slots: Box<[Vec<Entry<E>>; SLOTS as usize]>,
     bits: [u64; WORDS],
     /// Absolute index of the current slot.
     cur: u64,
@@ -87,13 +87,19 @@ impl<E: Copy> EventQueue<E> {
         Self::with_slot_width(1 << 20)
     }
 
+    /// A queue sized for events `gap_ns` apart on average that are mostly scheduled less than
+    /// `horizon_ns` ahead: slots about one gap wide, widened so the wheel reaches the horizon.
+    pub fn for_rates(gap_ns: u64, horizon_ns: u64) -> Self {
+        Self::with_slot_width(gap_ns.max(horizon_ns / (SLOTS / 2)))
+    }
+
     /// A queue whose slots are `width_ns` wide (rounded to a power of two, 1 µs to 1,100 s).
     /// About one event per slot is the sweet spot; any width gives the same order.
     pub fn with_slot_width(width_ns: u64) -> Self {
         let shift = (64 - width_ns.max(1).leading_zeros() - 1).clamp(10, 40);
         EventQueue {
             shift,
-            slots: (0..SLOTS).map(|_| Vec::new()).collect(),
+            slots: Box::new(std::array::from_fn(|_| Vec::new())),
             bits: [0; WORDS],
             cur: 0,
             sorted: false,
@@ -118,14 +124,8 @@ impl<E: Copy> EventQueue<E> {
         self.bits[i / 64] |= 1 << (i % 64);
     }
 
-    #[inline]
-    fn unmark(&mut self, slot: u64) {
-        let i = (slot & MASK) as usize;
-        self.bits[i / 64] &= !(1 << (i % 64));
-    }
-
     /// Schedules `event` at absolute time `time` (nanoseconds).
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, time: u64, event: E) {
         let time = if time < self.now {
             self.late += 1;
@@ -134,22 +134,36 @@ impl<E: Copy> EventQueue<E> {
             time
         };
         self.seq += 1;
+        self.len += 1;
         let e = Entry {
             time,
             seq: self.seq,
             event,
         };
         let slot = time >> self.shift;
-        self.len += 1;
-        if slot >= self.cur + SLOTS {
+        // The common case: a later slot within the wheel's reach.
+        if slot.wrapping_sub(self.cur).wrapping_sub(1) < SLOTS - 1 {
+            let i = (slot & MASK) as usize;
+            self.slots[i].push(e);
+            self.bits[i / 64] |= 1 << (i % 64);
+        } else {
+            self.schedule_other(slot, e);
+        }
+    }
+
+    /// Schedules into the current slot (kept sorted once the wheel has reached it) or into the
+    /// overflow heap.
+    #[cold]
+    fn schedule_other(&mut self, slot: u64, e: Entry<E>) {
+        if slot != self.cur {
             self.far.push(Far(e));
             return;
         }
         let v = &mut self.slots[(slot & MASK) as usize];
-        if slot == self.cur && self.sorted {
+        if self.sorted {
             // Latest sequence number: after every equal time, i.e. before them in this
             // descending order.
-            let pos = v.partition_point(|x| x.time > time);
+            let pos = v.partition_point(|x| x.time > e.time);
             v.insert(pos, e);
         } else {
             v.push(e);
@@ -158,23 +172,50 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(u64, E)> {
+        let i = (self.cur & MASK) as usize;
+        if self.sorted
+            && let Some(e) = self.slots[i].pop()
+        {
+            if self.slots[i].is_empty() {
+                self.bits[i / 64] &= !(1 << (i % 64));
+            }
+            return Some(self.popped(e));
+        }
+        self.pop_next()
+    }
+
+    #[inline(always)]
+    fn popped(&mut self, e: Entry<E>) -> (u64, E) {
+        self.now = e.time;
+        self.len -= 1;
+        self.popped += 1;
+        (e.time, e.event)
+    }
+
+    /// Pop when the current slot is unsorted or empty: sort it, or move the wheel on.
+    #[inline(never)]
+    fn pop_next(&mut self) -> Option<(u64, E)> {
         loop {
-            let v = &mut self.slots[(self.cur & MASK) as usize];
+            let i = (self.cur & MASK) as usize;
+            let v = &mut self.slots[i];
             if !v.is_empty() {
                 if !self.sorted {
-                    v.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+                    if v.len() == 2 {
+                        if v[0].key() < v[1].key() {
+                            v.swap(0, 1);
+                        }
+                    } else if v.len() > 2 {
+                        v.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
+                    }
                     self.sorted = true;
                 }
                 let e = v.pop().expect("not empty");
                 if v.is_empty() {
-                    self.unmark(self.cur);
+                    self.bits[i / 64] &= !(1 << (i % 64));
                 }
-                self.now = e.time;
-                self.len -= 1;
-                self.popped += 1;
-                return Some((e.time, e.event));
+                return Some(self.popped(e));
             }
             if self.len == 0 {
                 return None;
@@ -185,7 +226,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The current slot is empty: move to the next non-empty slot of the wheel, or to the
     /// earliest overflow event, and bring overflow events within the wheel's new reach.
-    #[cold]
+    #[inline]
     fn advance(&mut self) {
         self.cur = match self.next_marked() {
             Some(slot) => slot,
@@ -246,7 +287,7 @@ impl<E: Copy> EventQueue<E> {
         self.len == 0
     }
     /// Events popped so far.
-    pub fn popped(&self) -> u64 {
+    pub fn popped_count(&self) -> u64 {
         self.popped
     }
     /// Events that were scheduled in the past (always zero in a correct model).

@@ -97,16 +97,22 @@ impl LatencyHist {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, ns: u64) {
         let (r, i) = self.index(ns);
-        let n = 1usize << self.bits;
-        let row = self.rows[r].get_or_insert_with(|| vec![0u64; n].into_boxed_slice());
-        row[i] += 1;
+        match &mut self.rows[r] {
+            Some(row) => row[i] += 1,
+            None => self.new_row(r)[i] += 1,
+        }
         self.row_counts[r] += 1;
         self.count += 1;
         self.sum_ns += ns as u128;
         self.max_ns = self.max_ns.max(ns);
+    }
+
+    #[cold]
+    fn new_row(&mut self, r: usize) -> &mut [u64] {
+        self.rows[r].insert(vec![0u64; 1 << self.bits].into_boxed_slice())
     }
 
     pub fn count(&self) -> u64 {

@@ -153,23 +153,26 @@ enum State {
     Idle,
 }
 
+/// An execution environment: 64 bytes, one cache line.
 #[derive(Clone, Copy)]
+#[repr(C, align(64))]
 struct Instance {
+    /// When it last became idle.
+    idle_since: u64,
+    /// Creation number (for `newest` reuse).
+    created_seq: u64,
+    // The request being served: its id, its arrival (= its start: a sync invocation does not
+    // wait), and when it completes (after init, if cold, and execution).
+    req_id: u64,
+    arrival: u64,
+    done_at: u64,
     func: u32,
     epoch: u32,
-    state: State,
     prev: u32,
     next: u32,
     /// Position in the function's `idle_vec` (random reuse only).
     pos: u32,
-    created_seq: u64,
-    idle_since: u64,
-    // The request being served.
-    req_id: u64,
-    arrival: u64,
-    start: u64,
-    init_ns: u64,
-    exec_ns: u64,
+    state: State,
     cold: bool,
     timed_out: bool,
     measured: bool,
@@ -177,82 +180,88 @@ struct Instance {
 
 impl Instance {
     const EMPTY: Instance = Instance {
+        idle_since: 0,
+        created_seq: 0,
+        req_id: 0,
+        arrival: 0,
+        done_at: 0,
         func: 0,
         epoch: 0,
-        state: State::Free,
         prev: NIL,
         next: NIL,
         pos: NIL,
-        created_seq: 0,
-        idle_since: 0,
-        req_id: 0,
-        arrival: 0,
-        start: 0,
-        init_ns: 0,
-        exec_ns: 0,
+        state: State::Free,
         cold: false,
         timed_out: false,
         measured: false,
     };
 }
 
-/// Counters over the measured window.
+/// Counters over the measured window that few requests touch (the rest are in `Func`).
 #[derive(Default)]
 struct Counted {
-    requests: u64,
-    attempts: u64,
     outcomes: Outcomes,
     cold_starts: u64,
-    started: u64,
-    billed_mb_ms: u128,
     peak_alive: u64,
-    peak_busy: u64,
 }
 
-/// Counters of the current sample interval (all requests, warmup included).
+/// Counters of the current sample interval (all requests, warmup included) that few requests
+/// touch (arrivals and successes are in `Func`).
 #[derive(Default)]
 struct Bin {
-    arrivals: u64,
     cold_starts: u64,
     throttles: u64,
     errors: u64,
-    succeeded: u64,
     alive0: u128,
     busy0: u128,
 }
 
+/// A function's state. The fields every request touches come first, packed into four cache
+/// lines (`repr(C)` keeps the order); the rest serve cold starts, reports and rare paths.
+#[repr(C, align(64))]
 struct Func {
-    memory_mb: u64,
-    timeout: u64,
-    keep_alive: u64,
-    reuse: Reuse,
+    // Line 0: the arrival path.
     duration: Dist,
-    cold_start: Dist,
-    pool: usize,
-    gb_s_price: f64,
-    rng: SimRng,
-    // Idle list (head = idle longest).
+    keep_alive: u64,
+    timeout: u64,
+    expire_at: u64,
+    /// Idle list (head = idle longest).
     head: u32,
     tail: u32,
     idle: u32,
-    idle_vec: Vec<u32>,
-    newest: BinaryHeap<(u64, u32)>,
-    expire_at: u64,
-    // Live counts and their time integrals (count × ns).
-    alive: u64,
-    busy: u64,
-    last: u64,
+    pool: u32,
+    // Line 1: live counts and their time integrals (count × ns).
     int_alive: u128,
     int_busy: u128,
-    win_alive0: u128,
-    win_busy0: u128,
-    counted: Counted,
-    bin: Bin,
-    /// The histograms, boxed to keep the per-request fields of `Func` on few cache lines.
-    hists: Box<Hists>,
+    last: u64,
+    alive: u64,
+    busy: u64,
+    memory_mb: u64,
+    // Lines 2–3: counters of every request.
     /// Latencies not yet in the histograms, the top bit marking measured requests. Recording in
     /// batches keeps the histograms' scattered counter updates out of the event loop's way.
     pending: Vec<u64>,
+    reuse: Reuse,
+    billed_mb_ms: u128,
+    requests: u64,
+    attempts: u64,
+    started: u64,
+    succeeded: u64,
+    peak_busy: u64,
+    bin_arrivals: u64,
+    bin_succeeded: u64,
+    // The rest.
+    counted: Counted,
+    bin: Bin,
+    cold_start: Dist,
+    rng: SimRng,
+    gb_s_price: f64,
+    idle_vec: Vec<u32>,
+    newest: BinaryHeap<(u64, u32)>,
+    win_alive0: u128,
+    win_busy0: u128,
+    /// The histograms, boxed to keep `Func` small.
+    hists: Box<Hists>,
 }
 
 /// Latency histograms of one function: over the measured window and over the current interval.
@@ -398,7 +407,7 @@ impl Simulation {
                 reuse: f.reuse,
                 duration: load(&f.duration, "duration")?,
                 cold_start: load(&f.cold_start, "cold_start")?,
-                pool,
+                pool: pool as u32,
                 gb_s_price: match f.architecture {
                     Architecture::X86_64 => scenario.pricing.x86_gb_second,
                     Architecture::Arm64 => scenario.pricing.arm64_gb_second,
@@ -417,13 +426,21 @@ impl Simulation {
                 int_busy: 0,
                 win_alive0: 0,
                 win_busy0: 0,
+                pending: Vec::with_capacity(PENDING),
+                billed_mb_ms: 0,
+                requests: 0,
+                attempts: 0,
+                started: 0,
+                succeeded: 0,
+                peak_busy: 0,
+                bin_arrivals: 0,
+                bin_succeeded: 0,
                 counted: Counted::default(),
                 bin: Bin::default(),
                 hists: Box::new(Hists {
                     latency: LatencyHist::precise(),
                     bin_latency: LatencyHist::coarse(),
                 }),
-                pending: Vec::with_capacity(PENDING),
             });
         }
 
@@ -461,13 +478,14 @@ impl Simulation {
         }
 
         // About two events per request (arrival and completion): slots about as wide as the mean
-        // gap between arrivals hold one or two events each. Traces are assumed busy (1 ms).
+        // gap between arrivals hold one or two events each, and the wheel should reach past
+        // most completions (four mean service times). Traces are assumed busy (1 ms gaps).
         let rate: f64 = scenario
             .workloads
             .iter()
             .filter_map(|w| w.arrivals.rate)
             .sum();
-        let slot_width = if rate > 0.0
+        let gap = if rate > 0.0
             && scenario
                 .workloads
                 .iter()
@@ -477,6 +495,11 @@ impl Simulation {
         } else {
             1 << 20
         };
+        let horizon = funcs
+            .iter()
+            .map(|f| 4.0 * (f.duration.mean() + f.cold_start.mean()))
+            .fold(0.0, f64::max);
+        let queue = EventQueue::for_rates(gap, horizon.min(1e15) as u64);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         Ok(Simulation {
             name,
@@ -485,7 +508,7 @@ impl Simulation {
             warmup: sim.warmup.0,
             interval: sim.sample_interval.0,
             requests_price: scenario.pricing.requests_per_million / 1e6,
-            q: EventQueue::with_slot_width(slot_width),
+            q: queue,
             funcs,
             pools,
             workloads,
@@ -568,7 +591,7 @@ impl Simulation {
 
     /// Events processed so far (for benchmarks).
     pub fn events(&self) -> u64 {
-        self.q.popped()
+        self.q.popped_count()
     }
 
     fn on_arrival(&mut self, w: u32, now: u64, obs: &mut dyn Observer) -> Result<(), SimError> {
@@ -587,7 +610,7 @@ impl Simulation {
         self.next_req += 1;
         let measured = now >= self.warmup;
         if measured {
-            func.counted.requests += 1;
+            func.requests += 1;
         }
         self.invoke(f, id, now, service, measured, 1, obs);
         Ok(())
@@ -606,11 +629,11 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         let func = &mut self.funcs[f as usize];
-        func.bin.arrivals += 1;
+        func.bin_arrivals += 1;
         if measured {
-            func.counted.attempts += 1;
+            func.attempts += 1;
         }
-        let pool = &mut self.pools[func.pool];
+        let pool = &mut self.pools[func.pool as usize];
         if pool.busy >= pool.cap {
             func.bin.throttles += 1;
             if measured {
@@ -652,22 +675,20 @@ impl Simulation {
             func.bin.cold_starts += 1;
         }
         if measured {
-            func.counted.started += 1;
+            func.started += 1;
             if cold {
                 func.counted.cold_starts += 1;
             }
         }
         if self.measuring {
-            func.counted.peak_busy = func.counted.peak_busy.max(func.busy);
+            func.peak_busy = func.peak_busy.max(func.busy);
             self.peak_busy = self.peak_busy.max(self.busy_total);
         }
         let it = &mut self.insts[inst as usize];
         it.state = State::Busy;
         it.req_id = id;
         it.arrival = now;
-        it.start = now;
-        it.init_ns = init_ns;
-        it.exec_ns = exec_ns;
+        it.done_at = now + init_ns + exec_ns;
         it.cold = cold;
         it.timed_out = timed_out;
         it.measured = measured;
@@ -686,24 +707,24 @@ impl Simulation {
         func.advance(now);
         func.busy -= 1;
         self.busy_total -= 1;
-        self.pools[func.pool].busy -= 1;
+        self.pools[func.pool as usize].busy -= 1;
         let latency = now - it.arrival;
         let outcome = if it.timed_out {
             func.bin.errors += 1;
             Outcome::TimedOut
         } else {
-            func.bin.succeeded += 1;
+            func.bin_succeeded += 1;
             func.record_latency(latency, it.measured);
             Outcome::Succeeded
         };
         if it.measured {
-            let c = &mut func.counted;
             match outcome {
-                Outcome::TimedOut => c.outcomes.timed_out += 1,
-                _ => c.outcomes.succeeded += 1,
+                Outcome::TimedOut => func.counted.outcomes.timed_out += 1,
+                _ => func.succeeded += 1,
             }
-            let billed_ms = (it.init_ns + it.exec_ns).div_ceil(1_000_000);
-            c.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
+            // Init and execution, rounded up to 1 ms.
+            let billed_ms = latency.div_ceil(1_000_000);
+            func.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
         }
         // The instance joins the tail of the idle list.
         let ka_end = now.saturating_add(func.keep_alive);
@@ -744,7 +765,7 @@ impl Simulation {
                 id: it.req_id,
                 function: f,
                 arrival: Nanos(it.arrival),
-                start: Some(Nanos(it.start)),
+                start: Some(Nanos(it.arrival)),
                 end: Some(Nanos(now)),
                 cold: it.cold,
                 outcome,
@@ -769,7 +790,21 @@ impl Simulation {
     }
 
     /// Reclaims function `f`'s instances whose keep-alive has run out by `now`.
+    #[inline(always)]
     fn purge(&mut self, f: u32, now: u64) {
+        let func = &self.funcs[f as usize];
+        if func.head != NIL
+            && self.insts[func.head as usize]
+                .idle_since
+                .saturating_add(func.keep_alive)
+                <= now
+        {
+            self.purge_expired(f, now);
+        }
+    }
+
+    #[inline(never)]
+    fn purge_expired(&mut self, f: u32, now: u64) {
         let func = &mut self.funcs[f as usize];
         while func.head != NIL {
             let h = func.head;
@@ -852,7 +887,7 @@ impl Simulation {
             func.win_alive0 = func.int_alive;
             func.win_busy0 = func.int_busy;
             func.counted.peak_alive = func.alive;
-            func.counted.peak_busy = func.busy;
+            func.peak_busy = func.busy;
         }
         self.peak_alive = self.alive_total;
         self.peak_busy = self.busy_total;
@@ -877,7 +912,7 @@ impl Simulation {
                 time: Nanos(self.bin_start),
                 span: Nanos(span),
                 function: f as u32,
-                arrivals: b.arrivals,
+                arrivals: func.bin_arrivals,
                 instances: alive,
                 busy,
                 idle: (alive - busy).max(0.0),
@@ -885,7 +920,7 @@ impl Simulation {
                 cold_starts: b.cold_starts,
                 throttles: b.throttles,
                 errors: b.errors,
-                succeeded: b.succeeded,
+                succeeded: func.bin_succeeded,
                 p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
                 mean_latency_ms: func.hists.bin_latency.mean_ms(),
             });
@@ -894,6 +929,8 @@ impl Simulation {
                 busy0: func.int_busy,
                 ..Bin::default()
             };
+            func.bin_arrivals = 0;
+            func.bin_succeeded = 0;
             func.hists.bin_latency.reset();
         }
         self.bin_start = now;
@@ -914,16 +951,15 @@ impl Simulation {
                 if it.measured {
                     func.counted.outcomes.in_flight += 1;
                     // Billed for the part run inside the simulated time.
-                    let ran = (it.init_ns + it.exec_ns).min(end - it.start);
-                    func.counted.billed_mb_ms +=
-                        func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+                    let ran = it.done_at.min(end) - it.arrival;
+                    func.billed_mb_ms += func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 }
                 if self.want_requests {
                     obs.request(&RequestRecord {
                         id: it.req_id,
                         function: it.func,
                         arrival: Nanos(it.arrival),
-                        start: Some(Nanos(it.start)),
+                        start: Some(Nanos(it.arrival)),
                         end: None,
                         cold: it.cold,
                         outcome: Outcome::InFlight,
@@ -944,17 +980,20 @@ impl Simulation {
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
-            let gb_s = c.billed_mb_ms as f64 / 1024.0 / 1000.0;
+            let gb_s = func.billed_mb_ms as f64 / 1024.0 / 1000.0;
             let compute = gb_s * func.gb_s_price;
-            let requests = c.started as f64 * self.requests_price;
+            let requests = func.started as f64 * self.requests_price;
             let m = Metrics {
-                requests: c.requests,
-                attempts: c.attempts,
-                outcomes: c.outcomes.clone(),
+                requests: func.requests,
+                attempts: func.attempts,
+                outcomes: Outcomes {
+                    succeeded: func.succeeded,
+                    ..c.outcomes.clone()
+                },
                 cold_starts: c.cold_starts,
-                cold_start_ratio: ratio(c.cold_starts, c.started),
+                cold_start_ratio: ratio(c.cold_starts, func.started),
                 latency_ms: func.hists.latency.summary(),
-                instances: instances(ia, ib, window, c.peak_alive, c.peak_busy),
+                instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
                 cost_usd: cost(requests, compute),
                 billed_gb_s: round_sig(gb_s),
             };
@@ -968,7 +1007,7 @@ impl Simulation {
             total.billed_gb_s += gb_s;
             int_alive += ia;
             int_busy += ib;
-            started += c.started;
+            started += func.started;
             per_fn.push((name, m));
         }
         total.cold_start_ratio = ratio(total.cold_starts, started);
@@ -987,7 +1026,7 @@ impl Simulation {
         RunOutput {
             summary,
             latency: all_latency,
-            events: self.q.popped(),
+            events: self.q.popped_count(),
             late_events: self.q.late_events(),
         }
     }
@@ -1003,7 +1042,7 @@ fn rebuild_newest(func: &mut Func, insts: &[Instance]) {
 }
 
 /// Removes idle instance `i` from its function's idle structures.
-#[inline]
+#[inline(always)]
 fn unlink(func: &mut Func, insts: &mut [Instance], i: u32) {
     let (prev, next) = (insts[i as usize].prev, insts[i as usize].next);
     if prev == NIL {
@@ -1084,4 +1123,18 @@ pub fn simulate(
     obs: &mut dyn Observer,
 ) -> Result<Summary, SimError> {
     Ok(Simulation::new(scenario, res)?.run(obs)?.summary)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn hot_structures_fit_their_cache_lines() {
+        assert_eq!(std::mem::size_of::<Instance>(), 64);
+        assert!(std::mem::size_of::<Event>() <= 16);
+        // The per-request fields of Func end within its first four cache lines.
+        let f = std::mem::offset_of!(Func, bin_succeeded);
+        assert!(f + 8 <= 256, "hot fields end at {}", f + 8);
+    }
 }

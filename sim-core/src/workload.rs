@@ -57,6 +57,7 @@ impl TimestampReader {
     }
 
     /// The next arrival time in nanoseconds, or `None` at the end of the file.
+    #[inline(never)]
     pub fn next_arrival(&mut self) -> Result<Option<u64>, InputError> {
         loop {
             self.buf.clear();
@@ -154,7 +155,7 @@ impl ArrivalSource {
     }
 
     /// The next arrival time (absolute, nanoseconds), or `None` when the source is exhausted.
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&mut self) -> Result<Option<u64>, InputError> {
         match self {
             ArrivalSource::Poisson {

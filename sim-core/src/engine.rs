@@ -194,39 +194,40 @@ impl<E: Copy> EventQueue<E> {
         (e.time, e.event)
     }
 
-    /// Pop when the current slot is unsorted or empty: sort it, or move the wheel on.
+    /// Pop when the current slot is unsorted or empty: move the wheel on if it is empty, then
+    /// sort the (new) current slot and take its earliest event.
     #[inline(never)]
     fn pop_next(&mut self) -> Option<(u64, E)> {
-        loop {
-            let i = (self.cur & MASK) as usize;
-            let v = &mut self.slots[i];
-            if !v.is_empty() {
-                if !self.sorted {
-                    if v.len() == 2 {
-                        if v[0].key() < v[1].key() {
-                            v.swap(0, 1);
-                        }
-                    } else if v.len() > 2 {
-                        v.sort_unstable_by_key(|e| std::cmp::Reverse(e.key()));
-                    }
-                    self.sorted = true;
-                }
-                let e = v.pop().expect("not empty");
-                if v.is_empty() {
-                    self.bits[i / 64] &= !(1 << (i % 64));
-                }
-                return Some(self.popped(e));
-            }
-            if self.len == 0 {
-                return None;
-            }
+        if self.len == 0 {
+            return None;
+        }
+        if self.slots[(self.cur & MASK) as usize].is_empty() {
             self.advance();
         }
+        let i = (self.cur & MASK) as usize;
+        let v = &mut self.slots[i];
+        if !self.sorted {
+            match v.len() {
+                0 | 1 => {}
+                2 => {
+                    if v[0].key() < v[1].key() {
+                        v.swap(0, 1);
+                    }
+                }
+                _ => v.sort_unstable_by_key(|e| std::cmp::Reverse(e.key())),
+            }
+            self.sorted = true;
+        }
+        let e = v.pop().expect("the current slot holds the next event");
+        if v.is_empty() {
+            self.bits[i / 64] &= !(1 << (i % 64));
+        }
+        Some(self.popped(e))
     }
 
     /// The current slot is empty: move to the next non-empty slot of the wheel, or to the
     /// earliest overflow event, and bring overflow events within the wheel's new reach.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self) {
         self.cur = match self.next_marked() {
             Some(slot) => slot,
@@ -245,19 +246,22 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// The absolute index of the first non-empty slot after the current one, if any.
+    #[inline(always)]
     fn next_marked(&self) -> Option<u64> {
-        let start = ((self.cur + 1) & MASK) as usize;
-        let (w0, b0) = (start / 64, start % 64);
-        for k in 0..=WORDS {
-            let w = (w0 + k) % WORDS;
-            let mut word = self.bits[w];
-            if k == 0 {
-                word &= !0u64 << b0;
-            }
+        let start = self.cur + 1;
+        let i = (start & MASK) as usize;
+        // Most often the next event is a few slots on, in the same bitmap word.
+        let word = self.bits[i / 64] & (!0u64 << (i % 64));
+        if word != 0 {
+            let pos = (i & !63) + word.trailing_zeros() as usize;
+            return Some(start + (pos - i) as u64);
+        }
+        for k in 1..=WORDS {
+            let w = (i / 64 + k) % WORDS;
+            let word = self.bits[w];
             if word != 0 {
                 let pos = (w * 64 + word.trailing_zeros() as usize) as u64;
-                let dist = (pos.wrapping_sub(self.cur) & MASK).max(1);
-                return Some(self.cur + dist);
+                return Some(start + (pos.wrapping_sub(i as u64) & MASK));
             }
         }
         None

@@ -124,15 +124,24 @@ pub trait Observer {
     fn wants_requests(&self) -> bool {
         false
     }
+    /// Whether `sample` should be called. Without samples the run skips the time series and
+    /// its per-interval histograms: a summary-only run (a sweep's) is faster.
+    fn wants_samples(&self) -> bool {
+        true
+    }
     fn request(&mut self, _r: &RequestRecord) {}
     fn sample(&mut self, _row: &SampleRow) {}
     /// Called at every sample boundary with the simulated time reached.
     fn progress(&mut self, _now: Nanos, _end: Nanos) {}
 }
 
-/// An observer that keeps nothing.
+/// An observer that keeps nothing: the run produces only its summary.
 pub struct NullObserver;
-impl Observer for NullObserver {}
+impl Observer for NullObserver {
+    fn wants_samples(&self) -> bool {
+        false
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -268,6 +277,8 @@ struct Func {
 struct Hists {
     latency: LatencyHist,
     bin_latency: LatencyHist,
+    /// Whether `bin_latency` is kept (only when the observer wants the time series).
+    per_interval: bool,
 }
 
 const PENDING: usize = 256;
@@ -286,11 +297,19 @@ impl Func {
     #[cold]
     fn flush_latencies(&mut self) {
         let h = &mut *self.hists;
-        for &v in &self.pending {
-            let ns = v & !MEASURED_BIT;
-            h.bin_latency.record(ns);
-            if v & MEASURED_BIT != 0 {
-                h.latency.record(ns);
+        if h.per_interval {
+            for &v in &self.pending {
+                let ns = v & !MEASURED_BIT;
+                h.bin_latency.record(ns);
+                if v & MEASURED_BIT != 0 {
+                    h.latency.record(ns);
+                }
+            }
+        } else {
+            for &v in &self.pending {
+                if v & MEASURED_BIT != 0 {
+                    h.latency.record(v & !MEASURED_BIT);
+                }
             }
         }
         self.pending.clear();
@@ -440,6 +459,7 @@ impl Simulation {
                 hists: Box::new(Hists {
                     latency: LatencyHist::precise(),
                     bin_latency: LatencyHist::coarse(),
+                    per_interval: true,
                 }),
             });
         }
@@ -531,6 +551,10 @@ impl Simulation {
     /// Runs to the end of the simulated time and returns the summary.
     pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
         self.want_requests = obs.wants_requests();
+        let samples = obs.wants_samples();
+        for func in &mut self.funcs {
+            func.hists.per_interval = samples;
+        }
         let end = self.end;
         for w in 0..self.workloads.len() {
             if let Some(t) = self.workloads[w].source.next_arrival()?
@@ -539,7 +563,7 @@ impl Simulation {
                 self.q.schedule(t, Event::Arrival(w as u32));
             }
         }
-        self.next_sample = if self.interval < end {
+        self.next_sample = if samples && self.interval < end {
             self.interval
         } else {
             u64::MAX

@@ -8,7 +8,7 @@
 //! to the next non-empty slot found in the bitmap, and events from the overflow heap move into
 //! the wheel as it comes within reach. In a simulation most events (completions, next arrivals)
 //! fall a few slots ahead, so each costs a push and a pop with no sifting; the slot width is
-//! chosen from the expected event rate ([`EventQueue::with_slot_width`]).
+//! chosen from the expected event rate and horizon ([`EventQueue::for_rates`]).
 //!
 //! Every event carries a sequence number, so that among equal times the event scheduled first
 //! pops first: a run is a pure function of the scenario and the seed, whatever the slot width.
@@ -93,7 +93,7 @@ impl<E: Copy> EventQueue<E> {
         Self::with_slot_width(gap_ns.max(horizon_ns / (SLOTS / 2)))
     }
 
-    /// A queue whose slots are `width_ns` wide (rounded to a power of two, 1 µs to 1,100 s).
+    /// A queue whose slots are `width_ns` wide (rounded down to a power of two, 1 µs to 1,100 s).
     /// About one event per slot is the sweet spot; any width gives the same order.
     pub fn with_slot_width(width_ns: u64) -> Self {
         let shift = (64 - width_ns.max(1).leading_zeros() - 1).clamp(10, 40);

@@ -368,7 +368,15 @@ impl Scenario {
         }
         for (i, w) in self.workloads.iter().enumerate() {
             let wl = match &w.name {
-                Some(n) => n.clone(),
+                Some(n) => {
+                    if n.trim().is_empty() || n.contains(['.', ',', '"', '\n']) {
+                        return err(
+                            format!("workloads.{i}.name"),
+                            "must not be empty or contain '.', ',', '\"' or a newline",
+                        );
+                    }
+                    n.clone()
+                }
                 None => i.to_string(),
             };
             let k = |field: &str| format!("workloads.{wl}.{field}");

@@ -6,7 +6,7 @@
 //! `Arrival(w)` pops → the workload schedules its next arrival and draws this request's service
 //! time from its own stream → the function's concurrency pool admits it or throttles it (429) →
 //! an idle instance is taken in the function's reuse order, or a new one is created (cold start:
-//! init time, then the request) → `Done(instance, generation)` is scheduled at the end of
+//! init time, then the request) → `Done(instance, epoch)` is scheduled at the end of
 //! execution (or at the timeout) → on `Done` the outcome and latency are recorded and the instance
 //! joins the idle list → `Expire(f)` reclaims instances idle for `keep_alive`.
 //!
@@ -360,6 +360,7 @@ pub struct Simulation {
     peak_busy: u64,
     bin_start: u64,
     next_sample: u64,
+    want_samples: bool,
     want_requests: bool,
     fn_names: Vec<String>,
 }
@@ -543,6 +544,7 @@ impl Simulation {
             peak_busy: 0,
             bin_start: 0,
             next_sample: u64::MAX,
+            want_samples: true,
             want_requests: false,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
         })
@@ -552,6 +554,7 @@ impl Simulation {
     pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
         self.want_requests = obs.wants_requests();
         let samples = obs.wants_samples();
+        self.want_samples = samples;
         for func in &mut self.funcs {
             func.hists.per_interval = samples;
         }
@@ -965,7 +968,17 @@ impl Simulation {
         while self.next_boundary() <= end {
             self.cross_boundary(obs);
         }
-        self.emit_bins(end, obs);
+        if self.want_samples {
+            self.emit_bins(end, obs);
+        } else {
+            // No time series: bring the integrals and the histograms up to the end.
+            for f in 0..self.funcs.len() {
+                self.purge(f as u32, end);
+                let func = &mut self.funcs[f];
+                func.advance(end);
+                func.flush_latencies();
+            }
+        }
         obs.progress(Nanos(end), Nanos(end));
         // Requests still executing.
         for i in 0..self.insts.len() {

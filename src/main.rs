@@ -215,14 +215,17 @@ fn run(
         } else {
             String::new()
         };
+        let secs = wall.as_secs_f64();
+        let wall = if secs < 1.0 { format!("{:.1} ms", secs * 1e3) } else { format!("{secs:.2} s") };
+        let rate = summary.total.requests as f64 / secs.max(1e-9);
         let _ = writeln!(
             text,
-            "{} · seed {} · {} simulated{} · {:.2} s wall",
+            "{} · seed {} · {} simulated{} · {wall} wall ({:.1} M requests/s)",
             summary.scenario,
             summary.seed,
             scenario.simulation.duration,
             measured,
-            wall.as_secs_f64()
+            rate / 1e6
         );
         let _ = write!(
             text,

@@ -216,7 +216,11 @@ fn run(
             String::new()
         };
         let secs = wall.as_secs_f64();
-        let wall = if secs < 1.0 { format!("{:.1} ms", secs * 1e3) } else { format!("{secs:.2} s") };
+        let wall = if secs < 1.0 {
+            format!("{:.1} ms", secs * 1e3)
+        } else {
+            format!("{secs:.2} s")
+        };
         let rate = summary.total.requests as f64 / secs.max(1e-9);
         let _ = writeln!(
             text,

@@ -196,7 +196,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Pop when the current slot is unsorted or empty: move the wheel on if it is empty, then
     /// sort the (new) current slot and take its earliest event.
-    #[inline(never)]
+    #[inline(always)]
     fn pop_next(&mut self) -> Option<(u64, E)> {
         if self.len == 0 {
             return None;

@@ -40,12 +40,16 @@ const ROWS: usize = 64;
 /// its midpoint is within 0.1 % of any value in it. Sum, count, minimum and maximum are exact.
 ///
 /// Rows (one per power of two) are allocated the first time a value lands in them: a function
-/// whose latencies span 20 ms to 1 s touches six rows (24 KiB), so thousands of functions each
+/// whose latencies span 20 ms to 1 s touches six rows (12 KiB), so thousands of functions each
 /// keep their own histogram in little memory, and recording touches few cache lines.
 #[derive(Clone)]
 pub struct LatencyHist {
     bits: u32,
-    rows: [Option<Box<[u64]>>; ROWS],
+    /// Counts per bucket, 32 bits to halve the memory that recording touches; a count that
+    /// passes 2^32 − 1 carries into `carries` (never, in practice, but exact all the same).
+    rows: [Option<Box<[u32]>>; ROWS],
+    /// ((row, bucket), multiples of 2^32) for buckets whose count has wrapped.
+    carries: Vec<((u8, u16), u64)>,
     /// Values in each row, so that percentile walks skip whole rows.
     row_counts: [u64; ROWS],
     count: u64,
@@ -68,6 +72,7 @@ impl LatencyHist {
         LatencyHist {
             bits,
             rows: std::array::from_fn(|_| None),
+            carries: Vec::new(),
             row_counts: [0; ROWS],
             count: 0,
             sum_ns: 0,
@@ -100,9 +105,15 @@ impl LatencyHist {
     #[inline(always)]
     pub fn record(&mut self, ns: u64) {
         let (r, i) = self.index(ns);
-        match &mut self.rows[r] {
-            Some(row) => row[i] += 1,
-            None => self.new_row(r)[i] += 1,
+        let c = match &mut self.rows[r] {
+            Some(row) => &mut row[i],
+            None => &mut self.new_row(r)[i],
+        };
+        if *c == u32::MAX {
+            *c = 0;
+            self.carry(r, i, 1);
+        } else {
+            *c += 1;
         }
         self.row_counts[r] += 1;
         self.count += 1;
@@ -111,8 +122,42 @@ impl LatencyHist {
     }
 
     #[cold]
-    fn new_row(&mut self, r: usize) -> &mut [u64] {
-        self.rows[r].insert(vec![0u64; 1 << self.bits].into_boxed_slice())
+    fn new_row(&mut self, r: usize) -> &mut [u32] {
+        self.rows[r].insert(vec![0u32; 1 << self.bits].into_boxed_slice())
+    }
+
+    /// Adds `n` × 2^32 to bucket (r, i).
+    #[cold]
+    fn carry(&mut self, r: usize, i: usize, n: u64) {
+        let key = (r as u8, i as u16);
+        match self.carries.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => *c += n,
+            None => self.carries.push((key, n)),
+        }
+    }
+
+    /// The count of bucket (r, i).
+    #[inline]
+    fn get(&self, r: usize, i: usize, low: u32) -> u64 {
+        let mut c = low as u64;
+        if !self.carries.is_empty() {
+            let key = (r as u8, i as u16);
+            if let Some((_, hi)) = self.carries.iter().find(|(k, _)| *k == key) {
+                c += hi << 32;
+            }
+        }
+        c
+    }
+
+    /// Adds `n` to bucket (r, i).
+    fn add_count(&mut self, r: usize, i: usize, n: u64) {
+        let bits = self.bits;
+        let row = self.rows[r].get_or_insert_with(|| vec![0u32; 1 << bits].into_boxed_slice());
+        let total = row[i] as u64 + n;
+        row[i] = total as u32;
+        if total >> 32 > 0 {
+            self.carry(r, i, total >> 32);
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -130,6 +175,7 @@ impl LatencyHist {
                 *c = 0;
             }
         }
+        self.carries.clear();
         self.count = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
@@ -138,14 +184,17 @@ impl LatencyHist {
     /// Adds every value of `other` (which must have the same resolution).
     pub fn add(&mut self, other: &LatencyHist) {
         assert_eq!(self.bits, other.bits, "histograms of different resolution");
-        let n = 1usize << self.bits;
-        for ((mine, theirs), &n_theirs) in
-            self.rows.iter_mut().zip(&other.rows).zip(&other.row_counts)
-        {
-            if let Some(t) = theirs.as_ref().filter(|_| n_theirs > 0) {
-                let m = mine.get_or_insert_with(|| vec![0u64; n].into_boxed_slice());
-                for (a, b) in m.iter_mut().zip(t.iter()) {
-                    *a += b;
+        for r in 0..ROWS {
+            if other.row_counts[r] == 0 {
+                continue;
+            }
+            let Some(t) = other.rows[r].as_deref() else {
+                continue;
+            };
+            for (i, &low) in t.iter().enumerate() {
+                let n = other.get(r, i, low);
+                if n > 0 {
+                    self.add_count(r, i, n);
                 }
             }
         }
@@ -168,8 +217,9 @@ impl LatencyHist {
                 let row = row.as_deref().unwrap_or(&[]);
                 row.iter()
                     .enumerate()
-                    .filter(|(_, c)| **c > 0)
-                    .map(move |(i, &c)| (self.value(r, i), c))
+                    .map(move |(i, &low)| (i, self.get(r, i, low)))
+                    .filter(|(_, c)| *c > 0)
+                    .map(move |(i, c)| (self.value(r, i), c))
             })
     }
 
@@ -202,7 +252,8 @@ impl LatencyHist {
                 acc += rc;
                 continue;
             }
-            for (i, &c) in row.as_deref().unwrap_or(&[]).iter().enumerate() {
+            for (i, &low) in row.as_deref().unwrap_or(&[]).iter().enumerate() {
+                let c = self.get(r, i, low);
                 if c == 0 {
                     continue;
                 }
@@ -420,6 +471,34 @@ mod tests {
                 "{v}: {got}"
             );
         }
+    }
+
+    /// A bucket whose count passes 2^32 keeps counting exactly.
+    #[test]
+    fn counts_past_32_bits_carry() {
+        let mut h = LatencyHist::precise();
+        h.record(1_000);
+        let (r, i) = h.index(1_000);
+        h.rows[r].as_mut().unwrap()[i] = u32::MAX - 1;
+        h.row_counts[r] = u32::MAX as u64;
+        h.count = u32::MAX as u64;
+        h.record(1_000); // reaches u32::MAX
+        h.record(1_000); // wraps and carries
+        h.record(2_000);
+        assert_eq!(
+            h.get(r, i, h.rows[r].as_ref().unwrap()[i]),
+            u32::MAX as u64 + 1
+        );
+        let mut sum = LatencyHist::precise();
+        sum.add(&h);
+        sum.add(&h);
+        assert_eq!(
+            sum.get(r, i, sum.rows[r].as_ref().unwrap()[i]),
+            2 * (u32::MAX as u64 + 1)
+        );
+        // The median is the heavy bucket; the maximum the lone larger value.
+        assert_eq!(sum.quantile_ms(0.5), 0.001);
+        assert_eq!(sum.quantile_ms(1.0), 0.002);
     }
 
     #[test]

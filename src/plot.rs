@@ -76,6 +76,8 @@ where
             .configure_mesh()
             .x_desc("latency (ms, log scale)")
             .y_desc("fraction of requests ≤ latency")
+            .x_label_formatter(&|v| tidy(*v))
+            .y_label_formatter(&|v| format!("{v:.1}"))
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
@@ -148,6 +150,8 @@ where
         chart
             .configure_mesh()
             .y_desc("instances (interval average)")
+            .x_label_formatter(&|v| tidy(*v))
+            .y_label_formatter(&|v| tidy(*v))
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
@@ -187,6 +191,9 @@ where
         low.configure_mesh()
             .x_desc(format!("simulated time ({unit})"))
             .y_desc("per sample interval")
+            .y_labels(4)
+            .x_label_formatter(&|v| tidy(*v))
+            .y_label_formatter(&|v| tidy(*v))
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
@@ -208,6 +215,18 @@ where
             .label_font(("sans-serif", 15))
             .draw()?;
         Ok(())
+    }
+}
+
+/// An axis label without needless decimals: `120`, `2.5`, `0.25`.
+fn tidy(v: f64) -> String {
+    let a = v.abs();
+    if a >= 10.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
     }
 }
 

@@ -1,4 +1,4 @@
-//! The simulation: the event loop and the Lambda model of issue-level scope — functions, execution
+//! The simulation: the event loop and the Lambda model — functions, execution
 //! environments (instances) with cold starts, keep-alive and reuse order, concurrency pools with
 //! throttling, timeouts, cost — and the streamed metrics.
 //!
@@ -715,13 +715,13 @@ impl Simulation {
         it.state = State::Busy;
         it.req_id = id;
         it.arrival = now;
-        it.done_at = now + init_ns + exec_ns;
+        let done_at = now.saturating_add(init_ns).saturating_add(exec_ns);
+        it.done_at = done_at;
         it.cold = cold;
         it.timed_out = timed_out;
         it.measured = measured;
         let epoch = it.epoch;
-        self.q
-            .schedule(now + init_ns + exec_ns, Event::Done { inst, epoch });
+        self.q.schedule(done_at, Event::Done { inst, epoch });
     }
 
     fn on_done(&mut self, inst: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {

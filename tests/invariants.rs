@@ -250,3 +250,31 @@ fn boundaries_are_exact() {
     let arrivals: Vec<u64> = rec.rows.iter().map(|r| r.arrivals).collect();
     assert_eq!(arrivals, vec![0, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 }
+
+/// Idle memory-time by hand: one instance alive from the first arrival (60 s) to the end
+/// (3,600 s), busy 1 s for each of the 59 requests: 3,481 s × 0.125 GB = 435.125 GB-s.
+#[test]
+fn idle_memory_time_is_exact() {
+    let s = common::run(
+        r#"
+        [simulation]
+        duration = "1h"
+        [[functions]]
+        name = "f"
+        memory_mb = 128
+        duration = { dist = "constant", value = "1s" }
+        keep_alive = "10m"
+        [[workloads]]
+        function = "f"
+        arrivals = { process = "constant", rate = 0.016666666666666666 }
+    "#,
+    );
+    assert_eq!(s.total.requests, 59);
+    assert_eq!(s.total.instances.max, 1);
+    assert!(
+        (s.total.idle_gb_s - 435.125).abs() < 1e-6,
+        "{}",
+        s.total.idle_gb_s
+    );
+    assert!((s.total.billed_gb_s - 59.0 * 0.125).abs() < 1e-9);
+}

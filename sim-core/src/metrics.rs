@@ -395,6 +395,9 @@ pub struct Metrics {
     pub cost_usd: Cost,
     /// Billed compute in GB-seconds (init and execution, 1 ms rounding).
     pub billed_gb_s: f64,
+    /// Memory held by idle instances in GB-seconds: the other side of the cold-start trade-off,
+    /// which keep-alive spends (not billed by Lambda, but capacity the platform holds).
+    pub idle_gb_s: f64,
 }
 
 /// What `simulate` returns: the content of `summary.json`.

@@ -1033,6 +1033,7 @@ impl Simulation {
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
                 cost_usd: cost(requests, compute),
                 billed_gb_s: round_sig(gb_s),
+                idle_gb_s: round_sig(idle_gb_s(ia - ib, func.memory_mb)),
             };
             all_latency.add(&func.hists.latency);
             total.requests += m.requests;
@@ -1042,6 +1043,7 @@ impl Simulation {
             total.cost_usd.requests += requests;
             total.cost_usd.compute += compute;
             total.billed_gb_s += gb_s;
+            total.idle_gb_s += idle_gb_s(ia - ib, func.memory_mb);
             int_alive += ia;
             int_busy += ib;
             started += func.started;
@@ -1052,6 +1054,7 @@ impl Simulation {
         total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
         total.cost_usd = cost(total.cost_usd.requests, total.cost_usd.compute);
         total.billed_gb_s = round_sig(total.billed_gb_s);
+        total.idle_gb_s = round_sig(total.idle_gb_s);
         let summary = Summary {
             scenario: self.name.clone(),
             seed: self.seed,
@@ -1104,6 +1107,11 @@ fn unlink(func: &mut Func, insts: &mut [Instance], i: u32) {
     let it = &mut insts[i as usize];
     it.prev = NIL;
     it.next = NIL;
+}
+
+/// GB-seconds of `memory_mb` held for `count_ns` instance-nanoseconds.
+fn idle_gb_s(count_ns: u128, memory_mb: u64) -> f64 {
+    count_ns as f64 / 1e9 * memory_mb as f64 / 1024.0
 }
 
 fn ratio(a: u64, b: u64) -> f64 {

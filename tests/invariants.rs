@@ -278,3 +278,35 @@ fn idle_memory_time_is_exact() {
     );
     assert!((s.total.billed_gb_s - 59.0 * 0.125).abs() < 1e-9);
 }
+
+/// A timeout resets the environment: its next request runs init again ("suppressed init"),
+/// which is billed. Requests every 10 s, 2 s of work, 1 s timeout, 500 ms init: every attempt
+/// times out and every one pays 0.5 s of init plus 1 s of execution.
+#[test]
+fn timeouts_reset_the_environment() {
+    let s = common::run(
+        r#"
+        [simulation]
+        duration = "10m"
+        [[functions]]
+        name = "f"
+        timeout = "1s"
+        duration = { dist = "constant", value = "2s" }
+        cold_start = { dist = "constant", value = "500ms" }
+        keep_alive = "10m"
+        [[workloads]]
+        function = "f"
+        arrivals = { process = "constant", rate = 0.1 }
+    "#,
+    );
+    assert_eq!(s.total.requests, 59);
+    assert_eq!(s.total.outcomes.timed_out, 59);
+    assert_eq!(s.total.cold_starts, 1);
+    assert_eq!(s.total.suppressed_inits, 58);
+    assert_eq!(s.total.instances.max, 1);
+    assert!(
+        (s.total.billed_gb_s - 59.0 * 1.5 * 0.125).abs() < 1e-9,
+        "{}",
+        s.total.billed_gb_s
+    );
+}

@@ -389,6 +389,9 @@ pub struct Metrics {
     pub attempts: u64,
     pub outcomes: Outcomes,
     pub cold_starts: u64,
+    /// Attempts that ran init on an existing environment reset by a timeout (AWS: "suppressed
+    /// init", billed as part of the invocation). Not counted in `cold_starts`.
+    pub suppressed_inits: u64,
     pub cold_start_ratio: f64,
     pub latency_ms: Latency,
     pub instances: Instances,

@@ -182,9 +182,21 @@ struct Instance {
     /// Position in the function's `idle_vec` (random reuse only).
     pos: u32,
     state: State,
-    cold: bool,
-    timed_out: bool,
-    measured: bool,
+    /// `COLD`, `TIMED_OUT`, `MEASURED` (of the request being served) and `RESET` (the
+    /// environment was reset by a timeout: its next request runs init again).
+    flags: u8,
+}
+
+const COLD: u8 = 1;
+const TIMED_OUT: u8 = 2;
+const MEASURED: u8 = 4;
+const RESET: u8 = 8;
+
+impl Instance {
+    #[inline]
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
 }
 
 impl Instance {
@@ -200,9 +212,7 @@ impl Instance {
         next: NIL,
         pos: NIL,
         state: State::Free,
-        cold: false,
-        timed_out: false,
-        measured: false,
+        flags: 0,
     };
 }
 
@@ -211,6 +221,7 @@ impl Instance {
 struct Counted {
     outcomes: Outcomes,
     cold_starts: u64,
+    suppressed_inits: u64,
     peak_alive: u64,
 }
 
@@ -691,11 +702,17 @@ impl Simulation {
         func.advance(now);
         func.busy += 1;
         self.busy_total += 1;
-        let init_ns = if cold {
+        // A new environment runs init; so does one reset by a timeout (a "suppressed init",
+        // counted in the invocation's duration).
+        let reinit = !cold && self.insts[inst as usize].has(RESET);
+        let init_ns = if cold || reinit {
             func.cold_start.sample(&mut func.rng)
         } else {
             0
         };
+        if reinit && measured {
+            func.counted.suppressed_inits += 1;
+        }
         let timed_out = service > func.timeout;
         let exec_ns = if timed_out { func.timeout } else { service };
         if cold {
@@ -717,9 +734,9 @@ impl Simulation {
         it.arrival = now;
         let done_at = now.saturating_add(init_ns).saturating_add(exec_ns);
         it.done_at = done_at;
-        it.cold = cold;
-        it.timed_out = timed_out;
-        it.measured = measured;
+        it.flags = if cold { COLD } else { 0 }
+            | if timed_out { TIMED_OUT } else { 0 }
+            | if measured { MEASURED } else { 0 };
         let epoch = it.epoch;
         self.q.schedule(done_at, Event::Done { inst, epoch });
     }
@@ -736,15 +753,15 @@ impl Simulation {
         self.busy_total -= 1;
         self.pools[func.pool as usize].busy -= 1;
         let latency = now - it.arrival;
-        let outcome = if it.timed_out {
+        let outcome = if it.has(TIMED_OUT) {
             func.bin.errors += 1;
             Outcome::TimedOut
         } else {
             func.bin_succeeded += 1;
-            func.record_latency(latency, it.measured);
+            func.record_latency(latency, it.has(MEASURED));
             Outcome::Succeeded
         };
-        if it.measured {
+        if it.has(MEASURED) {
             match outcome {
                 Outcome::TimedOut => func.counted.outcomes.timed_out += 1,
                 _ => func.succeeded += 1,
@@ -759,6 +776,9 @@ impl Simulation {
         {
             let slot = &mut self.insts[inst as usize];
             slot.state = State::Idle;
+            if slot.has(TIMED_OUT) {
+                slot.flags |= RESET;
+            }
             slot.idle_since = now;
             slot.prev = old_tail;
             slot.next = NIL;
@@ -794,10 +814,10 @@ impl Simulation {
                 arrival: Nanos(it.arrival),
                 start: Some(Nanos(it.arrival)),
                 end: Some(Nanos(now)),
-                cold: it.cold,
+                cold: it.has(COLD),
                 outcome,
                 attempt: 1,
-                measured: it.measured,
+                measured: it.has(MEASURED),
             });
         }
     }
@@ -985,7 +1005,7 @@ impl Simulation {
             let it = self.insts[i];
             if it.state == State::Busy {
                 let func = &mut self.funcs[it.func as usize];
-                if it.measured {
+                if it.has(MEASURED) {
                     func.counted.outcomes.in_flight += 1;
                     // Billed for the part run inside the simulated time.
                     let ran = it.done_at.min(end) - it.arrival;
@@ -998,10 +1018,10 @@ impl Simulation {
                         arrival: Nanos(it.arrival),
                         start: Some(Nanos(it.arrival)),
                         end: None,
-                        cold: it.cold,
+                        cold: it.has(COLD),
                         outcome: Outcome::InFlight,
                         attempt: 1,
-                        measured: it.measured,
+                        measured: it.has(MEASURED),
                     });
                 }
             }
@@ -1028,6 +1048,7 @@ impl Simulation {
                     ..c.outcomes.clone()
                 },
                 cold_starts: c.cold_starts,
+                suppressed_inits: c.suppressed_inits,
                 cold_start_ratio: ratio(c.cold_starts, func.started),
                 latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
@@ -1040,6 +1061,7 @@ impl Simulation {
             total.attempts += m.attempts;
             total.outcomes.add(&m.outcomes);
             total.cold_starts += m.cold_starts;
+            total.suppressed_inits += m.suppressed_inits;
             total.cost_usd.requests += requests;
             total.cost_usd.compute += compute;
             total.billed_gb_s += gb_s;

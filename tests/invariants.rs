@@ -74,7 +74,15 @@ fn function() -> impl Strategy<Value = Fn_> {
         )
 }
 
+/// Faults and retries applied to every function of a generated scenario: an error probability,
+/// and optionally a retry policy (attempts, jitter kind, with or without quota).
+type Faults = (f64, Option<(u32, u8, bool)>);
+
 fn scenario_text(fns: &[Fn_], limit: u32, warmup_s: u32, seed: u64) -> String {
+    scenario_text_with(fns, limit, warmup_s, seed, (0.0, None))
+}
+
+fn scenario_text_with(fns: &[Fn_], limit: u32, warmup_s: u32, seed: u64, faults: Faults) -> String {
     let mut t = format!(
         "[simulation]\nduration = \"20m\"\nwarmup = \"{warmup_s}s\"\nseed = {seed}\nsample_interval = \"45s\"\n[account]\nconcurrency_limit = {limit}\nunreserved_minimum = 0\n"
     );
@@ -107,11 +115,24 @@ fn scenario_text(fns: &[Fn_], limit: u32, warmup_s: u32, seed: u64) -> String {
         if let Some(rc) = f.reserved {
             t += &format!("reserved_concurrency = {rc}\n");
         }
+        t += &format!("error_probability = {}\n", faults.0);
         let process = if f.constant { "constant" } else { "poisson" };
         t += &format!(
             "[[workloads]]\nfunction = \"f{i}\"\narrivals = {{ process = \"{process}\", rate = {} }}\n",
             f.rate
         );
+        if faults.1.is_some() {
+            t += "retry = \"r\"\n";
+        }
+    }
+    if let Some((attempts, jitter, quota)) = faults.1 {
+        let jitter = ["none", "full", "equal", "decorrelated"][jitter as usize];
+        t += &format!(
+            "[[retry_policies]]\nname = \"r\"\nmax_attempts = {attempts}\nbase = \"200ms\"\ncap = \"5s\"\njitter = \"{jitter}\"\n"
+        );
+        if quota {
+            t += "quota = { tokens = 50 }\n";
+        }
     }
     t
 }
@@ -125,10 +146,12 @@ proptest! {
         extra_limit in 1u32..60,
         warmup_s in 0u32..300,
         seed in any::<u64>(),
+        faults in (prop_oneof![Just(0.0f64), 0.0f64..0.5], prop::option::of((2u32..5, 0u8..4, any::<bool>()))),
     ) {
         let reserved: u32 = fns.iter().filter_map(|f| f.reserved).sum();
         let limit = reserved + extra_limit;
-        let text = scenario_text(&fns, limit, warmup_s, seed);
+        let retries = faults.1.is_some();
+        let text = scenario_text_with(&fns, limit, warmup_s, seed, faults);
         let scenario = common::scenario(&text);
         let mut rec = Recorder::default();
         let out = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut rec).unwrap();
@@ -149,10 +172,6 @@ proptest! {
             prop_assert!(m.cold_starts <= m.attempts);
         }
         prop_assert_eq!(sum_requests, s.total.requests);
-        // Every measured attempt that was not throttled paid the request fee.
-        let executed = s.total.attempts - s.total.outcomes.throttled;
-        let fee = executed as f64 * 0.2e-6;
-        prop_assert!((s.total.cost_usd.requests - fee).abs() <= fee * 1e-8, "request fees {} for {} executions", s.total.cost_usd.requests, executed);
 
         // Every attempt record is consistent with the clock and the summary.
         let warmup = warmup_s as u64 * 1_000_000_000;
@@ -160,20 +179,38 @@ proptest! {
         let mut by_outcome = [0u64; 6];
         let mut ids = std::collections::HashSet::new();
         for r in &rec.attempts {
-            prop_assert!(ids.insert(r.id), "request {} recorded twice", r.id);
+            prop_assert!(ids.insert((r.id, r.attempt)), "attempt {} of request {} recorded twice", r.attempt, r.id);
             if let Some(st) = r.start { prop_assert!(st >= r.arrival); }
             if let (Some(st), Some(e)) = (r.start, r.end) { prop_assert!(e >= st); }
-            prop_assert_eq!(r.measured, r.arrival.0 >= warmup);
+            if r.attempt == 1 {
+                prop_assert_eq!(r.measured, r.arrival.0 >= warmup);
+            }
+            prop_assert!(r.attempt == 1 || ids.contains(&(r.id, r.attempt - 1)), "attempt {} without its predecessor", r.attempt);
             if r.measured {
                 measured += 1;
                 by_outcome[r.outcome as usize] += 1;
             }
         }
         prop_assert_eq!(measured, s.total.attempts);
+        // A success is always final.
         prop_assert_eq!(by_outcome[Outcome::Succeeded as usize], s.total.outcomes.succeeded);
-        prop_assert_eq!(by_outcome[Outcome::Throttled as usize], s.total.outcomes.throttled);
-        prop_assert_eq!(by_outcome[Outcome::TimedOut as usize], s.total.outcomes.timed_out);
-        prop_assert_eq!(by_outcome[Outcome::InFlight as usize], s.total.outcomes.in_flight);
+        if !retries {
+            // Without retries every attempt is its request's last.
+            prop_assert_eq!(by_outcome[Outcome::Throttled as usize], s.total.outcomes.throttled);
+            prop_assert_eq!(by_outcome[Outcome::TimedOut as usize], s.total.outcomes.timed_out);
+            prop_assert_eq!(by_outcome[Outcome::Failed as usize], s.total.outcomes.failed);
+            prop_assert_eq!(by_outcome[Outcome::InFlight as usize], s.total.outcomes.in_flight);
+        } else {
+            // With retries, a request that failed finally made at least one failed attempt.
+            prop_assert!(s.total.outcomes.failed <= by_outcome[Outcome::Failed as usize]);
+            prop_assert!(s.total.outcomes.throttled <= by_outcome[Outcome::Throttled as usize]);
+            prop_assert!(s.total.outcomes.timed_out <= by_outcome[Outcome::TimedOut as usize]);
+        }
+        prop_assert!(s.total.attempts >= s.total.requests);
+        // Every measured attempt that was not throttled paid the request fee.
+        let executed = s.total.attempts - by_outcome[Outcome::Throttled as usize];
+        let fee = executed as f64 * 0.2e-6;
+        prop_assert!((s.total.cost_usd.requests - fee).abs() <= fee * 1e-8, "request fees {} for {} executions", s.total.cost_usd.requests, executed);
 
         // The time series covers the run without gaps and counts every arrival once.
         let n_fns = fns.len() as u64;

@@ -22,9 +22,11 @@
 //!         duration: DistSpec::Exponential { mean: Nanos::from_millis(200) },
 //!         cold_start: DistSpec::constant(Nanos::from_millis(250)), keep_alive: Nanos::from_secs(600),
 //!         reuse: Reuse::Mru, architecture: Architecture::X86_64, reserved_concurrency: None,
-//!         provisioned_concurrency: 0 }],
+//!         provisioned_concurrency: 0, error_probability: 0.0 }],
 //!     workloads: vec![Workload { name: None, function: "api".into(), invocation: Invocation::Sync,
-//!         arrivals: Arrivals { process: Some(Process::Poisson), rate: Some(5.0), trace: None, format: None } }],
+//!         arrivals: Arrivals { process: Some(Process::Poisson), rate: Some(5.0), trace: None, format: None },
+//!         retry: None }],
+//!     retry_policies: vec![],
 //! };
 //! let summary = simulate(&scenario, &NoFiles, &mut NullObserver).unwrap();
 //! assert_eq!(summary.total.outcomes.total(), summary.total.requests);
@@ -33,6 +35,7 @@
 pub mod dist;
 pub mod engine;
 pub mod metrics;
+pub mod retry;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -387,6 +387,8 @@ pub struct Cost {
 pub struct Metrics {
     pub requests: u64,
     pub attempts: u64,
+    /// Attempts per request (retries included): how much load retries add.
+    pub retry_amplification: f64,
     pub outcomes: Outcomes,
     pub cold_starts: u64,
     /// Attempts that ran init on an existing environment reset by a timeout (AWS: "suppressed

@@ -15,6 +15,8 @@ pub mod stream {
     pub const ARRIVALS: u64 = 1 << 56;
     pub const SERVICE: u64 = 2 << 56;
     pub const FUNCTION: u64 = 3 << 56;
+    pub const FAULT: u64 = 4 << 56;
+    pub const RETRY: u64 = 5 << 56;
 }
 
 #[inline]

@@ -23,6 +23,9 @@ pub struct Scenario {
     pub functions: Vec<Function>,
     #[serde(default)]
     pub workloads: Vec<Workload>,
+    /// Named client retry policies that workloads refer to by `retry = "NAME"`.
+    #[serde(default)]
+    pub retry_policies: Vec<RetryPolicy>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -153,6 +156,10 @@ pub struct Function {
     pub reserved_concurrency: Option<u32>,
     #[serde(default)]
     pub provisioned_concurrency: u32,
+    /// Probability that an attempt ends in a function error (after a uniformly drawn fraction of
+    /// its execution time, which is billed).
+    #[serde(default)]
+    pub error_probability: f64,
 }
 
 fn default_memory() -> u32 {
@@ -188,6 +195,104 @@ pub struct Workload {
     #[serde(default)]
     pub invocation: Invocation,
     pub arrivals: Arrivals,
+    /// The client's retry policy (a `[[retry_policies]]` name); default: no retries.
+    #[serde(default)]
+    pub retry: Option<String>,
+}
+
+/// A client retry policy for synchronous invocations. `preset` fills every field that is not
+/// given; without a preset the defaults are one attempt (no retries), 1 s base, 20 s cap, full
+/// jitter, doubling, retrying throttles, errors and timeouts, and no retry quota.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicy {
+    pub name: String,
+    #[serde(default)]
+    pub preset: Option<RetryPreset>,
+    /// Attempts in all, the first included.
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// Base delay: the n-th retry waits up to base × backoff_rate^(n−1), capped.
+    #[serde(default)]
+    pub base: Option<Nanos>,
+    /// Base delay after a throttle (429); default: `base`.
+    #[serde(default)]
+    pub throttle_base: Option<Nanos>,
+    #[serde(default)]
+    pub cap: Option<Nanos>,
+    #[serde(default)]
+    pub backoff_rate: Option<f64>,
+    #[serde(default)]
+    pub jitter: Option<Jitter>,
+    /// Which attempt outcomes are retried.
+    #[serde(default)]
+    pub retry_on: Option<Vec<RetryOn>>,
+    /// A client-side retry token bucket (the AWS SDK's retry quota).
+    #[serde(default)]
+    pub quota: Option<RetryQuota>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetryPreset {
+    /// AWS SDK standard mode, current defaults (PLATFORM §4).
+    AwsSdkStandard,
+    /// AWS SDK standard mode before November 2026.
+    AwsSdkStandardLegacy,
+    /// No retries.
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Jitter {
+    /// Exactly the exponential delay.
+    None,
+    /// Uniform on [0, delay].
+    Full,
+    /// delay/2 plus uniform on [0, delay/2].
+    Equal,
+    /// Uniform on [base, 3 × previous delay], capped.
+    Decorrelated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetryOn {
+    Throttle,
+    Error,
+    Timeout,
+}
+
+/// Token bucket: a retry spends `retry_cost` tokens (`timeout_cost` after a timeout,
+/// `throttle_cost` after a throttle) and is not made when too few are left; a success returns
+/// `success_refund`, up to `tokens`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryQuota {
+    #[serde(default = "q_tokens")]
+    pub tokens: u32,
+    #[serde(default = "q_retry")]
+    pub retry_cost: u32,
+    #[serde(default)]
+    pub throttle_cost: Option<u32>,
+    #[serde(default = "q_timeout")]
+    pub timeout_cost: u32,
+    #[serde(default = "q_refund")]
+    pub success_refund: u32,
+}
+
+fn q_tokens() -> u32 {
+    500
+}
+fn q_retry() -> u32 {
+    5
+}
+fn q_timeout() -> u32 {
+    10
+}
+fn q_refund() -> u32 {
+    1
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -346,6 +451,12 @@ impl Scenario {
                     );
                 }
             }
+            if !(0.0..=1.0).contains(&f.error_probability) {
+                return err(
+                    k("error_probability"),
+                    format!("must be between 0 and 1, got {}", f.error_probability),
+                );
+            }
             if f.provisioned_concurrency > 0 {
                 return err(
                     k("provisioned_concurrency"),
@@ -362,6 +473,23 @@ impl Scenario {
                     acc.concurrency_limit, acc.unreserved_minimum
                 ),
             );
+        }
+        for (i, p) in self.retry_policies.iter().enumerate() {
+            if p.name.trim().is_empty() || p.name.contains(['.', ',', '"', '\n']) {
+                return err(
+                    format!("retry_policies.{i}.name"),
+                    "must not be empty or contain '.', ',', '\"' or a newline",
+                );
+            }
+            if self.retry_policies[..i].iter().any(|q| q.name == p.name) {
+                return err(
+                    format!("retry_policies.{}.name", p.name),
+                    "duplicate retry policy name",
+                );
+            }
+            if let Err((field, msg)) = p.check() {
+                return err(format!("retry_policies.{}.{field}", p.name), msg);
+            }
         }
         if self.workloads.is_empty() {
             return err("workloads", "at least one [[workloads]] entry is required");
@@ -387,6 +515,22 @@ impl Scenario {
                     format!(
                         "no function named \"{}\" (functions: {})",
                         w.function,
+                        names.join(", ")
+                    ),
+                );
+            }
+            if let Some(r) = &w.retry
+                && !self.retry_policies.iter().any(|p| &p.name == r)
+            {
+                let names: Vec<&str> = self
+                    .retry_policies
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
+                return err(
+                    k("retry"),
+                    format!(
+                        "no retry policy named \"{r}\" (retry_policies: {})",
                         names.join(", ")
                     ),
                 );
@@ -446,6 +590,50 @@ impl Scenario {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl RetryPolicy {
+    /// Checks the values given; the error names the field.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if let Some(n) = self.max_attempts
+            && !(1..=100).contains(&n)
+        {
+            return Err((
+                "max_attempts",
+                format!("must be between 1 and 100, got {n}"),
+            ));
+        }
+        if let Some(r) = self.backoff_rate
+            && !(r.is_finite() && (1.0..=100.0).contains(&r))
+        {
+            return Err((
+                "backoff_rate",
+                format!("must be between 1 and 100, got {r}"),
+            ));
+        }
+        if let (Some(b), Some(c)) = (self.base, self.cap)
+            && c < b
+        {
+            return Err(("cap", format!("must be at least base ({b}), got {c}")));
+        }
+        if let Some(on) = &self.retry_on
+            && on.is_empty()
+        {
+            return Err((
+                "retry_on",
+                "list at least one of \"throttle\", \"error\", \"timeout\"".into(),
+            ));
+        }
+        if let Some(q) = &self.quota
+            && q.tokens == 0
+        {
+            return Err((
+                "quota.tokens",
+                "must be at least 1 (leave `quota` out for no quota)".into(),
+            ));
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ use crate::engine::EventQueue;
 use crate::metrics::{
     Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary, round_sig,
 };
+use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{Architecture, ConfigError, Process, Reuse, Scenario, TraceFormat};
 use crate::time::Nanos;
@@ -151,6 +152,8 @@ enum Event {
     Done { inst: u32, epoch: u32 },
     /// Reclaim function `.0`'s instances idle for its keep-alive.
     Expire(u32),
+    /// A client retries the request held in retry slot `.0`.
+    Retry(u32),
 }
 
 const NIL: u32 = u32::MAX;
@@ -191,6 +194,24 @@ const COLD: u8 = 1;
 const TIMED_OUT: u8 = 2;
 const MEASURED: u8 = 4;
 const RESET: u8 = 8;
+/// The attempt ends in a function error (at `done_at`).
+const ERRORED: u8 = 16;
+/// The request may be retried: its `Ctx` is in `Simulation::ctx` at the instance's index.
+const RETRYABLE: u8 = 32;
+
+/// A request between attempts, or the part of an attempt that retries need: the request's id,
+/// first arrival, workload, attempt number and last backoff delay.
+#[derive(Clone, Copy, Debug, Default)]
+struct Req {
+    id: u64,
+    first: u64,
+    prev_delay: u64,
+    w: u32,
+    attempt: u32,
+    measured: bool,
+    /// The client has a retry policy.
+    retry: bool,
+}
 
 impl Instance {
     #[inline]
@@ -262,6 +283,7 @@ struct Func {
     /// batches keeps the histograms' scattered counter updates out of the event loop's way.
     pending: Vec<u64>,
     reuse: Reuse,
+    error_p: f64,
     billed_mb_ms: u128,
     requests: u64,
     attempts: u64,
@@ -346,6 +368,17 @@ struct Workload {
     function: u32,
     source: ArrivalSource,
     service: SimRng,
+    /// Draws of function errors (whether, and after what fraction of the work).
+    fault: SimRng,
+    retry: Option<Box<ClientRetry>>,
+}
+
+/// A client's retry policy, its quota tokens and its own random stream (retry service times and
+/// jitter).
+struct ClientRetry {
+    policy: Policy,
+    tokens: u32,
+    rng: SimRng,
 }
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
@@ -361,7 +394,12 @@ pub struct Simulation {
     pools: Vec<Pool>,
     workloads: Vec<Workload>,
     insts: Vec<Instance>,
+    /// Per instance, the retry context of the request it serves (written for retryable ones).
+    ctx: Vec<Req>,
     free: Vec<u32>,
+    /// Requests waiting to be retried, and the free slots.
+    retries: Vec<Option<Req>>,
+    retry_free: Vec<u32>,
     created: u64,
     next_req: u64,
     measuring: bool,
@@ -458,6 +496,7 @@ impl Simulation {
                 win_alive0: 0,
                 win_busy0: 0,
                 pending: Vec::with_capacity(PENDING),
+                error_p: f.error_probability,
                 billed_mb_ms: 0,
                 requests: 0,
                 attempts: 0,
@@ -502,10 +541,25 @@ impl Simulation {
                 },
                 (None, None) => unreachable!("validated"),
             };
+            let retry = w.retry.as_ref().map(|name| {
+                let spec = scenario
+                    .retry_policies
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .expect("validated");
+                let policy = Policy::resolve(spec);
+                Box::new(ClientRetry {
+                    tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
+                    policy,
+                    rng: SimRng::new(seed, stream::RETRY | i as u64),
+                })
+            });
             workloads.push(Workload {
                 function,
                 source,
                 service: SimRng::new(seed, stream::SERVICE | i as u64),
+                fault: SimRng::new(seed, stream::FAULT | i as u64),
+                retry: retry.filter(|r| r.policy.max_attempts > 1),
             });
         }
 
@@ -545,7 +599,10 @@ impl Simulation {
             pools,
             workloads,
             insts: Vec::new(),
+            ctx: Vec::new(),
             free: Vec::new(),
+            retries: Vec::new(),
+            retry_free: Vec::new(),
             created: 0,
             next_req: 0,
             measuring: sim.warmup.0 == 0,
@@ -582,6 +639,21 @@ impl Simulation {
         } else {
             u64::MAX
         };
+        // The loop is compiled twice: with function errors and client retries, and without
+        // them, so that a scenario without them pays nothing for their bookkeeping.
+        let extras = self.workloads.iter().any(|w| w.retry.is_some())
+            || self.funcs.iter().any(|f| f.error_p > 0.0);
+        if extras {
+            self.event_loop::<true>(obs)?;
+        } else {
+            self.event_loop::<false>(obs)?;
+        }
+        Ok(self.finish(obs))
+    }
+
+    /// Runs events to the end of the simulated time. `X`: errors or retries are configured.
+    fn event_loop<const X: bool>(&mut self, obs: &mut dyn Observer) -> Result<(), SimError> {
+        let end = self.end;
         while let Some((now, ev)) = self.q.pop() {
             if now > end {
                 break;
@@ -593,12 +665,13 @@ impl Simulation {
                 self.cross_boundary(obs);
             }
             match ev {
-                Event::Arrival(w) => self.on_arrival(w, now, obs)?,
-                Event::Done { inst, epoch } => self.on_done(inst, epoch, now, obs),
+                Event::Arrival(w) => self.on_arrival::<X>(w, now, obs)?,
+                Event::Done { inst, epoch } => self.on_done::<X>(inst, epoch, now, obs),
                 Event::Expire(f) => self.on_expire(f, now),
+                Event::Retry(slot) => self.on_retry(slot, now, obs),
             }
         }
-        Ok(self.finish(obs))
+        Ok(())
     }
 
     /// The time of the next sample boundary or of the end of warmup, whichever comes first.
@@ -632,7 +705,13 @@ impl Simulation {
         self.q.popped_count()
     }
 
-    fn on_arrival(&mut self, w: u32, now: u64, obs: &mut dyn Observer) -> Result<(), SimError> {
+    #[inline(always)]
+    fn on_arrival<const X: bool>(
+        &mut self,
+        w: u32,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) -> Result<(), SimError> {
         let wl = &mut self.workloads[w as usize];
         if let Some(t) = wl.source.next_arrival()?
             && t < self.end
@@ -650,22 +729,87 @@ impl Simulation {
         if measured {
             func.requests += 1;
         }
-        self.invoke(f, id, now, service, measured, 1, obs);
+        let retry = X && wl.retry.is_some();
+        let req = Req {
+            id,
+            first: now,
+            prev_delay: 0,
+            w,
+            attempt: 1,
+            measured,
+            retry,
+        };
+        self.invoke::<X>(f, req, now, service, obs);
         Ok(())
     }
 
+    fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
+        let Some(req) = self.retries[slot as usize].take() else {
+            return;
+        };
+        self.retry_free.push(slot);
+        let wl = &mut self.workloads[req.w as usize];
+        let f = wl.function;
+        let rng = &mut wl
+            .retry
+            .as_mut()
+            .expect("a retried request's client has a policy")
+            .rng;
+        let service = self.funcs[f as usize].duration.sample(rng);
+        self.invoke::<true>(f, req, now, service, obs);
+    }
+
+    /// Attempt `req.attempt` of a request failed with `kind` at `now`: schedules the next attempt
+    /// if the client's policy and quota allow, else records the request's final outcome.
+    fn attempt_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
+        if let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut()
+            && req.attempt < r.policy.max_attempts
+            && r.policy.retries(kind)
+        {
+            let cost = r.policy.quota.map(|q| Policy::cost(&q, kind)).unwrap_or(0);
+            if cost <= r.tokens || r.policy.quota.is_none() {
+                r.tokens -= cost.min(r.tokens);
+                let delay = r
+                    .policy
+                    .delay(req.attempt, kind, req.prev_delay, &mut r.rng);
+                req.prev_delay = delay;
+                req.attempt += 1;
+                let slot = match self.retry_free.pop() {
+                    Some(s) => {
+                        self.retries[s as usize] = Some(req);
+                        s
+                    }
+                    None => {
+                        self.retries.push(Some(req));
+                        (self.retries.len() - 1) as u32
+                    }
+                };
+                self.q
+                    .schedule(now.saturating_add(delay), Event::Retry(slot));
+                return;
+            }
+        }
+        if req.measured {
+            let o = &mut self.funcs[f as usize].counted.outcomes;
+            match kind {
+                Failure::Throttle => o.throttled += 1,
+                Failure::Error => o.failed += 1,
+                Failure::Timeout => o.timed_out += 1,
+            }
+        }
+    }
+
     /// One invocation attempt of function `f` at `now` with `service` ns of work.
-    #[allow(clippy::too_many_arguments)]
-    fn invoke(
+    #[inline(always)]
+    fn invoke<const X: bool>(
         &mut self,
         f: u32,
-        id: u64,
+        req: Req,
         now: u64,
         service: u64,
-        measured: bool,
-        attempt: u32,
         obs: &mut dyn Observer,
     ) {
+        let (id, measured, attempt) = (req.id, req.measured, req.attempt);
         let func = &mut self.funcs[f as usize];
         func.bin_arrivals += 1;
         if measured {
@@ -674,7 +818,9 @@ impl Simulation {
         let pool = &mut self.pools[func.pool as usize];
         if pool.busy >= pool.cap {
             func.bin.throttles += 1;
-            if measured {
+            if X {
+                self.attempt_failed(f, req, Failure::Throttle, now);
+            } else if measured {
                 func.counted.outcomes.throttled += 1;
             }
             if self.want_requests {
@@ -713,8 +859,20 @@ impl Simulation {
         if reinit && measured {
             func.counted.suppressed_inits += 1;
         }
+        // A function error ends the attempt after a uniformly drawn fraction of its work.
+        let (errored, service) = if X && func.error_p > 0.0 {
+            let fault = &mut self.workloads[req.w as usize].fault;
+            if fault.uniform() < func.error_p {
+                (true, (service as f64 * fault.uniform()) as u64)
+            } else {
+                (false, service)
+            }
+        } else {
+            (false, service)
+        };
         let timed_out = service > func.timeout;
         let exec_ns = if timed_out { func.timeout } else { service };
+        let errored = errored && !timed_out;
         if cold {
             func.bin.cold_starts += 1;
         }
@@ -734,14 +892,24 @@ impl Simulation {
         it.arrival = now;
         let done_at = now.saturating_add(init_ns).saturating_add(exec_ns);
         it.done_at = done_at;
+        let retryable = req.retry;
         it.flags = if cold { COLD } else { 0 }
             | if timed_out { TIMED_OUT } else { 0 }
-            | if measured { MEASURED } else { 0 };
+            | if measured { MEASURED } else { 0 }
+            | if errored { ERRORED } else { 0 }
+            | if retryable { RETRYABLE } else { 0 };
         let epoch = it.epoch;
+        if retryable {
+            if self.ctx.len() <= inst as usize {
+                self.ctx.resize(inst as usize + 1, Req::default());
+            }
+            self.ctx[inst as usize] = req;
+        }
         self.q.schedule(done_at, Event::Done { inst, epoch });
     }
 
-    fn on_done(&mut self, inst: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
+    #[inline(always)]
+    fn on_done<const X: bool>(&mut self, inst: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
         let it = self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
             return;
@@ -752,22 +920,43 @@ impl Simulation {
         func.busy -= 1;
         self.busy_total -= 1;
         self.pools[func.pool as usize].busy -= 1;
-        let latency = now - it.arrival;
-        let outcome = if it.has(TIMED_OUT) {
-            func.bin.errors += 1;
-            Outcome::TimedOut
+        // This attempt's time: init (if any) and execution.
+        let ran = now - it.arrival;
+        let retryable = X && it.has(RETRYABLE);
+        let first = if retryable {
+            self.ctx[inst as usize].first
         } else {
-            func.bin_succeeded += 1;
-            func.record_latency(latency, it.has(MEASURED));
-            Outcome::Succeeded
+            it.arrival
+        };
+        let failure = if X && it.has(ERRORED) {
+            Some(Failure::Error)
+        } else if it.has(TIMED_OUT) {
+            Some(Failure::Timeout)
+        } else {
+            None
+        };
+        let outcome = match failure {
+            Some(kind) => {
+                func.bin.errors += 1;
+                if kind == Failure::Error {
+                    Outcome::Failed
+                } else {
+                    Outcome::TimedOut
+                }
+            }
+            None => {
+                func.bin_succeeded += 1;
+                // The request's latency: from its first arrival, retries included.
+                func.record_latency(now - first, it.has(MEASURED));
+                if it.has(MEASURED) {
+                    func.succeeded += 1;
+                }
+                Outcome::Succeeded
+            }
         };
         if it.has(MEASURED) {
-            match outcome {
-                Outcome::TimedOut => func.counted.outcomes.timed_out += 1,
-                _ => func.succeeded += 1,
-            }
             // Init and execution, rounded up to 1 ms.
-            let billed_ms = latency.div_ceil(1_000_000);
+            let billed_ms = ran.div_ceil(1_000_000);
             func.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
         }
         // The instance joins the tail of the idle list.
@@ -816,9 +1005,44 @@ impl Simulation {
                 end: Some(Nanos(now)),
                 cold: it.has(COLD),
                 outcome,
-                attempt: 1,
+                attempt: if retryable {
+                    self.ctx[inst as usize].attempt
+                } else {
+                    1
+                },
                 measured: it.has(MEASURED),
             });
+        }
+        match failure {
+            // Without errors or retries only a timeout ends an attempt here, and it is final.
+            Some(_) if !X => {
+                let measured = it.has(MEASURED);
+                let o = &mut self.funcs[f as usize].counted.outcomes;
+                o.timed_out += measured as u64;
+            }
+            Some(kind) => {
+                let req = if retryable {
+                    self.ctx[inst as usize]
+                } else {
+                    Req {
+                        id: it.req_id,
+                        first,
+                        attempt: 1,
+                        measured: it.has(MEASURED),
+                        ..Req::default()
+                    }
+                };
+                self.attempt_failed(f, req, kind, now);
+            }
+            None if retryable => {
+                let w = self.ctx[inst as usize].w;
+                if let Some(r) = self.workloads[w as usize].retry.as_deref_mut()
+                    && let Some(q) = r.policy.quota
+                {
+                    r.tokens = (r.tokens + q.refund).min(q.tokens);
+                }
+            }
+            None => {}
         }
     }
 
@@ -874,7 +1098,7 @@ impl Simulation {
     }
 
     /// Takes an idle instance of `f` in its reuse order, after reclaiming expired ones.
-    #[inline]
+    #[inline(always)]
     fn take_idle(&mut self, f: u32, now: u64) -> Option<u32> {
         self.purge(f, now);
         let func = &mut self.funcs[f as usize];
@@ -1020,10 +1244,21 @@ impl Simulation {
                         end: None,
                         cold: it.has(COLD),
                         outcome: Outcome::InFlight,
-                        attempt: 1,
+                        attempt: if it.has(RETRYABLE) {
+                            self.ctx[i].attempt
+                        } else {
+                            1
+                        },
                         measured: it.has(MEASURED),
                     });
                 }
+            }
+        }
+        // Requests waiting for a retry when the simulation ends.
+        for req in self.retries.iter().flatten() {
+            if req.measured {
+                let f = self.workloads[req.w as usize].function;
+                self.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
         let window = (end - self.warmup) as f64;
@@ -1043,6 +1278,7 @@ impl Simulation {
             let m = Metrics {
                 requests: func.requests,
                 attempts: func.attempts,
+                retry_amplification: ratio(func.attempts, func.requests),
                 outcomes: Outcomes {
                     succeeded: func.succeeded,
                     ..c.outcomes.clone()
@@ -1072,6 +1308,7 @@ impl Simulation {
             per_fn.push((name, m));
         }
         total.cold_start_ratio = ratio(total.cold_starts, started);
+        total.retry_amplification = ratio(total.attempts, total.requests);
         total.latency_ms = all_latency.summary();
         total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
         total.cost_usd = cost(total.cost_usd.requests, total.cost_usd.compute);

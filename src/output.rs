@@ -312,10 +312,11 @@ pub fn summary_table(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
+        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
         "function",
         "requests",
         "succeeded",
+        "failed",
         "throttled",
         "timed_out",
         "in_flight",
@@ -332,10 +333,11 @@ pub fn summary_table(s: &Summary) -> String {
         let o = &m.outcomes;
         let _ = writeln!(
             out,
-            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
+            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
             truncate(name, 16),
             m.requests,
             o.succeeded,
+            o.failed,
             o.throttled,
             o.timed_out,
             o.in_flight,

@@ -121,7 +121,8 @@ fn scenario_text_with(fns: &[Fn_], limit: u32, warmup_s: u32, seed: u64, faults:
             "[[workloads]]\nfunction = \"f{i}\"\narrivals = {{ process = \"{process}\", rate = {} }}\n",
             f.rate
         );
-        if faults.1.is_some() {
+        // Every other workload retries, so clients with and without a policy mix.
+        if faults.1.is_some() && i % 2 == 0 {
             t += "retry = \"r\"\n";
         }
     }

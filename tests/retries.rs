@@ -232,3 +232,41 @@ fn bookkeeping_for_retries_changes_nothing_when_nothing_fails() {
         serde_json::to_string(&with_policy).unwrap()
     );
 }
+
+/// Only the clients that have a retry policy retry: a workload without one, next to one with
+/// one, sees each failure as final.
+#[test]
+fn clients_without_a_policy_never_retry() {
+    let s = run(r#"
+        [simulation]
+        duration = "1h"
+        [[functions]]
+        name = "a"
+        duration = { dist = "constant", value = "20ms" }
+        error_probability = 0.3
+        [[functions]]
+        name = "b"
+        duration = { dist = "constant", value = "20ms" }
+        error_probability = 0.3
+        [[retry_policies]]
+        name = "r"
+        max_attempts = 3
+        base = "10ms"
+        [[workloads]]
+        function = "a"
+        retry = "r"
+        arrivals = { process = "poisson", rate = 5 }
+        [[workloads]]
+        function = "b"
+        arrivals = { process = "poisson", rate = 5 }
+        "#);
+    let a = s.functions.get("a").unwrap();
+    let b = s.functions.get("b").unwrap();
+    assert_eq!(b.attempts, b.requests, "b has no policy");
+    assert!(a.attempts > a.requests);
+    for m in [a, b] {
+        assert_eq!(m.outcomes.total(), m.requests);
+    }
+    let failed_b = b.outcomes.failed as f64 / b.requests as f64;
+    assert!((failed_b - 0.3).abs() < 0.02, "{failed_b}");
+}

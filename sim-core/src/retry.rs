@@ -26,7 +26,7 @@ pub struct Policy {
     pub on_throttle: bool,
     pub on_error: bool,
     pub on_timeout: bool,
-    /// (tokens, retry cost, throttle retry cost, timeout retry cost, success refund)
+    /// The client's retry token bucket, if any.
     pub quota: Option<Quota>,
 }
 
@@ -43,6 +43,9 @@ impl Policy {
     /// Resolves a scenario policy: its preset's values, overridden by the fields given.
     pub fn resolve(p: &RetryPolicy) -> Policy {
         let all = [RetryOn::Throttle, RetryOn::Error, RetryOn::Timeout];
+        // An SDK by itself retries throttles (429) but not function errors or timeouts: Lambda
+        // reports those as HTTP 200 with an `X-Amz-Function-Error` header.
+        let throttles = [RetryOn::Throttle];
         let (attempts, base, throttle_base, quota) = match p.preset {
             // Since 2026-11-10: 3 attempts, 50 ms base for errors, 1 s for throttling, 20 s
             // cap, full jitter; a transient retry costs 14 tokens of 500 (PLATFORM §4, S21).
@@ -76,7 +79,11 @@ impl Policy {
             Some(RetryPreset::None) | None => (1, NS_PER_S, NS_PER_S, None),
         };
         let base = p.base.map(|b| b.0).unwrap_or(base);
-        let on = p.retry_on.as_deref().unwrap_or(&all);
+        let default_on: &[RetryOn] = match p.preset {
+            Some(RetryPreset::AwsSdkStandard | RetryPreset::AwsSdkStandardLegacy) => &throttles,
+            _ => &all,
+        };
+        let on = p.retry_on.as_deref().unwrap_or(default_on);
         let quota = match &p.quota {
             Some(q) => Some(Quota {
                 tokens: q.tokens,
@@ -129,7 +136,9 @@ impl Policy {
             Jitter::Full => rng.uniform() * exp,
             Jitter::Equal => exp / 2.0 + rng.uniform() * exp / 2.0,
             Jitter::Decorrelated => {
-                let hi = (prev as f64 * 3.0).max(base);
+                // The first retry draws from [base, 3 × base].
+                let prev = if prev == 0 { base } else { prev as f64 };
+                let hi = (prev * 3.0).max(base);
                 (base + rng.uniform() * (hi - base)).min(self.cap)
             }
         };
@@ -194,12 +203,14 @@ mod tests {
                 }
             }
         }
-        // Decorrelated: within [base, min(cap, 3 × previous)].
+        // Decorrelated: within [base, min(cap, 3 × previous)], the first retry within
+        // [base, 3 × base].
         let p = policy(Jitter::Decorrelated);
         let mut prev = 0;
         for n in 1..1000 {
             let d = p.delay(n, Failure::Error, prev, &mut rng);
-            assert!(d >= 100_000_000 && d as f64 <= (3.0 * prev as f64).clamp(100e6, 1000e6) + 1.0);
+            let prev_eff = if prev == 0 { 100e6 } else { prev as f64 };
+            assert!(d >= 100_000_000 && d as f64 <= (3.0 * prev_eff).clamp(100e6, 1000e6) + 1.0);
             prev = d;
         }
     }

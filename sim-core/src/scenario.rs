@@ -619,6 +619,14 @@ impl RetryPolicy {
         {
             return Err(("cap", format!("must be at least base ({b}), got {c}")));
         }
+        if let (Some(b), Some(c)) = (self.throttle_base, self.cap)
+            && c < b
+        {
+            return Err((
+                "cap",
+                format!("must be at least throttle_base ({b}), got {c}"),
+            ));
+        }
         if let Some(on) = &self.retry_on
             && on.is_empty()
         {
@@ -630,10 +638,7 @@ impl RetryPolicy {
         if let Some(q) = &self.quota
             && q.tokens == 0
         {
-            return Err((
-                "quota.tokens",
-                "must be at least 1 (leave `quota` out for no quota)".into(),
-            ));
+            return Err(("quota.tokens", "must be at least 1".into()));
         }
         Ok(())
     }

@@ -208,6 +208,8 @@ struct Req {
     prev_delay: u64,
     w: u32,
     attempt: u32,
+    /// Quota tokens the last retry cost.
+    last_cost: u32,
     measured: bool,
     /// The client has a retry policy.
     retry: bool,
@@ -736,6 +738,7 @@ impl Simulation {
             prev_delay: 0,
             w,
             attempt: 1,
+            last_cost: 0,
             measured,
             retry,
         };
@@ -762,13 +765,15 @@ impl Simulation {
     /// Attempt `req.attempt` of a request failed with `kind` at `now`: schedules the next attempt
     /// if the client's policy and quota allow, else records the request's final outcome.
     fn attempt_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
-        if let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut()
+        if req.retry
+            && let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut()
             && req.attempt < r.policy.max_attempts
             && r.policy.retries(kind)
         {
             let cost = r.policy.quota.map(|q| Policy::cost(&q, kind)).unwrap_or(0);
             if cost <= r.tokens || r.policy.quota.is_none() {
                 r.tokens -= cost.min(r.tokens);
+                req.last_cost = cost;
                 let delay = r
                     .policy
                     .delay(req.attempt, kind, req.prev_delay, &mut r.rng);
@@ -1035,11 +1040,14 @@ impl Simulation {
                 self.attempt_failed(f, req, kind, now);
             }
             None if retryable => {
-                let w = self.ctx[inst as usize].w;
-                if let Some(r) = self.workloads[w as usize].retry.as_deref_mut()
+                // A success gives back the cost of the retry that made it, or `success_refund`
+                // if it succeeded at once (the AWS SDK's retry quota).
+                let c = self.ctx[inst as usize];
+                if let Some(r) = self.workloads[c.w as usize].retry.as_deref_mut()
                     && let Some(q) = r.policy.quota
                 {
-                    r.tokens = (r.tokens + q.refund).min(q.tokens);
+                    let back = if c.attempt > 1 { c.last_cost } else { q.refund };
+                    r.tokens = r.tokens.saturating_add(back).min(q.tokens);
                 }
             }
             None => {}

@@ -140,54 +140,57 @@ fn throttled_retries_are_spaced_by_the_jittered_backoff() {
     assert!(complete as f64 > 0.999 * by_id.len() as f64);
 }
 
+/// One SDK client calling a function capped at `cap` concurrent executions.
+fn sdk_client(preset: &str, duration: &str, cap: u32, work: &str, rate: f64) -> sim_core::Summary {
+    run(&format!(
+        r#"
+        [simulation]
+        duration = "{duration}"
+        [account]
+        concurrency_limit = 100
+        unreserved_minimum = 0
+        [[functions]]
+        name = "f"
+        duration = {work}
+        reserved_concurrency = {cap}
+        [[retry_policies]]
+        name = "sdk"
+        preset = "{preset}"
+        [[workloads]]
+        function = "f"
+        retry = "sdk"
+        arrivals = {{ process = "poisson", rate = {rate} }}
+        "#
+    ))
+}
+
 /// The retry quota: 500 tokens at 5 a throttled retry allow exactly 100 retries when nothing
 /// ever succeeds (no refunds).
 #[test]
 fn retry_quota_stops_retries_when_its_tokens_run_out() {
-    let s = run(r#"
-        [simulation]
-        duration = "1h"
-        [account]
-        concurrency_limit = 100
-        unreserved_minimum = 0
-        [[functions]]
-        name = "f"
-        duration = { dist = "constant", value = "10ms" }
-        reserved_concurrency = 0
-        [[retry_policies]]
-        name = "sdk"
-        preset = "aws-sdk-standard-legacy"
-        [[workloads]]
-        function = "f"
-        retry = "sdk"
-        arrivals = { process = "poisson", rate = 2 }
-        "#);
+    let s = sdk_client(
+        "aws-sdk-standard-legacy",
+        "1h",
+        0,
+        r#"{ dist = "constant", value = "10ms" }"#,
+        2.0,
+    );
     assert_eq!(s.total.attempts - s.total.requests, 100);
     assert_eq!(s.total.outcomes.total(), s.total.requests);
 }
 
-/// A retry storm in miniature: a throttled function's clients retrying make more attempts than
-/// requests, and each request still ends in exactly one outcome.
+/// Successes refill the quota: against a function capped at 5 with 5 erlangs offered, the
+/// client keeps retrying far beyond the 100 retries of a drained bucket, and its retries turn
+/// some throttles into successes.
 #[test]
 fn successes_refund_the_quota() {
-    let s = run(r#"
-        [simulation]
-        duration = "2h"
-        [account]
-        concurrency_limit = 100
-        unreserved_minimum = 0
-        [[functions]]
-        name = "f"
-        duration = { dist = "exponential", mean = "1s" }
-        reserved_concurrency = 5
-        [[retry_policies]]
-        name = "sdk"
-        preset = "aws-sdk-standard"
-        [[workloads]]
-        function = "f"
-        retry = "sdk"
-        arrivals = { process = "poisson", rate = 5 }
-        "#);
+    let s = sdk_client(
+        "aws-sdk-standard",
+        "2h",
+        5,
+        r#"{ dist = "exponential", mean = "1s" }"#,
+        5.0,
+    );
     let t = &s.total;
     assert_eq!(t.outcomes.total(), t.requests);
     // At load 5 on 5 slots about a third of first attempts are throttled (Erlang B(5, 5) ≈ 0.285):

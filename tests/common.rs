@@ -1,7 +1,28 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use sim_core::{NoFiles, NullObserver, Scenario, Summary, simulate};
+use sim_core::{
+    NoFiles, NullObserver, Observer, RequestRecord, SampleRow, Scenario, Summary, simulate,
+};
+
+/// An observer that keeps every attempt record and time-series row.
+#[derive(Default)]
+pub struct Recorder {
+    pub attempts: Vec<RequestRecord>,
+    pub rows: Vec<SampleRow>,
+}
+
+impl Observer for Recorder {
+    fn wants_requests(&self) -> bool {
+        true
+    }
+    fn request(&mut self, r: &RequestRecord) {
+        self.attempts.push(*r);
+    }
+    fn sample(&mut self, row: &SampleRow) {
+        self.rows.push(*row);
+    }
+}
 
 /// Parses a scenario from TOML text.
 pub fn scenario(text: &str) -> Scenario {

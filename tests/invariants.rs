@@ -3,26 +3,9 @@
 //! and the same seed gives the same result.
 
 mod common;
+use common::Recorder;
 use proptest::prelude::*;
-use sim_core::{NoFiles, Observer, Outcome, RequestRecord, SampleRow, Simulation};
-
-#[derive(Default)]
-struct Recorder {
-    attempts: Vec<RequestRecord>,
-    rows: Vec<SampleRow>,
-}
-
-impl Observer for Recorder {
-    fn wants_requests(&self) -> bool {
-        true
-    }
-    fn request(&mut self, r: &RequestRecord) {
-        self.attempts.push(*r);
-    }
-    fn sample(&mut self, row: &SampleRow) {
-        self.rows.push(*row);
-    }
-}
+use sim_core::{NoFiles, Outcome, Simulation};
 
 #[derive(Debug, Clone)]
 struct Fn_ {

@@ -5,7 +5,7 @@
 
 mod common;
 use common::{rel_err, run, scenario};
-use sim_core::{NoFiles, Observer, Outcome, RequestRecord, Simulation};
+use sim_core::{NoFiles, Outcome, Simulation};
 
 #[test]
 fn failed_fraction_is_p_to_the_k_and_attempts_match() {
@@ -53,17 +53,6 @@ fn failed_fraction_is_p_to_the_k_and_attempts_match() {
     }
 }
 
-#[derive(Default)]
-struct Attempts(Vec<RequestRecord>);
-impl Observer for Attempts {
-    fn wants_requests(&self) -> bool {
-        true
-    }
-    fn request(&mut self, r: &RequestRecord) {
-        self.0.push(*r);
-    }
-}
-
 /// Every attempt is throttled (reserved concurrency 0), so attempts follow each other by exactly
 /// the backoff delay: with full jitter, retry n waits uniformly on [0, min(cap, base·2^(n−1))].
 #[test]
@@ -91,7 +80,7 @@ fn throttled_retries_are_spaced_by_the_jittered_backoff() {
         arrivals = { process = "poisson", rate = 10 }
         "#,
     );
-    let mut obs = Attempts::default();
+    let mut obs = common::Recorder::default();
     let s = Simulation::new(&sc, &NoFiles)
         .unwrap()
         .run(&mut obs)
@@ -101,10 +90,10 @@ fn throttled_retries_are_spaced_by_the_jittered_backoff() {
         s.total.outcomes.throttled + s.total.outcomes.in_flight,
         s.total.requests
     );
-    assert!(obs.0.iter().all(|r| r.outcome == Outcome::Throttled));
+    assert!(obs.attempts.iter().all(|r| r.outcome == Outcome::Throttled));
     // Gaps between consecutive attempts of each request, by retry number.
     let mut by_id: std::collections::BTreeMap<u64, Vec<(u32, u64)>> = Default::default();
-    for r in &obs.0 {
+    for r in &obs.attempts {
         by_id
             .entry(r.id)
             .or_default()

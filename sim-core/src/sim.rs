@@ -222,6 +222,28 @@ impl Instance {
     }
 }
 
+impl Simulation {
+    /// The record of the attempt instance `inst` serves, ending at `end` (`None`: still running).
+    fn attempt_record(&self, inst: u32, outcome: Outcome, end: Option<u64>) -> RequestRecord {
+        let it = &self.insts[inst as usize];
+        RequestRecord {
+            id: it.req_id,
+            function: it.func,
+            arrival: Nanos(it.arrival),
+            start: Some(Nanos(it.arrival)),
+            end: end.map(Nanos),
+            cold: it.has(COLD),
+            outcome,
+            attempt: if it.has(RETRYABLE) {
+                self.ctx[inst as usize].attempt
+            } else {
+                1
+            },
+            measured: it.has(MEASURED),
+        }
+    }
+}
+
 impl Instance {
     const EMPTY: Instance = Instance {
         idle_since: 0,
@@ -702,11 +724,6 @@ impl Simulation {
         }
     }
 
-    /// Events processed so far (for benchmarks).
-    pub fn events(&self) -> u64 {
-        self.q.popped_count()
-    }
-
     #[inline(always)]
     fn on_arrival<const X: bool>(
         &mut self,
@@ -1002,21 +1019,7 @@ impl Simulation {
             self.q.schedule(ka_end, Event::Expire(f));
         }
         if self.want_requests {
-            obs.request(&RequestRecord {
-                id: it.req_id,
-                function: f,
-                arrival: Nanos(it.arrival),
-                start: Some(Nanos(it.arrival)),
-                end: Some(Nanos(now)),
-                cold: it.has(COLD),
-                outcome,
-                attempt: if retryable {
-                    self.ctx[inst as usize].attempt
-                } else {
-                    1
-                },
-                measured: it.has(MEASURED),
-            });
+            obs.request(&self.attempt_record(inst, outcome, Some(now)));
         }
         match failure {
             // Without errors or retries only a timeout ends an attempt here, and it is final.
@@ -1244,21 +1247,7 @@ impl Simulation {
                     func.billed_mb_ms += func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 }
                 if self.want_requests {
-                    obs.request(&RequestRecord {
-                        id: it.req_id,
-                        function: it.func,
-                        arrival: Nanos(it.arrival),
-                        start: Some(Nanos(it.arrival)),
-                        end: None,
-                        cold: it.has(COLD),
-                        outcome: Outcome::InFlight,
-                        attempt: if it.has(RETRYABLE) {
-                            self.ctx[i].attempt
-                        } else {
-                            1
-                        },
-                        measured: it.has(MEASURED),
-                    });
+                    obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
                 }
             }
         }

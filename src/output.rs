@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end";
+pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -232,7 +232,7 @@ impl Observer for RunObserver {
         let time_s = r.time.as_secs_f64();
         let res = writeln!(
             self.timeseries,
-            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{}",
+            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{},{},{},{},{},{:.3},{}",
             fmt_secs(r.time),
             self.names[r.function as usize],
             r.arrivals,
@@ -245,7 +245,13 @@ impl Observer for RunObserver {
             r.p99_latency_ms,
             r.succeeded,
             r.mean_latency_ms,
-            r.instances_end
+            r.instances_end,
+            r.retries,
+            r.dead_lettered,
+            r.dlq_depth,
+            r.queue_depth,
+            r.max_event_age_ms,
+            r.incidents
         );
         if let Err(e) = res {
             let p = self.ts_path.clone();
@@ -312,13 +318,14 @@ pub fn summary_table(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
+        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
         "function",
         "requests",
         "succeeded",
         "failed",
         "throttled",
         "timed_out",
+        "dead_lett",
         "in_flight",
         "cold",
         "cold%",
@@ -333,13 +340,14 @@ pub fn summary_table(s: &Summary) -> String {
         let o = &m.outcomes;
         let _ = writeln!(
             out,
-            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
+            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
             truncate(name, 16),
             m.requests,
             o.succeeded,
             o.failed,
             o.throttled,
             o.timed_out,
+            o.dead_lettered,
             o.in_flight,
             m.cold_starts,
             m.cold_start_ratio * 100.0,

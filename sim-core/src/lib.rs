@@ -3,31 +3,24 @@
 //! The library behind faasim: a discrete-event simulator of serverless platforms. It holds the
 //! engine (integer-nanosecond clock, (time, sequence)-ordered event queue, seeded random streams),
 //! the Lambda model (functions, execution environments, cold starts, keep-alive, reuse order,
-//! concurrency pools and throttling, timeouts, cost), workloads (generated arrivals and streamed
-//! traces) and streamed metrics.
+//! concurrency pools and throttling, timeouts, cost), faults (errors, init failures, crashes,
+//! scheduled incidents), retries (client policies, async retries, SQS redelivery and dead-letter
+//! queues), workloads (generated arrivals and streamed traces) and streamed metrics.
 //!
 //! It performs no file or terminal I/O: inputs come through [`Resources`], outputs go to an
 //! [`Observer`] and the returned [`Summary`].
 //!
 //! ```
-//! use sim_core::{Scenario, simulate, NoFiles, NullObserver};
-//! # use sim_core::scenario::*; use sim_core::dist::DistSpec; use sim_core::Nanos;
-//! let scenario = Scenario {
-//!     name: Some("doc".into()),
-//!     simulation: Simulation { duration: Nanos::from_secs(600), warmup: Nanos::ZERO, seed: 1,
-//!                              sample_interval: Nanos::from_secs(60) },
-//!     account: Account::default(),
-//!     pricing: Pricing::default(),
-//!     functions: vec![Function { name: "api".into(), memory_mb: 128, timeout: Nanos::from_secs(3),
-//!         duration: DistSpec::Exponential { mean: Nanos::from_millis(200) },
-//!         cold_start: DistSpec::constant(Nanos::from_millis(250)), keep_alive: Nanos::from_secs(600),
-//!         reuse: Reuse::Mru, architecture: Architecture::X86_64, reserved_concurrency: None,
-//!         provisioned_concurrency: 0, error_probability: 0.0 }],
-//!     workloads: vec![Workload { name: None, function: "api".into(), invocation: Invocation::Sync,
-//!         arrivals: Arrivals { process: Some(Process::Poisson), rate: Some(5.0), trace: None, format: None },
-//!         retry: None }],
-//!     retry_policies: vec![],
-//! };
+//! use sim_core::scenario::{Function, Scenario, Workload};
+//! use sim_core::{Nanos, NoFiles, NullObserver, dist::DistSpec, simulate};
+//! let mut api = Function::new("api", DistSpec::Exponential { mean: Nanos::from_millis(200) });
+//! api.cold_start = DistSpec::constant(Nanos::from_millis(250));
+//! let mut scenario = Scenario::new(
+//!     Nanos::from_secs(600),
+//!     vec![api],
+//!     vec![Workload::poisson("api", 5.0)],
+//! );
+//! scenario.simulation.seed = 7;
 //! let summary = simulate(&scenario, &NoFiles, &mut NullObserver).unwrap();
 //! assert_eq!(summary.total.outcomes.total(), summary.total.requests);
 //! ```

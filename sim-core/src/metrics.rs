@@ -394,6 +394,14 @@ pub struct Metrics {
     /// Attempts that ran init on an existing environment reset by a timeout (AWS: "suppressed
     /// init", billed as part of the invocation). Not counted in `cold_starts`.
     pub suppressed_inits: u64,
+    /// Inits that failed: with an error (the attempt fails, the environment is reset) or by
+    /// running past the init timeout (init runs again inside the invocation).
+    pub init_failures: u64,
+    /// Environments that crashed (busy: the request in flight failed; idle: reset).
+    pub crashes: u64,
+    /// SQS messages executed successfully again after an earlier successful execution
+    /// (at-least-once delivery).
+    pub duplicates: u64,
     pub cold_start_ratio: f64,
     pub latency_ms: Latency,
     pub instances: Instances,

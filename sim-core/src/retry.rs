@@ -76,8 +76,12 @@ impl Policy {
                     refund: 1,
                 }),
             ),
+            // Step Functions `Retry` defaults: IntervalSeconds 1, MaxAttempts 3 (retries, so
+            // 4 attempts), BackoffRate 2.0, no MaxDelaySeconds, JitterStrategy NONE.
+            Some(RetryPreset::StepFunctions) => (4, NS_PER_S, NS_PER_S, None),
             Some(RetryPreset::None) | None => (1, NS_PER_S, NS_PER_S, None),
         };
+        let step = p.preset == Some(RetryPreset::StepFunctions);
         let base = p.base.map(|b| b.0).unwrap_or(base);
         let default_on: &[RetryOn] = match p.preset {
             Some(RetryPreset::AwsSdkStandard | RetryPreset::AwsSdkStandardLegacy) => &throttles,
@@ -102,9 +106,16 @@ impl Policy {
             } else {
                 throttle_base
             }) as f64,
-            cap: p.cap.map(|c| c.0).unwrap_or(20 * NS_PER_S) as f64,
+            // Step Functions caps a delay only when MaxDelaySeconds is given (at most a year).
+            cap: p.cap.map(|c| c.0).unwrap_or(if step {
+                31_622_400 * NS_PER_S
+            } else {
+                20 * NS_PER_S
+            }) as f64,
             rate: p.backoff_rate.unwrap_or(2.0),
-            jitter: p.jitter.unwrap_or(Jitter::Full),
+            jitter: p
+                .jitter
+                .unwrap_or(if step { Jitter::None } else { Jitter::Full }),
             on_throttle: on.contains(&RetryOn::Throttle),
             on_error: on.contains(&RetryOn::Error),
             on_timeout: on.contains(&RetryOn::Timeout),
@@ -241,6 +252,21 @@ mod tests {
             ),
             (5, 1e9, 10)
         );
+        let sfn = Policy::resolve(&RetryPolicy {
+            name: "sfn".into(),
+            preset: Some(RetryPreset::StepFunctions),
+            ..Default::default()
+        });
+        assert_eq!(
+            (sfn.max_attempts, sfn.base, sfn.rate, sfn.jitter),
+            (4, 1e9, 2.0, Jitter::None)
+        );
+        assert!(sfn.on_throttle && sfn.on_error && sfn.on_timeout && sfn.quota.is_none());
+        let mut rng = SimRng::new(1, 1);
+        let waits: Vec<u64> = (1..=3)
+            .map(|n| sfn.delay(n, Failure::Error, 0, &mut rng))
+            .collect();
+        assert_eq!(waits, [NS_PER_S, 2 * NS_PER_S, 4 * NS_PER_S]);
         let none = Policy::resolve(&RetryPolicy {
             name: "n".into(),
             ..Default::default()

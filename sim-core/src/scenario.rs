@@ -26,6 +26,9 @@ pub struct Scenario {
     /// Named client retry policies that workloads refer to by `retry = "NAME"`.
     #[serde(default)]
     pub retry_policies: Vec<RetryPolicy>,
+    /// Scheduled incidents: time windows in which functions fail more, slow down or lose capacity.
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -160,6 +163,85 @@ pub struct Function {
     /// its execution time, which is billed).
     #[serde(default)]
     pub error_probability: f64,
+    /// Probability that an init (a cold start or the re-init of a reset environment) fails with
+    /// an error: the attempt fails after the init time and the environment is reset.
+    #[serde(default)]
+    pub init_failure_probability: f64,
+    /// Longest init phase (AWS: 10 s). A longer init is stopped and run again inside the first
+    /// invocation, where it counts against the function timeout.
+    #[serde(default = "default_init_timeout")]
+    pub init_timeout: Nanos,
+    /// Mean time between crashes of an execution environment (exponential). A crash kills the
+    /// request in flight (a function error) and resets the environment.
+    #[serde(default)]
+    pub mtbf: Option<Nanos>,
+}
+
+impl Function {
+    /// A function with every optional setting at its default.
+    pub fn new(name: &str, duration: DistSpec) -> Function {
+        Function {
+            name: name.into(),
+            memory_mb: default_memory(),
+            timeout: default_timeout(),
+            duration,
+            cold_start: zero_dist(),
+            keep_alive: default_keep_alive(),
+            reuse: Reuse::default(),
+            architecture: Architecture::default(),
+            reserved_concurrency: None,
+            provisioned_concurrency: 0,
+            error_probability: 0.0,
+            init_failure_probability: 0.0,
+            init_timeout: default_init_timeout(),
+            mtbf: None,
+        }
+    }
+}
+
+impl Workload {
+    /// Synchronous Poisson arrivals at `rate` per second to `function`.
+    pub fn poisson(function: &str, rate: f64) -> Workload {
+        Workload {
+            name: None,
+            function: function.into(),
+            invocation: Invocation::Sync,
+            arrivals: Arrivals {
+                process: Some(Process::Poisson),
+                rate: Some(rate),
+                trace: None,
+                format: None,
+            },
+            retry: None,
+            async_config: None,
+            sqs: None,
+        }
+    }
+}
+
+impl Scenario {
+    /// A scenario of `duration` with every optional section at its default.
+    pub fn new(duration: Nanos, functions: Vec<Function>, workloads: Vec<Workload>) -> Scenario {
+        Scenario {
+            name: None,
+            simulation: Simulation {
+                duration,
+                warmup: Nanos::ZERO,
+                seed: default_seed(),
+                sample_interval: default_sample_interval(),
+            },
+            account: Account::default(),
+            pricing: Pricing::default(),
+            functions,
+            workloads,
+            retry_policies: Vec::new(),
+            incidents: Vec::new(),
+        }
+    }
+}
+
+fn default_init_timeout() -> Nanos {
+    Nanos::from_secs(10)
 }
 
 fn default_memory() -> u32 {
@@ -198,6 +280,182 @@ pub struct Workload {
     /// The client's retry policy (a `[[retry_policies]]` name); default: no retries.
     #[serde(default)]
     pub retry: Option<String>,
+    /// Lambda's handling of asynchronous events (`invocation = "async"`).
+    #[serde(default, rename = "async")]
+    pub async_config: Option<AsyncConfig>,
+    /// The SQS queue and its event source mapping (`invocation = "sqs"`).
+    #[serde(default)]
+    pub sqs: Option<SqsConfig>,
+}
+
+/// Asynchronous invocation: Lambda's internal event queue and its retries (PLATFORM.md §1, §4).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsyncConfig {
+    /// Retries after a function error or timeout (AWS `MaximumRetryAttempts`, 0–2).
+    #[serde(default = "a_retries")]
+    pub max_retry_attempts: u32,
+    /// An event older than this is not attempted again (AWS `MaximumEventAgeInSeconds`,
+    /// 60 s–6 h).
+    #[serde(default = "a_age")]
+    pub max_event_age: Nanos,
+    /// The wait before each retry after an error or timeout (AWS: about 1 and 2 minutes).
+    #[serde(default = "a_delays")]
+    pub retry_delays: Vec<Nanos>,
+    /// Back-off after a throttle: doubling from `throttle_backoff_min` up to
+    /// `throttle_backoff_max` (AWS: 1 s to 5 min).
+    #[serde(default = "a_tmin")]
+    pub throttle_backoff_min: Nanos,
+    #[serde(default = "a_tmax")]
+    pub throttle_backoff_max: Nanos,
+    /// Where an event goes when its retries or its age run out.
+    #[serde(default)]
+    pub on_failure: OnFailure,
+}
+
+fn a_retries() -> u32 {
+    2
+}
+fn a_age() -> Nanos {
+    Nanos::from_secs(6 * 3600)
+}
+fn a_delays() -> Vec<Nanos> {
+    vec![Nanos::from_secs(60), Nanos::from_secs(120)]
+}
+fn a_tmin() -> Nanos {
+    Nanos::from_secs(1)
+}
+fn a_tmax() -> Nanos {
+    Nanos::from_secs(300)
+}
+
+impl Default for AsyncConfig {
+    fn default() -> Self {
+        AsyncConfig {
+            max_retry_attempts: a_retries(),
+            max_event_age: a_age(),
+            retry_delays: a_delays(),
+            throttle_backoff_min: a_tmin(),
+            throttle_backoff_max: a_tmax(),
+            on_failure: OnFailure::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnFailure {
+    /// A dead-letter queue or on-failure destination: the event ends `dead_lettered`.
+    #[default]
+    DeadLetter,
+    /// No destination: the event is discarded and ends by its last failure (`failed`,
+    /// `timed_out` or `throttled`).
+    Discard,
+}
+
+/// An SQS standard queue feeding the function through an event source mapping (PLATFORM.md
+/// §1, §4).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsConfig {
+    /// Messages per invocation (AWS default 10, at most 10,000).
+    #[serde(default = "s_batch")]
+    pub batch_size: u32,
+    /// How long the poller gathers messages for a fuller batch (AWS `MaximumBatchingWindow`,
+    /// 0–5 min).
+    #[serde(default)]
+    pub batching_window: Nanos,
+    /// A received message is invisible for this long; if not deleted by then it is delivered
+    /// again (SQS default 30 s; AWS recommends 6 × the function timeout).
+    #[serde(default = "s_vis")]
+    pub visibility_timeout: Nanos,
+    /// Receives after which a message that failed again is moved to the dead-letter queue
+    /// (redrive policy `maxReceiveCount`); without it, messages are retried until `retention`.
+    #[serde(default)]
+    pub max_receive_count: Option<u32>,
+    /// Messages older than this are deleted by SQS (default 4 days, at most 14).
+    #[serde(default = "s_retention")]
+    pub retention: Nanos,
+    /// `ReportBatchItemFailures`: only the failed messages of a batch return to the queue.
+    #[serde(default)]
+    pub report_batch_item_failures: bool,
+    /// The event source mapping's `MaximumConcurrency` (2–1,000): concurrent batches at most.
+    #[serde(default)]
+    pub maximum_concurrency: Option<u32>,
+    /// Poller scaling: "2023" (+300 concurrent batches per minute) or "legacy" (+60).
+    #[serde(default)]
+    pub scaling: SqsScaling,
+    /// Fraction of messages that fail every time they are processed (poison messages).
+    #[serde(default)]
+    pub poison_probability: f64,
+}
+
+fn s_batch() -> u32 {
+    10
+}
+fn s_vis() -> Nanos {
+    Nanos::from_secs(30)
+}
+fn s_retention() -> Nanos {
+    Nanos::from_secs(4 * 86_400)
+}
+
+impl Default for SqsConfig {
+    fn default() -> Self {
+        SqsConfig {
+            batch_size: s_batch(),
+            batching_window: Nanos::ZERO,
+            visibility_timeout: s_vis(),
+            max_receive_count: None,
+            retention: s_retention(),
+            report_batch_item_failures: false,
+            maximum_concurrency: None,
+            scaling: SqsScaling::default(),
+            poison_probability: 0.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SqsScaling {
+    /// Since 2023-11-06: start at 5 concurrent batches, add up to 300 per minute.
+    #[default]
+    #[serde(rename = "2023")]
+    Current,
+    /// Before: add up to 60 per minute.
+    #[serde(rename = "legacy")]
+    Legacy,
+}
+
+/// A scheduled incident: between `start` and `end`, the listed functions (all if none are
+/// listed) see its effects.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub start: Nanos,
+    pub end: Nanos,
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// Extra probability that an attempt ends in an error (a failing dependency).
+    #[serde(default)]
+    pub error_probability: f64,
+    /// Execution times are multiplied by this (a slow dependency).
+    #[serde(default = "one")]
+    pub latency_multiplier: f64,
+    /// Added to every execution time (a slow dependency).
+    #[serde(default)]
+    pub added_latency: Nanos,
+    /// Fraction of capacity lost (a zone outage): that fraction of the environments alive at the
+    /// start is lost, in-flight requests on them failing, and the concurrency available to the
+    /// functions shrinks by it until the end.
+    #[serde(default)]
+    pub capacity_lost: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// A client retry policy for synchronous invocations. `preset` fills every field that is not
@@ -212,8 +470,9 @@ pub struct RetryPolicy {
     /// Attempts in all, the first included.
     #[serde(default)]
     pub max_attempts: Option<u32>,
-    /// Base delay: the n-th retry waits up to base × backoff_rate^(n−1), capped.
-    #[serde(default)]
+    /// Base delay: the n-th retry waits up to base × backoff_rate^(n−1), capped. `interval`
+    /// (the Step Functions name) is accepted too.
+    #[serde(default, alias = "interval")]
     pub base: Option<Nanos>,
     /// Base delay after a throttle (429); default: `base`.
     #[serde(default)]
@@ -239,6 +498,9 @@ pub enum RetryPreset {
     AwsSdkStandard,
     /// AWS SDK standard mode before November 2026.
     AwsSdkStandardLegacy,
+    /// An AWS Step Functions `Retry` field with its defaults: 3 retries (4 attempts) after
+    /// 1 s, doubling, no jitter, every failure retried.
+    StepFunctions,
     /// No retries.
     None,
 }
@@ -457,6 +719,29 @@ impl Scenario {
                     format!("must be between 0 and 1, got {}", f.error_probability),
                 );
             }
+            if !(0.0..=1.0).contains(&f.init_failure_probability) {
+                return err(
+                    k("init_failure_probability"),
+                    format!(
+                        "must be between 0 and 1, got {}",
+                        f.init_failure_probability
+                    ),
+                );
+            }
+            if f.init_timeout.0 == 0 || f.init_timeout > MAX_TIMEOUT {
+                return err(
+                    k("init_timeout"),
+                    format!(
+                        "must be greater than 0 and at most 15m, got {}",
+                        f.init_timeout
+                    ),
+                );
+            }
+            if let Some(m) = f.mtbf
+                && m.0 == 0
+            {
+                return err(k("mtbf"), "must be greater than 0 (omit it for no crashes)");
+            }
             if f.provisioned_concurrency > 0 {
                 return err(
                     k("provisioned_concurrency"),
@@ -535,11 +820,44 @@ impl Scenario {
                     ),
                 );
             }
-            if w.invocation != Invocation::Sync {
+            if w.invocation != Invocation::Sync && w.retry.is_some() {
                 return err(
-                    k("invocation"),
-                    "only \"sync\" is modelled yet (async and sqs invocation are tracked in issue #3)",
+                    k("retry"),
+                    "client retry policies apply to sync invocation; async events are retried by Lambda (see `async`) and SQS messages by the queue (see `sqs`)",
                 );
+            }
+            if w.async_config.is_some() && w.invocation != Invocation::Async {
+                return err(k("async"), "only applies with `invocation = \"async\"`");
+            }
+            if w.sqs.is_some() && w.invocation != Invocation::Sqs {
+                return err(k("sqs"), "only applies with `invocation = \"sqs\"`");
+            }
+            if let Some(a) = &w.async_config
+                && let Err((field, msg)) = a.check()
+            {
+                return err(k(&format!("async.{field}")), msg);
+            }
+            if let Some(q) = &w.sqs
+                && let Err((field, msg)) = q.check()
+            {
+                return err(k(&format!("sqs.{field}")), msg);
+            }
+            if w.invocation == Invocation::Sqs {
+                let q = w.sqs.clone().unwrap_or_default();
+                let f = self
+                    .functions
+                    .iter()
+                    .find(|f| f.name == w.function)
+                    .expect("checked above");
+                if q.visibility_timeout < f.timeout {
+                    return err(
+                        k("sqs.visibility_timeout"),
+                        format!(
+                            "{} is shorter than the timeout of function \"{}\" ({}); Lambda refuses such an event source mapping (AWS recommends at least 6 × the timeout)",
+                            q.visibility_timeout, f.name, f.timeout
+                        ),
+                    );
+                }
             }
             let a = &w.arrivals;
             match (&a.process, &a.trace) {
@@ -591,13 +909,166 @@ impl Scenario {
                 }
             }
         }
+        for (i, inc) in self.incidents.iter().enumerate() {
+            let name = match &inc.name {
+                Some(n) if !n.trim().is_empty() && !n.contains(['.', ',', '"', '\n']) => n.clone(),
+                Some(_) => {
+                    return err(
+                        format!("incidents.{i}.name"),
+                        "must not be empty or contain '.', ',', '\"' or a newline",
+                    );
+                }
+                None => i.to_string(),
+            };
+            let k = |field: &str| format!("incidents.{name}.{field}");
+            if inc.end <= inc.start {
+                return err(
+                    k("end"),
+                    format!("must be after start ({}), got {}", inc.start, inc.end),
+                );
+            }
+            for f in &inc.functions {
+                if !self.functions.iter().any(|g| &g.name == f) {
+                    return err(k("functions"), format!("no function named \"{f}\""));
+                }
+            }
+            for (field, v) in [
+                ("error_probability", inc.error_probability),
+                ("capacity_lost", inc.capacity_lost),
+            ] {
+                if !(0.0..=1.0).contains(&v) {
+                    return err(k(field), format!("must be between 0 and 1, got {v}"));
+                }
+            }
+            if !(inc.latency_multiplier.is_finite()
+                && inc.latency_multiplier > 0.0
+                && inc.latency_multiplier <= 1000.0)
+            {
+                return err(
+                    k("latency_multiplier"),
+                    format!(
+                        "must be greater than 0 and at most 1000, got {}",
+                        inc.latency_multiplier
+                    ),
+                );
+            }
+            if inc.error_probability == 0.0
+                && inc.latency_multiplier == 1.0
+                && inc.added_latency.0 == 0
+                && inc.capacity_lost == 0.0
+            {
+                return err(
+                    format!("incidents.{name}"),
+                    "has no effect: give error_probability, latency_multiplier, added_latency or capacity_lost",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+type FieldError = (&'static str, String);
+
+impl AsyncConfig {
+    /// Checks the values given; the error names the field.
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self.max_retry_attempts > 2 {
+            return Err((
+                "max_retry_attempts",
+                format!("must be 0, 1 or 2, got {}", self.max_retry_attempts),
+            ));
+        }
+        if !(Nanos::from_secs(60)..=Nanos::from_secs(21_600)).contains(&self.max_event_age) {
+            return Err((
+                "max_event_age",
+                format!("must be between 1m and 6h, got {}", self.max_event_age),
+            ));
+        }
+        if self.retry_delays.len() < self.max_retry_attempts as usize {
+            return Err((
+                "retry_delays",
+                format!(
+                    "needs one delay per retry ({}), got {}",
+                    self.max_retry_attempts,
+                    self.retry_delays.len()
+                ),
+            ));
+        }
+        if self.throttle_backoff_min.0 == 0 {
+            return Err(("throttle_backoff_min", "must be greater than 0".into()));
+        }
+        if self.throttle_backoff_max < self.throttle_backoff_min {
+            return Err((
+                "throttle_backoff_max",
+                format!(
+                    "must be at least throttle_backoff_min ({}), got {}",
+                    self.throttle_backoff_min, self.throttle_backoff_max
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SqsConfig {
+    /// Checks the values given; the error names the field.
+    pub fn check(&self) -> Result<(), FieldError> {
+        if !(1..=10_000).contains(&self.batch_size) {
+            return Err((
+                "batch_size",
+                format!("must be between 1 and 10000, got {}", self.batch_size),
+            ));
+        }
+        if self.batching_window > Nanos::from_secs(300) {
+            return Err((
+                "batching_window",
+                format!("must be at most 5m, got {}", self.batching_window),
+            ));
+        }
+        if self.visibility_timeout.0 == 0 || self.visibility_timeout > Nanos::from_secs(43_200) {
+            return Err((
+                "visibility_timeout",
+                format!(
+                    "must be greater than 0 and at most 12h, got {}",
+                    self.visibility_timeout
+                ),
+            ));
+        }
+        if let Some(n) = self.max_receive_count
+            && !(1..=1000).contains(&n)
+        {
+            return Err((
+                "max_receive_count",
+                format!("must be between 1 and 1000, got {n}"),
+            ));
+        }
+        if !(Nanos::from_secs(60)..=Nanos::from_secs(14 * 86_400)).contains(&self.retention) {
+            return Err((
+                "retention",
+                format!("must be between 1m and 14d, got {}", self.retention),
+            ));
+        }
+        if let Some(n) = self.maximum_concurrency
+            && !(2..=1000).contains(&n)
+        {
+            return Err((
+                "maximum_concurrency",
+                format!("must be between 2 and 1000, got {n}"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.poison_probability) {
+            return Err((
+                "poison_probability",
+                format!("must be between 0 and 1, got {}", self.poison_probability),
+            ));
+        }
         Ok(())
     }
 }
 
 impl RetryPolicy {
     /// Checks the values given; the error names the field.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), FieldError> {
         if let Some(n) = self.max_attempts
             && !(1..=100).contains(&n)
         {

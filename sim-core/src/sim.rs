@@ -25,12 +25,20 @@ use crate::metrics::{
 };
 use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
-use crate::scenario::{Architecture, ConfigError, Process, Reuse, Scenario, TraceFormat};
+use crate::scenario::{
+    Architecture, ConfigError, Invocation, Process, Reuse, Scenario, TraceFormat,
+};
 use crate::time::Nanos;
 use crate::workload::{ArrivalSource, InputError, TimestampReader};
 use std::collections::BinaryHeap;
 use std::io::BufRead;
 use std::sync::Arc;
+
+mod faults;
+mod queues;
+
+use faults::IncidentState;
+use queues::{AsyncPolicy, Batch, Msg, SqsSource};
 
 /// Access to the files a scenario names (traces, empirical distributions). The simulator never
 /// opens files itself; a front end implements this (a CLI over the file system, a test over
@@ -111,8 +119,22 @@ pub struct SampleRow {
     pub instances_end: u64,
     pub cold_starts: u64,
     pub throttles: u64,
-    /// Attempts that ended in an error (timeouts included).
+    /// Attempts that ended in an error (timeouts, crashes and init failures included).
     pub errors: u64,
+    /// Attempts after a request's first: client retries, async retries, SQS redeliveries.
+    pub retries: u64,
+    /// Events and messages sent to the dead-letter queue in the interval.
+    pub dead_lettered: u64,
+    /// Events and messages in the dead-letter queue at the end of the interval (nothing consumes
+    /// it, so this is the running total).
+    pub dlq_depth: u64,
+    /// Async events and SQS messages waiting at the end of the interval (not executing).
+    pub queue_depth: u64,
+    /// Largest age of an async event or SQS message when an attempt on it began (AWS
+    /// `AsyncEventAge`, `ApproximateAgeOfOldestMessage`).
+    pub max_event_age_ms: f64,
+    /// Incidents affecting the function at some time in the interval.
+    pub incidents: u32,
     pub succeeded: u64,
     /// Latency of the requests that succeeded in the interval (0 if none).
     pub p99_latency_ms: f64,
@@ -152,8 +174,14 @@ enum Event {
     Done { inst: u32, epoch: u32 },
     /// Reclaim function `.0`'s instances idle for its keep-alive.
     Expire(u32),
-    /// A client retries the request held in retry slot `.0`.
+    /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
     Retry(u32),
+    /// Incident `.0 / 2` starts (even) or ends (odd).
+    Incident(u32),
+    /// The event source mapping of SQS source `.0` polls again (batching window, scaling).
+    SqsPoll(u32),
+    /// The visibility timeout of batch `batch` runs out (stale if `epoch` moved on).
+    SqsVisible { batch: u32, epoch: u32 },
 }
 
 const NIL: u32 = u32::MAX;
@@ -185,19 +213,33 @@ struct Instance {
     /// Position in the function's `idle_vec` (random reuse only).
     pos: u32,
     state: State,
-    /// `COLD`, `TIMED_OUT`, `MEASURED` (of the request being served) and `RESET` (the
-    /// environment was reset by a timeout: its next request runs init again).
-    flags: u8,
+    /// `COLD`, `TIMED_OUT`, `MEASURED` (of the request being served), `RESET` (the
+    /// environment was reset by a timeout or crash: its next request runs init again) and the
+    /// fault flags below.
+    flags: u16,
 }
 
-const COLD: u8 = 1;
-const TIMED_OUT: u8 = 2;
-const MEASURED: u8 = 4;
-const RESET: u8 = 8;
+const COLD: u16 = 1;
+const TIMED_OUT: u16 = 2;
+const MEASURED: u16 = 4;
+const RESET: u16 = 8;
 /// The attempt ends in a function error (at `done_at`).
-const ERRORED: u8 = 16;
-/// The request may be retried: its `Ctx` is in `Simulation::ctx` at the instance's index.
-const RETRYABLE: u8 = 32;
+const ERRORED: u16 = 16;
+/// The request may be retried: its `Req` is in `Simulation::ctx` at the instance's index.
+const RETRYABLE: u16 = 32;
+/// The instance serves an SQS batch (`Simulation::ctx` holds it, the batch slot as `id`).
+const BATCH: u16 = 64;
+/// The instance is lost (an incident): it is destroyed when its attempt ends.
+const LOST: u16 = 128;
+/// The attempt ends in a crash or an init failure: the environment is reset afterwards.
+const RESET_AFTER: u16 = 256;
+/// The attempt ends in a crash of the environment.
+const CRASH: u16 = 512;
+
+/// How a request reaches the function.
+const KIND_SYNC: u8 = 0;
+const KIND_ASYNC: u8 = 1;
+const KIND_SQS: u8 = 2;
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
 /// first arrival, workload, attempt number and last backoff delay.
@@ -211,13 +253,22 @@ struct Req {
     /// Quota tokens the last retry cost.
     last_cost: u32,
     measured: bool,
-    /// The client has a retry policy.
+    /// The request's context is kept between attempts (a client retry policy, an async event,
+    /// an SQS batch).
     retry: bool,
+    /// `KIND_SYNC`, `KIND_ASYNC` or `KIND_SQS`.
+    kind: u8,
+    /// Async: retries after errors or timeouts so far.
+    errs: u8,
+    /// Async: throttles so far.
+    throttles: u16,
+    /// Async: the last failure (reported if the event expires).
+    last: Option<Failure>,
 }
 
 impl Instance {
     #[inline]
-    fn has(&self, flag: u8) -> bool {
+    fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
     }
 }
@@ -268,6 +319,9 @@ struct Counted {
     cold_starts: u64,
     suppressed_inits: u64,
     peak_alive: u64,
+    init_failures: u64,
+    crashes: u64,
+    duplicates: u64,
 }
 
 /// Counters of the current sample interval (all requests, warmup included) that few requests
@@ -277,6 +331,13 @@ struct Bin {
     cold_starts: u64,
     throttles: u64,
     errors: u64,
+    /// Attempts after the first (client retries, async retries, SQS redeliveries).
+    retries: u64,
+    dead_lettered: u64,
+    /// Largest age of an event or message when an attempt on it started.
+    max_age: u64,
+    /// Incidents active during the interval (at most, at any time).
+    incidents: u32,
     alive0: u128,
     busy0: u128,
 }
@@ -322,6 +383,21 @@ struct Func {
     cold_start: Dist,
     rng: SimRng,
     gb_s_price: f64,
+    /// Faults: the function's own error probability (`error_p` adds active incidents), init
+    /// failures, crashes (`mtbf` in ns, 0 for none), incident slow-downs.
+    base_error_p: f64,
+    init_fail_p: f64,
+    init_timeout: u64,
+    mtbf: f64,
+    lat_mul: f64,
+    lat_add: u64,
+    active_incidents: u32,
+    /// Draws of init failures and crashes.
+    fault: SimRng,
+    /// Async events waiting in Lambda's queue (for a retry or after a throttle).
+    queued: u64,
+    /// Events and messages sent to the dead-letter queue so far (warmup included).
+    dlq: u64,
     idle_vec: Vec<u32>,
     newest: BinaryHeap<(u64, u32)>,
     win_alive0: u128,
@@ -372,6 +448,22 @@ impl Func {
         self.pending.clear();
     }
 
+    /// The init of a new environment (`cold`) or of a reset one: the time before the invocation
+    /// proper and the time inside it (which counts against the timeout).
+    #[inline(never)]
+    fn init_phase(&mut self, cold: bool, measured: bool) -> (u64, u64) {
+        let init = self.cold_start.sample(&mut self.rng);
+        if init > self.init_timeout {
+            // Stopped at the init limit and run again inside the first invocation.
+            self.counted.init_failures += measured as u64;
+            (self.init_timeout, self.cold_start.sample(&mut self.rng))
+        } else if cold {
+            (init, 0)
+        } else {
+            (0, init)
+        }
+    }
+
     #[inline]
     fn advance(&mut self, now: u64) {
         let dt = (now - self.last) as u128;
@@ -394,15 +486,19 @@ struct Workload {
     service: SimRng,
     /// Draws of function errors (whether, and after what fraction of the work).
     fault: SimRng,
+    /// Service times of later attempts and retry jitter.
+    redo: SimRng,
+    kind: u8,
     retry: Option<Box<ClientRetry>>,
+    asy: Option<Box<AsyncPolicy>>,
+    /// The SQS source this workload sends to (an index into `Simulation::sqs`).
+    sqs: u32,
 }
 
-/// A client's retry policy, its quota tokens and its own random stream (retry service times and
-/// jitter).
+/// A client's retry policy and its quota tokens.
 struct ClientRetry {
     policy: Policy,
     tokens: u32,
-    rng: SimRng,
 }
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
@@ -424,6 +520,17 @@ pub struct Simulation {
     /// Requests waiting to be retried, and the free slots.
     retries: Vec<Option<Req>>,
     retry_free: Vec<u32>,
+    /// SQS sources, their messages and their batches.
+    sqs: Vec<SqsSource>,
+    msgs: Vec<Msg>,
+    msg_free: Vec<u32>,
+    batches: Vec<Batch>,
+    batch_free: Vec<u32>,
+    incidents: Vec<IncidentState>,
+    /// Draws of which environments an incident takes down.
+    incident_rng: SimRng,
+    /// Each pool's capacity without incidents.
+    pool_caps: Vec<u32>,
     created: u64,
     next_req: u64,
     measuring: bool,
@@ -505,6 +612,16 @@ impl Simulation {
                     Architecture::X86_64 => scenario.pricing.x86_gb_second,
                     Architecture::Arm64 => scenario.pricing.arm64_gb_second,
                 },
+                base_error_p: f.error_probability,
+                init_fail_p: f.init_failure_probability,
+                init_timeout: f.init_timeout.0,
+                mtbf: f.mtbf.map(|m| m.0 as f64).unwrap_or(0.0),
+                lat_mul: 1.0,
+                lat_add: 0,
+                active_incidents: 0,
+                fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
+                queued: 0,
+                dlq: 0,
                 rng: SimRng::new(seed, stream::FUNCTION | i as u64),
                 head: NIL,
                 tail: NIL,
@@ -540,6 +657,7 @@ impl Simulation {
         }
 
         let mut workloads = Vec::with_capacity(scenario.workloads.len());
+        let mut sqs = Vec::new();
         for (i, w) in scenario.workloads.iter().enumerate() {
             let function = scenario
                 .functions
@@ -575,15 +693,36 @@ impl Simulation {
                 Box::new(ClientRetry {
                     tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
                     policy,
-                    rng: SimRng::new(seed, stream::RETRY | i as u64),
                 })
             });
+            let (kind, asy, sqs_idx) = match w.invocation {
+                Invocation::Sync => (KIND_SYNC, None, NIL),
+                Invocation::Async => (
+                    KIND_ASYNC,
+                    Some(Box::new(AsyncPolicy::new(
+                        &w.async_config.clone().unwrap_or_default(),
+                    ))),
+                    NIL,
+                ),
+                Invocation::Sqs => {
+                    sqs.push(SqsSource::new(
+                        &w.sqs.clone().unwrap_or_default(),
+                        i as u32,
+                        function,
+                    ));
+                    (KIND_SQS, None, (sqs.len() - 1) as u32)
+                }
+            };
             workloads.push(Workload {
                 function,
                 source,
                 service: SimRng::new(seed, stream::SERVICE | i as u64),
                 fault: SimRng::new(seed, stream::FAULT | i as u64),
+                redo: SimRng::new(seed, stream::RETRY | i as u64),
+                kind,
                 retry: retry.filter(|r| r.policy.max_attempts > 1),
+                asy,
+                sqs: sqs_idx,
             });
         }
 
@@ -611,6 +750,7 @@ impl Simulation {
             .fold(0.0, f64::max);
         let queue = EventQueue::for_rates(gap, horizon.min(1e15) as u64);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
+        let pool_caps = pools.iter().map(|p| p.cap).collect();
         Ok(Simulation {
             name,
             seed,
@@ -627,6 +767,14 @@ impl Simulation {
             free: Vec::new(),
             retries: Vec::new(),
             retry_free: Vec::new(),
+            sqs,
+            msgs: Vec::new(),
+            msg_free: Vec::new(),
+            batches: Vec::new(),
+            batch_free: Vec::new(),
+            incidents: faults::prepare(scenario),
+            incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
+            pool_caps,
             created: 0,
             next_req: 0,
             measuring: sim.warmup.0 == 0,
@@ -663,10 +811,24 @@ impl Simulation {
         } else {
             u64::MAX
         };
-        // The loop is compiled twice: with function errors and client retries, and without
+        for (i, inc) in self.incidents.iter().enumerate() {
+            for (t, code) in [(inc.start, 2 * i as u32), (inc.end, 2 * i as u32 + 1)] {
+                if t < end {
+                    self.q.schedule(t, Event::Incident(code));
+                }
+            }
+        }
+        // The loop is compiled twice: with faults, retries and queued invocation, and without
         // them, so that a scenario without them pays nothing for their bookkeeping.
-        let extras = self.workloads.iter().any(|w| w.retry.is_some())
-            || self.funcs.iter().any(|f| f.error_p > 0.0);
+        let extras = self
+            .workloads
+            .iter()
+            .any(|w| w.retry.is_some() || w.kind != KIND_SYNC)
+            || !self.incidents.is_empty()
+            || self
+                .funcs
+                .iter()
+                .any(|f| f.error_p > 0.0 || f.init_fail_p > 0.0 || f.mtbf > 0.0);
         if extras {
             self.event_loop::<true>(obs)?;
         } else {
@@ -693,6 +855,9 @@ impl Simulation {
                 Event::Done { inst, epoch } => self.on_done::<X>(inst, epoch, now, obs),
                 Event::Expire(f) => self.on_expire(f, now),
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
+                Event::Incident(code) => self.on_incident(code, now, obs),
+                Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
+                Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
             }
         }
         Ok(())
@@ -739,16 +904,22 @@ impl Simulation {
         }
         let f = wl.function;
         let func = &mut self.funcs[f as usize];
-        // Drawn for every request, admitted or not, so that configurations compared with the
-        // same seed see the same service times (common random numbers).
-        let service = func.duration.sample(&mut wl.service);
         let id = self.next_req;
         self.next_req += 1;
         let measured = now >= self.warmup;
         if measured {
             func.requests += 1;
         }
-        let retry = X && wl.retry.is_some();
+        func.bin_arrivals += 1;
+        if X && wl.kind == KIND_SQS {
+            let src = wl.sqs;
+            self.sqs_send(src, id, now, measured, obs);
+            return Ok(());
+        }
+        // Drawn for every request, admitted or not, so that configurations compared with the
+        // same seed see the same service times (common random numbers).
+        let service = func.duration.sample(&mut wl.service);
+        let retry = X && (wl.retry.is_some() || wl.kind == KIND_ASYNC);
         let req = Req {
             id,
             first: now,
@@ -758,6 +929,10 @@ impl Simulation {
             last_cost: 0,
             measured,
             retry,
+            kind: wl.kind,
+            errs: 0,
+            throttles: 0,
+            last: None,
         };
         self.invoke::<X>(f, req, now, service, obs);
         Ok(())
@@ -770,20 +945,50 @@ impl Simulation {
         self.retry_free.push(slot);
         let wl = &mut self.workloads[req.w as usize];
         let f = wl.function;
-        let rng = &mut wl
-            .retry
-            .as_mut()
-            .expect("a retried request's client has a policy")
-            .rng;
-        let service = self.funcs[f as usize].duration.sample(rng);
+        if req.kind == KIND_ASYNC {
+            let max_age = wl.asy.as_ref().expect("an async workload").max_age;
+            self.funcs[f as usize].queued -= 1;
+            if now - req.first >= max_age {
+                // Too old to be attempted again.
+                let last = req.last.unwrap_or(Failure::Throttle);
+                self.async_final(f, req, last, now);
+                return;
+            }
+            let b = &mut self.funcs[f as usize].bin;
+            b.max_age = b.max_age.max(now - req.first);
+        }
+        let func = &mut self.funcs[f as usize];
+        func.bin.retries += 1;
+        let service = func.duration.sample(&mut wl.redo);
         self.invoke::<true>(f, req, now, service, obs);
+    }
+
+    /// Keeps `req` until `at`, when it is attempted again (`on_retry`).
+    fn park(&mut self, req: Req, at: u64) {
+        let slot = match self.retry_free.pop() {
+            Some(s) => {
+                self.retries[s as usize] = Some(req);
+                s
+            }
+            None => {
+                self.retries.push(Some(req));
+                (self.retries.len() - 1) as u32
+            }
+        };
+        self.q.schedule(at, Event::Retry(slot));
     }
 
     /// Attempt `req.attempt` of a request failed with `kind` at `now`: schedules the next attempt
     /// if the client's policy and quota allow, else records the request's final outcome.
     fn attempt_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
+        match req.kind {
+            KIND_ASYNC => return self.async_failed(f, req, kind, now),
+            KIND_SQS => return self.sqs_throttled(req.id as u32, now),
+            _ => {}
+        }
+        let wl = &mut self.workloads[req.w as usize];
         if req.retry
-            && let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut()
+            && let Some(r) = wl.retry.as_deref_mut()
             && req.attempt < r.policy.max_attempts
             && r.policy.retries(kind)
         {
@@ -793,21 +998,10 @@ impl Simulation {
                 req.last_cost = cost;
                 let delay = r
                     .policy
-                    .delay(req.attempt, kind, req.prev_delay, &mut r.rng);
+                    .delay(req.attempt, kind, req.prev_delay, &mut wl.redo);
                 req.prev_delay = delay;
                 req.attempt += 1;
-                let slot = match self.retry_free.pop() {
-                    Some(s) => {
-                        self.retries[s as usize] = Some(req);
-                        s
-                    }
-                    None => {
-                        self.retries.push(Some(req));
-                        (self.retries.len() - 1) as u32
-                    }
-                };
-                self.q
-                    .schedule(now.saturating_add(delay), Event::Retry(slot));
+                self.park(req, now.saturating_add(delay));
                 return;
             }
         }
@@ -832,9 +1026,10 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         let (id, measured, attempt) = (req.id, req.measured, req.attempt);
+        let batch = X && req.kind == KIND_SQS;
         let func = &mut self.funcs[f as usize];
-        func.bin_arrivals += 1;
-        if measured {
+        // An SQS batch's attempts are counted per message when it is received.
+        if measured && !batch {
             func.attempts += 1;
         }
         let pool = &mut self.pools[func.pool as usize];
@@ -845,7 +1040,7 @@ impl Simulation {
             } else if measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.want_requests {
+            if self.want_requests && !batch {
                 obs.request(&RequestRecord {
                     id,
                     function: f,
@@ -870,31 +1065,73 @@ impl Simulation {
         func.advance(now);
         func.busy += 1;
         self.busy_total += 1;
-        // A new environment runs init; so does one reset by a timeout (a "suppressed init",
-        // counted in the invocation's duration).
-        let reinit = !cold && self.insts[inst as usize].has(RESET);
-        let init_ns = if cold || reinit {
-            func.cold_start.sample(&mut func.rng)
-        } else {
-            0
-        };
+        // A new environment runs init; so does one reset by a timeout or a crash (a "suppressed
+        // init", which runs inside the invocation and counts against its timeout).
+        let mut reinit = !cold && self.insts[inst as usize].has(RESET);
+        if X && func.mtbf > 0.0 && !cold && !reinit {
+            // An environment that crashed while idle is reset when it is next used.
+            let idle = (now - self.insts[inst as usize].idle_since) as f64;
+            if func.fault.uniform() < -(-idle / func.mtbf).exp_m1() {
+                reinit = true;
+                func.counted.crashes += measured as u64;
+            }
+        }
         if reinit && measured {
             func.counted.suppressed_inits += 1;
         }
-        // A function error ends the attempt after a uniformly drawn fraction of its work.
-        let (errored, service) = if X && func.error_p > 0.0 {
-            let fault = &mut self.workloads[req.w as usize].fault;
-            if fault.uniform() < func.error_p {
-                (true, (service as f64 * fault.uniform()) as u64)
-            } else {
-                (false, service)
-            }
+        // `outside`: init before the invocation proper; `inside`: init within it.
+        let (outside, inside) = if cold || reinit {
+            func.init_phase(cold, measured)
         } else {
-            (false, service)
+            (0, 0)
         };
-        let timed_out = service > func.timeout;
-        let exec_ns = if timed_out { func.timeout } else { service };
-        let errored = errored && !timed_out;
+        let mut flags = 0;
+        let mut service = service;
+        if X && !batch {
+            if func.lat_mul != 1.0 || func.lat_add != 0 {
+                service = ((service as f64 * func.lat_mul) as u64).saturating_add(func.lat_add);
+            }
+            // A function error ends the attempt after a uniformly drawn fraction of its work.
+            if func.error_p > 0.0 {
+                let fault = &mut self.workloads[req.w as usize].fault;
+                if fault.uniform() < func.error_p {
+                    flags |= ERRORED;
+                    service = (service as f64 * fault.uniform()) as u64;
+                }
+            }
+        } else if batch {
+            let b = &mut self.batches[id as usize];
+            if b.errored {
+                flags |= ERRORED;
+            }
+            b.exec_start = now + outside + inside;
+            flags |= BATCH;
+        }
+        let work = inside.saturating_add(service);
+        let timed_out = work > func.timeout;
+        let mut done_at = now
+            .saturating_add(outside)
+            .saturating_add(work.min(func.timeout));
+        if timed_out {
+            flags = flags & !ERRORED | TIMED_OUT;
+        }
+        if X && (cold || reinit)
+            && func.init_fail_p > 0.0
+            && func.fault.uniform() < func.init_fail_p
+        {
+            // The init fails with an error: the attempt ends with it, and the environment is
+            // reset.
+            done_at = now.saturating_add(outside + inside);
+            flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER;
+            func.counted.init_failures += measured as u64;
+        }
+        if X && func.mtbf > 0.0 {
+            let crash_in = (-func.fault.uniform_open0().ln() * func.mtbf) as u64;
+            if crash_in < done_at - now {
+                done_at = now + crash_in;
+                flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER | CRASH;
+            }
+        }
         if cold {
             func.bin.cold_starts += 1;
         }
@@ -912,13 +1149,11 @@ impl Simulation {
         it.state = State::Busy;
         it.req_id = id;
         it.arrival = now;
-        let done_at = now.saturating_add(init_ns).saturating_add(exec_ns);
         it.done_at = done_at;
         let retryable = req.retry;
-        it.flags = if cold { COLD } else { 0 }
-            | if timed_out { TIMED_OUT } else { 0 }
+        it.flags = flags
+            | if cold { COLD } else { 0 }
             | if measured { MEASURED } else { 0 }
-            | if errored { ERRORED } else { 0 }
             | if retryable { RETRYABLE } else { 0 };
         let epoch = it.epoch;
         if retryable {
@@ -945,6 +1180,7 @@ impl Simulation {
         // This attempt's time: init (if any) and execution.
         let ran = now - it.arrival;
         let retryable = X && it.has(RETRYABLE);
+        let batch = X && it.has(BATCH);
         let first = if retryable {
             self.ctx[inst as usize].first
         } else {
@@ -957,6 +1193,9 @@ impl Simulation {
         } else {
             None
         };
+        if X && it.has(CRASH) && it.has(MEASURED) {
+            func.counted.crashes += 1;
+        }
         let outcome = match failure {
             Some(kind) => {
                 func.bin.errors += 1;
@@ -966,6 +1205,8 @@ impl Simulation {
                     Outcome::TimedOut
                 }
             }
+            // A batch's messages are accounted for one by one (`sqs_done`).
+            None if batch => Outcome::Succeeded,
             None => {
                 func.bin_succeeded += 1;
                 // The request's latency: from its first arrival, retries included.
@@ -981,45 +1222,24 @@ impl Simulation {
             let billed_ms = ran.div_ceil(1_000_000);
             func.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
         }
-        // The instance joins the tail of the idle list.
-        let ka_end = now.saturating_add(func.keep_alive);
-        let old_tail = func.tail;
-        {
+        if X && it.has(LOST) {
+            // Taken down by an incident: the environment is gone.
+            func.alive -= 1;
+            self.alive_total -= 1;
             let slot = &mut self.insts[inst as usize];
-            slot.state = State::Idle;
-            if slot.has(TIMED_OUT) {
-                slot.flags |= RESET;
-            }
-            slot.idle_since = now;
-            slot.prev = old_tail;
-            slot.next = NIL;
-        }
-        if old_tail == NIL {
-            func.head = inst;
+            slot.state = State::Free;
+            slot.epoch = slot.epoch.wrapping_add(1);
+            self.free.push(inst);
         } else {
-            self.insts[old_tail as usize].next = inst;
+            self.make_idle(inst, now);
         }
-        func.tail = inst;
-        func.idle += 1;
-        match func.reuse {
-            Reuse::Random => {
-                self.insts[inst as usize].pos = func.idle_vec.len() as u32;
-                func.idle_vec.push(inst);
-            }
-            Reuse::Newest => {
-                func.newest.push((it.created_seq, inst));
-                if func.newest.len() > 2 * func.idle as usize + 64 {
-                    rebuild_newest(func, &self.insts);
-                }
-            }
-            Reuse::Mru | Reuse::Lru => {}
-        }
-        if func.expire_at == u64::MAX {
-            func.expire_at = ka_end;
-            self.q.schedule(ka_end, Event::Expire(f));
-        }
-        if self.want_requests {
+        if self.want_requests && !batch {
             obs.request(&self.attempt_record(inst, outcome, Some(now)));
+        }
+        if batch {
+            let b = self.ctx[inst as usize].id as u32;
+            self.sqs_done(b, failure, it.has(COLD), now, obs);
+            return;
         }
         match failure {
             // Without errors or retries only a timeout ends an attempt here, and it is final.
@@ -1054,6 +1274,50 @@ impl Simulation {
                 }
             }
             None => {}
+        }
+    }
+
+    /// Instance `inst`, just done, joins the tail of its function's idle list.
+    #[inline(always)]
+    fn make_idle(&mut self, inst: u32, now: u64) {
+        let f = self.insts[inst as usize].func;
+        let func = &mut self.funcs[f as usize];
+        let ka_end = now.saturating_add(func.keep_alive);
+        let old_tail = func.tail;
+        let created_seq = {
+            let slot = &mut self.insts[inst as usize];
+            slot.state = State::Idle;
+            if slot.flags & (TIMED_OUT | RESET_AFTER) != 0 {
+                slot.flags |= RESET;
+            }
+            slot.idle_since = now;
+            slot.prev = old_tail;
+            slot.next = NIL;
+            slot.created_seq
+        };
+        if old_tail == NIL {
+            func.head = inst;
+        } else {
+            self.insts[old_tail as usize].next = inst;
+        }
+        func.tail = inst;
+        func.idle += 1;
+        match func.reuse {
+            Reuse::Random => {
+                self.insts[inst as usize].pos = func.idle_vec.len() as u32;
+                func.idle_vec.push(inst);
+            }
+            Reuse::Newest => {
+                func.newest.push((created_seq, inst));
+                if func.newest.len() > 2 * func.idle as usize + 64 {
+                    rebuild_newest(func, &self.insts);
+                }
+            }
+            Reuse::Mru | Reuse::Lru => {}
+        }
+        if func.expire_at == u64::MAX {
+            func.expire_at = ka_end;
+            self.q.schedule(ka_end, Event::Expire(f));
         }
     }
 
@@ -1187,6 +1451,14 @@ impl Simulation {
             let func = &mut self.funcs[f];
             func.advance(now);
             func.flush_latencies();
+            let queue_depth = func.queued
+                + self
+                    .sqs
+                    .iter()
+                    .filter(|q| q.f == f as u32)
+                    .map(|q| q.waiting())
+                    .sum::<u64>();
+            let func = &mut self.funcs[f];
             let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
             let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
             let b = &func.bin;
@@ -1202,6 +1474,12 @@ impl Simulation {
                 cold_starts: b.cold_starts,
                 throttles: b.throttles,
                 errors: b.errors,
+                retries: b.retries,
+                dead_lettered: b.dead_lettered,
+                dlq_depth: func.dlq,
+                queue_depth,
+                max_event_age_ms: b.max_age as f64 / 1e6,
+                incidents: b.incidents,
                 succeeded: func.bin_succeeded,
                 p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
                 mean_latency_ms: func.hists.bin_latency.mean_ms(),
@@ -1209,6 +1487,7 @@ impl Simulation {
             func.bin = Bin {
                 alive0: func.int_alive,
                 busy0: func.int_busy,
+                incidents: func.active_incidents,
                 ..Bin::default()
             };
             func.bin_arrivals = 0;
@@ -1241,13 +1520,18 @@ impl Simulation {
             if it.state == State::Busy {
                 let func = &mut self.funcs[it.func as usize];
                 if it.has(MEASURED) {
-                    func.counted.outcomes.in_flight += 1;
+                    // A batch's messages are counted below.
+                    func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
                     // Billed for the part run inside the simulated time.
                     let ran = it.done_at.min(end) - it.arrival;
                     func.billed_mb_ms += func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 }
                 if self.want_requests {
-                    obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
+                    if it.has(BATCH) {
+                        self.batch_in_flight(self.ctx[i].id as u32, it.has(COLD), obs);
+                    } else {
+                        obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
+                    }
                 }
             }
         }
@@ -1255,6 +1539,13 @@ impl Simulation {
         for req in self.retries.iter().flatten() {
             if req.measured {
                 let f = self.workloads[req.w as usize].function;
+                self.funcs[f as usize].counted.outcomes.in_flight += 1;
+            }
+        }
+        // Messages still in an SQS queue or in a batch.
+        for m in &self.msgs {
+            if m.live() && m.measured {
+                let f = self.sqs[m.src as usize].f;
                 self.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
@@ -1282,6 +1573,9 @@ impl Simulation {
                 },
                 cold_starts: c.cold_starts,
                 suppressed_inits: c.suppressed_inits,
+                init_failures: c.init_failures,
+                crashes: c.crashes,
+                duplicates: c.duplicates,
                 cold_start_ratio: ratio(c.cold_starts, func.started),
                 latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
@@ -1295,6 +1589,9 @@ impl Simulation {
             total.outcomes.add(&m.outcomes);
             total.cold_starts += m.cold_starts;
             total.suppressed_inits += m.suppressed_inits;
+            total.init_failures += m.init_failures;
+            total.crashes += m.crashes;
+            total.duplicates += m.duplicates;
             total.cost_usd.requests += requests;
             total.cost_usd.compute += compute;
             total.billed_gb_s += gb_s;

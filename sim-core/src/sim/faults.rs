@@ -1,0 +1,133 @@
+//! Scheduled incidents: windows in which functions fail more often, run slower, or lose part of
+//! their capacity (a zone outage).
+
+use super::{ERRORED, LOST, Observer, Simulation, State, TIMED_OUT, unlink};
+use crate::scenario::Scenario;
+
+/// An incident of the scenario, resolved to function indices.
+pub(super) struct IncidentState {
+    pub start: u64,
+    pub end: u64,
+    /// Which functions it affects.
+    covers: Vec<bool>,
+    error_p: f64,
+    lat_mul: f64,
+    lat_add: u64,
+    lost: f64,
+    active: bool,
+}
+
+/// The scenario's incidents, ready to run.
+pub(super) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
+    scenario
+        .incidents
+        .iter()
+        .map(|inc| IncidentState {
+            start: inc.start.0,
+            end: inc.end.0,
+            covers: scenario
+                .functions
+                .iter()
+                .map(|f| inc.functions.is_empty() || inc.functions.contains(&f.name))
+                .collect(),
+            error_p: inc.error_probability,
+            lat_mul: inc.latency_multiplier,
+            lat_add: inc.added_latency.0,
+            lost: inc.capacity_lost,
+            active: false,
+        })
+        .collect()
+}
+
+impl Simulation {
+    /// Incident `code / 2` starts (`code` even) or ends (odd).
+    pub(super) fn on_incident(&mut self, code: u32, now: u64, obs: &mut dyn Observer) {
+        let i = (code / 2) as usize;
+        let starts = code.is_multiple_of(2);
+        self.incidents[i].active = starts;
+        self.apply_incidents(now);
+        if starts && self.incidents[i].lost > 0.0 {
+            self.lose_environments(i, now, obs);
+        }
+    }
+
+    /// Recomputes every function's error probability, slow-down and pool capacity from the
+    /// incidents active now.
+    fn apply_incidents(&mut self, now: u64) {
+        // A change exactly at an interval's start replaces the interval's count; later changes
+        // raise it (the column shows the most incidents active at any time in the interval).
+        let at_start = now == self.bin_start;
+        for (f, func) in self.funcs.iter_mut().enumerate() {
+            let mut ok = 1.0 - func.base_error_p;
+            let (mut mul, mut add, mut n) = (1.0, 0u64, 0u32);
+            for inc in self.incidents.iter().filter(|i| i.active && i.covers[f]) {
+                ok *= 1.0 - inc.error_p;
+                mul *= inc.lat_mul;
+                add = add.saturating_add(inc.lat_add);
+                n += 1;
+            }
+            func.error_p = 1.0 - ok;
+            func.lat_mul = mul;
+            func.lat_add = add;
+            func.active_incidents = n;
+            func.bin.incidents = if at_start {
+                n
+            } else {
+                func.bin.incidents.max(n)
+            };
+        }
+        for (p, pool) in self.pools.iter_mut().enumerate() {
+            let mut keep = 1.0;
+            for inc in self.incidents.iter().filter(|i| i.active && i.lost > 0.0) {
+                let hits_pool = self
+                    .funcs
+                    .iter()
+                    .enumerate()
+                    .any(|(f, func)| func.pool as usize == p && inc.covers[f]);
+                if hits_pool {
+                    keep *= 1.0 - inc.lost;
+                }
+            }
+            pool.cap = (self.pool_caps[p] as f64 * keep).floor() as u32;
+        }
+    }
+
+    /// Takes down each environment of the affected functions with probability `lost`: idle ones
+    /// vanish, busy ones fail their request now.
+    fn lose_environments(&mut self, i: usize, now: u64, obs: &mut dyn Observer) {
+        let lost = self.incidents[i].lost;
+        for idx in 0..self.insts.len() {
+            let it = self.insts[idx];
+            if it.state == State::Free || !self.incidents[i].covers[it.func as usize] {
+                continue;
+            }
+            if self.incident_rng.uniform() >= lost {
+                continue;
+            }
+            let inst = idx as u32;
+            match it.state {
+                State::Idle => {
+                    let func = &mut self.funcs[it.func as usize];
+                    func.advance(now);
+                    unlink(func, &mut self.insts, inst);
+                    func.alive -= 1;
+                    self.alive_total -= 1;
+                    let slot = &mut self.insts[idx];
+                    slot.state = State::Free;
+                    slot.epoch = slot.epoch.wrapping_add(1);
+                    self.free.push(inst);
+                }
+                State::Busy => {
+                    // The request in flight fails now (a Lambda service error) and the
+                    // environment is not reused.
+                    let slot = &mut self.insts[idx];
+                    slot.done_at = now;
+                    slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
+                    let epoch = slot.epoch;
+                    self.on_done::<true>(inst, epoch, now, obs);
+                }
+                State::Free => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,612 @@
+//! Queued invocation: Lambda's internal queue for asynchronous events, and SQS queues read by an
+//! event source mapping (pollers that receive batches and invoke the function with them).
+//!
+//! # Async events
+//! An event is attempted at once. A throttled attempt is retried after a back-off doubling from
+//! `throttle_backoff_min` to `throttle_backoff_max`; a function error or timeout is retried after
+//! `retry_delays[n]`, at most `max_retry_attempts` times. An event reaching `max_event_age` is not
+//! attempted again. Events whose retries or age run out go to the dead-letter queue (or are
+//! discarded). Waiting events sit in the retry slab (`Simulation::park`).
+//!
+//! # SQS
+//! Messages wait in a FIFO of visible messages. The mapping runs up to `limit` batches at once;
+//! `limit` starts at 5 and grows by 300 (legacy: 60) per minute while every poller is busy and
+//! messages wait, up to `maximum_concurrency`, and falls back to 5 when the queue is empty. A
+//! poller takes up to `batch_size` messages (waiting up to `batching_window` for a full batch)
+//! and invokes the function once with all of them; their work runs one after the other. A
+//! received message is invisible for `visibility_timeout`: if its batch fails (an error, a timeout,
+//! a throttle, a crash) it becomes visible again then, and after `max_receive_count` receives it
+//! moves to the dead-letter queue instead. Without `report_batch_item_failures` one failing
+//! message fails its whole batch (the handler stops there); with it, only the failed messages
+//! return. A message still being processed when its visibility timeout ends can be received
+//! again: a duplicate execution.
+
+use super::{Event, Failure, KIND_SQS, Observer, Outcome, Req, RequestRecord, Simulation};
+use crate::scenario::{AsyncConfig, OnFailure, SqsConfig, SqsScaling};
+use crate::time::{NS_PER_S, Nanos};
+use std::collections::VecDeque;
+
+/// An async workload's retry rules, in nanoseconds.
+pub(super) struct AsyncPolicy {
+    max_retries: u32,
+    pub max_age: u64,
+    delays: Vec<u64>,
+    throttle_min: u64,
+    throttle_max: u64,
+    dead_letter: bool,
+}
+
+impl AsyncPolicy {
+    pub fn new(c: &AsyncConfig) -> AsyncPolicy {
+        AsyncPolicy {
+            max_retries: c.max_retry_attempts,
+            max_age: c.max_event_age.0,
+            delays: c.retry_delays.iter().map(|d| d.0).collect(),
+            throttle_min: c.throttle_backoff_min.0,
+            throttle_max: c.throttle_backoff_max.0,
+            dead_letter: c.on_failure == OnFailure::DeadLetter,
+        }
+    }
+}
+
+/// Concurrent batches an event source mapping starts with (PLATFORM.md §1).
+const START_BATCHES: f64 = 5.0;
+/// Concurrent invocations an SQS event source mapping reaches at most (PLATFORM.md §1: the docs
+/// give 1,000 batches and 1,250 invocations; `maximum_concurrency` lowers it).
+const MAX_BATCHES: f64 = 1250.0;
+/// How long a poller waits after a throttled invocation before it polls again.
+const THROTTLE_PAUSE: u64 = NS_PER_S;
+
+const M_FREE: u8 = 0;
+const M_VISIBLE: u8 = 1;
+const M_INFLIGHT: u8 = 2;
+
+/// One SQS queue and its event source mapping.
+pub(super) struct SqsSource {
+    /// The function it invokes and the workload that sends to it.
+    pub f: u32,
+    w: u32,
+    batch_size: usize,
+    window: u64,
+    visibility: u64,
+    max_receives: u32,
+    retention: u64,
+    partial: bool,
+    ceiling: f64,
+    /// Poller growth, batches per nanosecond.
+    rate: f64,
+    poison_p: f64,
+    /// Visible messages, as (message slot, generation); stale entries are skipped.
+    visible: VecDeque<(u32, u32)>,
+    /// Batches executing now.
+    running: u32,
+    limit: f64,
+    limit_at: u64,
+    saturated: bool,
+    /// When the poller began gathering a batch (batching window), or `u64::MAX`.
+    wait_since: u64,
+    blocked_until: u64,
+    /// The earliest pending `SqsPoll`, or `u64::MAX`.
+    poll_at: u64,
+    /// Messages in the queue (not deleted), and those in executing batches.
+    live: u64,
+    executing: u64,
+}
+
+impl SqsSource {
+    pub fn new(c: &SqsConfig, w: u32, f: u32) -> SqsSource {
+        let ceiling = c
+            .maximum_concurrency
+            .map(f64::from)
+            .unwrap_or(MAX_BATCHES)
+            .min(MAX_BATCHES);
+        let per_minute = match c.scaling {
+            SqsScaling::Current => 300.0,
+            SqsScaling::Legacy => 60.0,
+        };
+        SqsSource {
+            f,
+            w,
+            batch_size: c.batch_size as usize,
+            window: c.batching_window.0,
+            visibility: c.visibility_timeout.0,
+            max_receives: c.max_receive_count.unwrap_or(u32::MAX),
+            retention: c.retention.0,
+            partial: c.report_batch_item_failures,
+            ceiling,
+            rate: per_minute / 60e9,
+            poison_p: c.poison_probability,
+            visible: VecDeque::new(),
+            running: 0,
+            limit: START_BATCHES.min(ceiling),
+            limit_at: 0,
+            saturated: false,
+            wait_since: u64::MAX,
+            blocked_until: 0,
+            poll_at: u64::MAX,
+            live: 0,
+            executing: 0,
+        }
+    }
+
+    /// Messages waiting in the queue (visible, or invisible after a failed receive).
+    pub fn waiting(&self) -> u64 {
+        self.live.saturating_sub(self.executing)
+    }
+}
+
+/// An SQS message.
+pub(super) struct Msg {
+    id: u64,
+    sent: u64,
+    /// Bumped at every receive and when the slot is freed, so that stale references are known.
+    stamp: u32,
+    receives: u32,
+    /// Executions that completed its work.
+    successes: u32,
+    pub src: u32,
+    state: u8,
+    poison: bool,
+    pub measured: bool,
+}
+
+impl Msg {
+    /// Not yet deleted, dead-lettered or expired.
+    pub fn live(&self) -> bool {
+        self.state != M_FREE
+    }
+}
+
+/// A received batch: its messages and the invocation that processes them.
+#[derive(Default)]
+pub(super) struct Batch {
+    src: u32,
+    epoch: u32,
+    received: u64,
+    /// When the handler starts on the first message (after any init).
+    pub exec_start: u64,
+    running: bool,
+    vis_fired: bool,
+    /// One message fails the whole batch.
+    pub errored: bool,
+    msgs: Vec<BatchMsg>,
+}
+
+#[derive(Clone, Copy)]
+struct BatchMsg {
+    slot: u32,
+    stamp: u32,
+    /// When its work is done, from `exec_start` (`u64::MAX`: not processed).
+    off: u64,
+    /// Which receive of the message this is.
+    receive: u32,
+    failed: bool,
+}
+
+impl Simulation {
+    /// Async attempt of `req` failed with `kind`: Lambda retries it or gives up.
+    pub(super) fn async_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
+        let p = self.workloads[req.w as usize]
+            .asy
+            .as_deref()
+            .expect("an async workload has its policy");
+        let deadline = req.first.saturating_add(p.max_age);
+        req.last = Some(kind);
+        let wait = match kind {
+            Failure::Throttle => {
+                let d = (p.throttle_min as f64 * 2f64.powi(req.throttles.min(62) as i32))
+                    .min(p.throttle_max as f64) as u64;
+                req.throttles = req.throttles.saturating_add(1);
+                Some(d)
+            }
+            _ if u32::from(req.errs) < p.max_retries => {
+                let d = p.delays[req.errs as usize];
+                req.errs += 1;
+                Some(d)
+            }
+            _ => None,
+        };
+        match wait {
+            Some(d) => {
+                req.attempt += 1;
+                self.funcs[f as usize].queued += 1;
+                // Past the maximum age the event is not attempted: it expires then.
+                self.park(req, now.saturating_add(d).min(deadline));
+            }
+            None => self.async_final(f, req, kind, now),
+        }
+    }
+
+    /// An async event's retries or age ran out after failure `kind`.
+    pub(super) fn async_final(&mut self, f: u32, req: Req, kind: Failure, _now: u64) {
+        let dead_letter = self.workloads[req.w as usize]
+            .asy
+            .as_ref()
+            .is_some_and(|p| p.dead_letter);
+        let func = &mut self.funcs[f as usize];
+        let o = &mut func.counted.outcomes;
+        if dead_letter {
+            func.bin.dead_lettered += 1;
+            func.dlq += 1;
+            o.dead_lettered += req.measured as u64;
+        } else if req.measured {
+            match kind {
+                Failure::Throttle => o.throttled += 1,
+                Failure::Error => o.failed += 1,
+                Failure::Timeout => o.timed_out += 1,
+            }
+        }
+    }
+
+    /// A message arrives in SQS source `src`.
+    pub(super) fn sqs_send(
+        &mut self,
+        src: u32,
+        id: u64,
+        now: u64,
+        measured: bool,
+        obs: &mut dyn Observer,
+    ) {
+        let s = &mut self.sqs[src as usize];
+        let poison = s.poison_p > 0.0 && self.workloads[s.w as usize].fault.uniform() < s.poison_p;
+        let slot = match self.msg_free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.msgs.push(Msg {
+                    id: 0,
+                    sent: 0,
+                    stamp: 0,
+                    receives: 0,
+                    successes: 0,
+                    src: 0,
+                    state: M_FREE,
+                    poison: false,
+                    measured: false,
+                });
+                (self.msgs.len() - 1) as u32
+            }
+        };
+        let m = &mut self.msgs[slot as usize];
+        *m = Msg {
+            id,
+            sent: now,
+            stamp: m.stamp,
+            receives: 0,
+            successes: 0,
+            src,
+            state: M_VISIBLE,
+            poison,
+            measured,
+        };
+        s.visible.push_back((slot, m.stamp));
+        s.live += 1;
+        self.sqs_dispatch(src, now, obs);
+    }
+
+    fn free_msg(&mut self, slot: u32) {
+        let m = &mut self.msgs[slot as usize];
+        m.state = M_FREE;
+        m.stamp = m.stamp.wrapping_add(1);
+        self.sqs[m.src as usize].live -= 1;
+        self.msg_free.push(slot);
+    }
+
+    fn schedule_poll(&mut self, src: u32, t: u64) {
+        let s = &mut self.sqs[src as usize];
+        if t < s.poll_at {
+            s.poll_at = t;
+            self.q.schedule(t, Event::SqsPoll(src));
+        }
+    }
+
+    pub(super) fn on_sqs_poll(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+        let s = &mut self.sqs[src as usize];
+        if s.poll_at <= now {
+            s.poll_at = u64::MAX;
+        }
+        self.sqs_dispatch(src, now, obs);
+    }
+
+    /// Starts as many batches as the mapping's concurrency, the batching window and the queue
+    /// allow; schedules the next poll when one of them will allow more.
+    fn sqs_dispatch(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+        loop {
+            let s = &mut self.sqs[src as usize];
+            while let Some(&(slot, stamp)) = s.visible.front() {
+                let m = &self.msgs[slot as usize];
+                if m.stamp == stamp && m.state == M_VISIBLE {
+                    break;
+                }
+                s.visible.pop_front();
+            }
+            if s.visible.is_empty() {
+                if s.running == 0 {
+                    // Scaled back down when the queue is drained.
+                    s.limit = START_BATCHES.min(s.ceiling);
+                }
+                s.saturated = false;
+                s.wait_since = u64::MAX;
+                return;
+            }
+            if now < s.blocked_until {
+                let t = s.blocked_until;
+                self.schedule_poll(src, t);
+                return;
+            }
+            if s.saturated {
+                s.limit = (s.limit + s.rate * (now - s.limit_at) as f64).min(s.ceiling);
+            }
+            s.limit_at = now;
+            if s.running as f64 >= s.limit.floor() {
+                // Every poller is busy while messages wait: the mapping scales up.
+                s.saturated = s.limit < s.ceiling;
+                if s.saturated {
+                    let need = ((s.limit.floor() + 1.0 - s.limit) / s.rate).ceil() as u64;
+                    self.schedule_poll(src, now + need.max(1));
+                }
+                return;
+            }
+            s.saturated = false;
+            if s.window > 0 && s.visible.len() < s.batch_size {
+                if s.wait_since == u64::MAX {
+                    s.wait_since = now;
+                }
+                let t = s.wait_since.saturating_add(s.window);
+                if now < t {
+                    self.schedule_poll(src, t);
+                    return;
+                }
+            }
+            s.wait_since = u64::MAX;
+            self.sqs_receive(src, now, obs);
+        }
+    }
+
+    /// A poller receives a batch from `src` and invokes the function with it.
+    fn sqs_receive(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+        let b = match self.batch_free.pop() {
+            Some(b) => b,
+            None => {
+                self.batches.push(Batch::default());
+                (self.batches.len() - 1) as u32
+            }
+        };
+        let mut list = std::mem::take(&mut self.batches[b as usize].msgs);
+        list.clear();
+        let s = &mut self.sqs[src as usize];
+        let (f, w) = (s.f, s.w);
+        let (limit, retention, partial) = (s.batch_size, s.retention, s.partial);
+        let (mut off, mut errored, mut oldest) = (0u64, false, 0u64);
+        while list.len() < limit {
+            let s = &mut self.sqs[src as usize];
+            let Some((slot, stamp)) = s.visible.pop_front() else {
+                break;
+            };
+            let m = &mut self.msgs[slot as usize];
+            if m.stamp != stamp || m.state != M_VISIBLE {
+                continue;
+            }
+            if now - m.sent >= retention {
+                // Deleted by SQS: the message is lost.
+                self.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
+                self.free_msg(slot);
+                continue;
+            }
+            let func = &mut self.funcs[f as usize];
+            m.receives += 1;
+            m.stamp = m.stamp.wrapping_add(1);
+            m.state = M_INFLIGHT;
+            if m.receives > 1 {
+                func.bin.retries += 1;
+            }
+            if m.measured {
+                func.attempts += 1;
+            }
+            oldest = oldest.max(now - m.sent);
+            let wl = &mut self.workloads[w as usize];
+            let failed = m.poison || (func.error_p > 0.0 && wl.fault.uniform() < func.error_p);
+            let mut work = func.duration.sample(&mut wl.service);
+            if func.lat_mul != 1.0 || func.lat_add != 0 {
+                work = ((work as f64 * func.lat_mul) as u64).saturating_add(func.lat_add);
+            }
+            let (done, failed) = if errored {
+                // The handler already stopped at an earlier message.
+                (u64::MAX, false)
+            } else if failed && !partial {
+                off += (work as f64 * wl.fault.uniform()) as u64;
+                errored = true;
+                (off, true)
+            } else {
+                off += work;
+                (off, failed)
+            };
+            list.push(BatchMsg {
+                slot,
+                stamp: m.stamp,
+                off: done,
+                receive: m.receives,
+                failed,
+            });
+        }
+        if list.is_empty() {
+            self.batches[b as usize].msgs = list;
+            self.batch_free.push(b);
+            return;
+        }
+        let func = &mut self.funcs[f as usize];
+        func.bin.max_age = func.bin.max_age.max(oldest);
+        let s = &mut self.sqs[src as usize];
+        s.running += 1;
+        s.executing += list.len() as u64;
+        let visible_at = now.saturating_add(s.visibility);
+        let batch = &mut self.batches[b as usize];
+        batch.src = src;
+        batch.received = now;
+        batch.running = true;
+        batch.vis_fired = false;
+        batch.errored = errored;
+        batch.msgs = list;
+        let epoch = batch.epoch;
+        self.q
+            .schedule(visible_at, Event::SqsVisible { batch: b, epoch });
+        let req = Req {
+            id: b as u64,
+            first: now,
+            w,
+            attempt: 1,
+            measured: now >= self.warmup,
+            retry: true,
+            kind: KIND_SQS,
+            ..Req::default()
+        };
+        self.invoke::<true>(f, req, now, off, obs);
+    }
+
+    fn free_batch(&mut self, b: u32) {
+        let batch = &mut self.batches[b as usize];
+        batch.epoch = batch.epoch.wrapping_add(1);
+        self.batch_free.push(b);
+    }
+
+    /// Batch `b` was throttled: its messages stay invisible until the visibility timeout, and
+    /// the mapping backs off.
+    pub(super) fn sqs_throttled(&mut self, b: u32, now: u64) {
+        let batch = &mut self.batches[b as usize];
+        batch.running = false;
+        let n = batch.msgs.len() as u64;
+        let s = &mut self.sqs[batch.src as usize];
+        s.running -= 1;
+        s.executing -= n;
+        s.limit = s.limit.min(f64::from(s.running.max(2)));
+        s.saturated = false;
+        s.blocked_until = now + THROTTLE_PAUSE;
+    }
+
+    /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did).
+    pub(super) fn sqs_done(
+        &mut self,
+        b: u32,
+        failure: Option<Failure>,
+        cold: bool,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let batch = &mut self.batches[b as usize];
+        batch.running = false;
+        let (src, received, exec_start) = (batch.src, batch.received, batch.exec_start);
+        let list = std::mem::take(&mut batch.msgs);
+        let s = &mut self.sqs[src as usize];
+        s.running -= 1;
+        s.executing -= list.len() as u64;
+        let f = s.f;
+        let mut keep = false;
+        for bm in &list {
+            let m = &mut self.msgs[bm.slot as usize];
+            let func = &mut self.funcs[f as usize];
+            let processed =
+                !bm.failed && bm.off != u64::MAX && exec_start.saturating_add(bm.off) <= now;
+            // Not received again (nor deleted) since this batch received it.
+            let current = m.stamp == bm.stamp;
+            if processed {
+                m.successes += 1;
+                if m.successes > 1 && m.measured {
+                    func.counted.duplicates += 1;
+                }
+            }
+            let outcome = if processed && failure.is_none() && current {
+                // Deleted from the queue.
+                func.bin_succeeded += 1;
+                func.record_latency(now - m.sent, m.measured);
+                func.succeeded += m.measured as u64;
+                Outcome::Succeeded
+            } else {
+                keep |= current && m.state == M_INFLIGHT;
+                match failure {
+                    _ if bm.failed => Outcome::Failed,
+                    Some(Failure::Timeout) => Outcome::TimedOut,
+                    Some(_) => Outcome::Failed,
+                    None => Outcome::Succeeded,
+                }
+            };
+            if self.want_requests {
+                obs.request(&RequestRecord {
+                    id: m.id,
+                    function: f,
+                    arrival: Nanos(m.sent),
+                    start: Some(Nanos(received)),
+                    end: Some(Nanos(now)),
+                    cold,
+                    outcome,
+                    attempt: bm.receive,
+                    measured: m.measured,
+                });
+            }
+            if outcome == Outcome::Succeeded && failure.is_none() && current {
+                self.free_msg(bm.slot);
+            }
+        }
+        let batch = &mut self.batches[b as usize];
+        batch.msgs = list;
+        if !keep || batch.vis_fired {
+            self.free_batch(b);
+        }
+        self.sqs_dispatch(src, now, obs);
+    }
+
+    /// Records of the messages of batch `b`, still executing when the run ends.
+    pub(super) fn batch_in_flight(&self, b: u32, cold: bool, obs: &mut dyn Observer) {
+        let batch = &self.batches[b as usize];
+        let f = self.sqs[batch.src as usize].f;
+        for bm in &batch.msgs {
+            let m = &self.msgs[bm.slot as usize];
+            obs.request(&RequestRecord {
+                id: m.id,
+                function: f,
+                arrival: Nanos(m.sent),
+                start: Some(Nanos(batch.received)),
+                end: None,
+                cold,
+                outcome: Outcome::InFlight,
+                attempt: bm.receive,
+                measured: m.measured,
+            });
+        }
+    }
+
+    /// The visibility timeout of batch `b` ran out: its messages not deleted are visible again,
+    /// or move to the dead-letter queue after `max_receive_count` receives.
+    pub(super) fn on_sqs_visible(&mut self, b: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
+        let batch = &mut self.batches[b as usize];
+        if batch.epoch != epoch {
+            return;
+        }
+        batch.vis_fired = true;
+        let (src, running) = (batch.src, batch.running);
+        let list = std::mem::take(&mut batch.msgs);
+        let (f, max_receives) = {
+            let s = &self.sqs[src as usize];
+            (s.f, s.max_receives)
+        };
+        for bm in &list {
+            let m = &mut self.msgs[bm.slot as usize];
+            if m.stamp != bm.stamp || m.state != M_INFLIGHT {
+                continue;
+            }
+            if m.receives >= max_receives {
+                let func = &mut self.funcs[f as usize];
+                func.bin.dead_lettered += 1;
+                func.dlq += 1;
+                func.counted.outcomes.dead_lettered += m.measured as u64;
+                self.free_msg(bm.slot);
+            } else {
+                m.state = M_VISIBLE;
+                self.sqs[src as usize].visible.push_back((bm.slot, m.stamp));
+            }
+        }
+        self.batches[b as usize].msgs = list;
+        if !running {
+            self.free_batch(b);
+        }
+        self.sqs_dispatch(src, now, obs);
+    }
+}

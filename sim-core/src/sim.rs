@@ -1040,7 +1040,9 @@ impl Simulation {
             } else if measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.want_requests && !batch {
+            if self.want_requests && batch {
+                self.batch_records(id as u32, Outcome::Throttled, false, false, obs);
+            } else if self.want_requests {
                 obs.request(&RequestRecord {
                     id,
                     function: f,
@@ -1528,7 +1530,8 @@ impl Simulation {
                 }
                 if self.want_requests {
                     if it.has(BATCH) {
-                        self.batch_in_flight(self.ctx[i].id as u32, it.has(COLD), obs);
+                        let b = self.ctx[i].id as u32;
+                        self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
                     } else {
                         obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
                     }

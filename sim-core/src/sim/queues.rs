@@ -144,6 +144,8 @@ pub(super) struct Msg {
     receives: u32,
     /// Executions that completed its work.
     successes: u32,
+    /// Executing batches that hold it: its slot is not reused before they end.
+    holds: u32,
     pub src: u32,
     state: u8,
     poison: bool,
@@ -210,8 +212,9 @@ impl Simulation {
             Some(d) => {
                 req.attempt += 1;
                 self.funcs[f as usize].queued += 1;
-                // Past the maximum age the event is not attempted: it expires then.
-                self.park(req, now.saturating_add(d).min(deadline));
+                // Past the maximum age the event is not attempted: it expires then (or now, if
+                // the attempt ended after it).
+                self.park(req, now.saturating_add(d).min(deadline).max(now));
             }
             None => self.async_final(f, req, kind, now),
         }
@@ -258,6 +261,7 @@ impl Simulation {
                     stamp: 0,
                     receives: 0,
                     successes: 0,
+                    holds: 0,
                     src: 0,
                     state: M_FREE,
                     poison: false,
@@ -273,6 +277,7 @@ impl Simulation {
             stamp: m.stamp,
             receives: 0,
             successes: 0,
+            holds: 0,
             src,
             state: M_VISIBLE,
             poison,
@@ -283,12 +288,25 @@ impl Simulation {
         self.sqs_dispatch(src, now, obs);
     }
 
+    /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
+    /// once no executing batch holds it.
     fn free_msg(&mut self, slot: u32) {
         let m = &mut self.msgs[slot as usize];
         m.state = M_FREE;
         m.stamp = m.stamp.wrapping_add(1);
         self.sqs[m.src as usize].live -= 1;
-        self.msg_free.push(slot);
+        if m.holds == 0 {
+            self.msg_free.push(slot);
+        }
+    }
+
+    /// An executing batch lets go of message `slot`.
+    fn release_msg(&mut self, slot: u32) {
+        let m = &mut self.msgs[slot as usize];
+        m.holds -= 1;
+        if m.holds == 0 && m.state == M_FREE {
+            self.msg_free.push(slot);
+        }
     }
 
     fn schedule_poll(&mut self, src: u32, t: u64) {
@@ -396,6 +414,7 @@ impl Simulation {
             m.receives += 1;
             m.stamp = m.stamp.wrapping_add(1);
             m.state = M_INFLIGHT;
+            m.holds += 1;
             if m.receives > 1 {
                 func.bin.retries += 1;
             }
@@ -480,6 +499,10 @@ impl Simulation {
         s.limit = s.limit.min(f64::from(s.running.max(2)));
         s.saturated = false;
         s.blocked_until = now + THROTTLE_PAUSE;
+        for i in 0..n as usize {
+            let slot = self.batches[b as usize].msgs[i].slot;
+            self.release_msg(slot);
+        }
     }
 
     /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did).
@@ -544,6 +567,7 @@ impl Simulation {
             if outcome == Outcome::Succeeded && failure.is_none() && current {
                 self.free_msg(bm.slot);
             }
+            self.release_msg(bm.slot);
         }
         let batch = &mut self.batches[b as usize];
         batch.msgs = list;
@@ -553,9 +577,22 @@ impl Simulation {
         self.sqs_dispatch(src, now, obs);
     }
 
-    /// Records of the messages of batch `b`, still executing when the run ends.
-    pub(super) fn batch_in_flight(&self, b: u32, cold: bool, obs: &mut dyn Observer) {
+    /// Records of the messages of batch `b`: throttled (`executed` false) or still executing
+    /// when the run ends.
+    pub(super) fn batch_records(
+        &self,
+        b: u32,
+        outcome: Outcome,
+        executed: bool,
+        cold: bool,
+        obs: &mut dyn Observer,
+    ) {
         let batch = &self.batches[b as usize];
+        let (start, end) = if executed {
+            (Some(Nanos(batch.received)), None)
+        } else {
+            (None, Some(Nanos(batch.received)))
+        };
         let f = self.sqs[batch.src as usize].f;
         for bm in &batch.msgs {
             let m = &self.msgs[bm.slot as usize];
@@ -563,10 +600,10 @@ impl Simulation {
                 id: m.id,
                 function: f,
                 arrival: Nanos(m.sent),
-                start: Some(Nanos(batch.received)),
-                end: None,
+                start,
+                end,
                 cold,
-                outcome: Outcome::InFlight,
+                outcome,
                 attempt: bm.receive,
                 measured: m.measured,
             });

@@ -357,6 +357,54 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             args: vec!["--bogus"],
             ..bad("unknown flag", GOOD.into(), &["--bogus"])
         },
+        bad(
+            "SQS visibility timeout shorter than the function timeout",
+            GOOD.replace(
+                "rate = 20 }",
+                "rate = 20 }\ninvocation = \"sqs\"\nsqs = { visibility_timeout = \"2s\" }",
+            ),
+            &["workloads.0.sqs.visibility_timeout", "2s", "3s"],
+        ),
+        bad(
+            "unknown SQS key",
+            GOOD.replace(
+                "rate = 20 }",
+                "rate = 20 }\ninvocation = \"sqs\"\nsqs = { batchsize = 5 }",
+            ),
+            &["s.toml", "batchsize", "batch_size"],
+        ),
+        bad(
+            "async settings on a sync workload",
+            GOOD.replace("rate = 20 }", "rate = 20 }\nasync = { max_retry_attempts = 1 }"),
+            &["workloads.0.async", "invocation = \"async\""],
+        ),
+        bad(
+            "too many async retries",
+            GOOD.replace(
+                "rate = 20 }",
+                "rate = 20 }\ninvocation = \"async\"\nasync = { max_retry_attempts = 3 }",
+            ),
+            &["workloads.0.async.max_retry_attempts", "0, 1 or 2"],
+        ),
+        bad(
+            "an incident ending before it starts",
+            format!(
+                "{GOOD}[[incidents]]\nname = \"outage\"\nstart = \"5m\"\nend = \"4m\"\nerror_probability = 1.0\n"
+            ),
+            &["incidents.outage.end", "after start"],
+        ),
+        bad(
+            "an incident naming an unknown function",
+            format!(
+                "{GOOD}[[incidents]]\nstart = \"1m\"\nend = \"4m\"\nfunctions = [\"web\"]\ncapacity_lost = 0.5\n"
+            ),
+            &["incidents.0.functions", "web"],
+        ),
+        bad(
+            "an init failure probability above 1",
+            GOOD.replace("keep_alive = \"1m\"", "keep_alive = \"1m\"\ninit_failure_probability = 2"),
+            &["functions.api.init_failure_probability", "between 0 and 1"],
+        ),
     ];
     let dir = temp_dir("bad");
     for case in &cases {

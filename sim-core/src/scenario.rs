@@ -952,16 +952,6 @@ impl Scenario {
                     ),
                 );
             }
-            if inc.error_probability == 0.0
-                && inc.latency_multiplier == 1.0
-                && inc.added_latency.0 == 0
-                && inc.capacity_lost == 0.0
-            {
-                return err(
-                    format!("incidents.{name}"),
-                    "has no effect: give error_probability, latency_multiplier, added_latency or capacity_lost",
-                );
-            }
         }
         Ok(())
     }

@@ -449,18 +449,20 @@ impl Func {
     }
 
     /// The init of a new environment (`cold`) or of a reset one: the time before the invocation
-    /// proper and the time inside it (which counts against the timeout).
+    /// proper, the time inside it (which counts against the timeout), and whether the init ran
+    /// past the init limit.
     #[inline(never)]
-    fn init_phase(&mut self, cold: bool, measured: bool) -> (u64, u64) {
+    fn init_phase(&mut self, cold: bool, measured: bool) -> (u64, u64, bool) {
         let init = self.cold_start.sample(&mut self.rng);
-        if init > self.init_timeout {
+        if !cold {
+            // A suppressed init runs inside the invocation, under the function timeout.
+            (0, init, false)
+        } else if init > self.init_timeout {
             // Stopped at the init limit and run again inside the first invocation.
             self.counted.init_failures += measured as u64;
-            (self.init_timeout, self.cold_start.sample(&mut self.rng))
-        } else if cold {
-            (init, 0)
+            (self.init_timeout, self.cold_start.sample(&mut self.rng), true)
         } else {
-            (0, init)
+            (init, 0, false)
         }
     }
 
@@ -1082,10 +1084,10 @@ impl Simulation {
             func.counted.suppressed_inits += 1;
         }
         // `outside`: init before the invocation proper; `inside`: init within it.
-        let (outside, inside) = if cold || reinit {
+        let (outside, inside, init_late) = if cold || reinit {
             func.init_phase(cold, measured)
         } else {
-            (0, 0)
+            (0, 0, false)
         };
         let mut flags = 0;
         let mut service = service;
@@ -1125,7 +1127,8 @@ impl Simulation {
             // reset.
             done_at = now.saturating_add(outside + inside);
             flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER;
-            func.counted.init_failures += measured as u64;
+            // One failed init phase, however it failed.
+            func.counted.init_failures += (measured && !init_late) as u64;
         }
         if X && func.mtbf > 0.0 {
             let crash_in = (-func.fault.uniform_open0().ln() * func.mtbf) as u64;

@@ -206,6 +206,9 @@ fn run(
         written
             .extend(plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Failure::Other)?);
         written.extend(plot::instances_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
+        if plot::has_faults(&totals) {
+            written.extend(plot::faults_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
+        }
     }
     if !quiet {
         use std::fmt::Write as _;

@@ -22,6 +22,13 @@ pub struct TotalPoint {
     pub idle: f64,
     pub cold_starts: f64,
     pub throttles: f64,
+    pub errors: f64,
+    pub retries: f64,
+    pub dead_lettered: f64,
+    pub queue_depth: f64,
+    pub dlq_depth: f64,
+    /// Incidents active (summed over functions).
+    pub incidents: f64,
 }
 
 const MAX_POINTS: usize = 4096;
@@ -41,6 +48,12 @@ impl TotalPoint {
         self.idle += o.idle;
         self.cold_starts += o.cold_starts;
         self.throttles += o.throttles;
+        self.errors += o.errors;
+        self.retries += o.retries;
+        self.dead_lettered += o.dead_lettered;
+        self.queue_depth += o.queue_depth;
+        self.dlq_depth += o.dlq_depth;
+        self.incidents += o.incidents;
     }
     fn scaled(mut self, k: f64) -> TotalPoint {
         self.instances *= k;
@@ -48,6 +61,12 @@ impl TotalPoint {
         self.idle *= k;
         self.cold_starts *= k;
         self.throttles *= k;
+        self.errors *= k;
+        self.retries *= k;
+        self.dead_lettered *= k;
+        self.queue_depth *= k;
+        self.dlq_depth *= k;
+        self.incidents *= k;
         self
     }
 }
@@ -277,6 +296,12 @@ impl Observer for RunObserver {
         p.point.idle += r.idle;
         p.point.cold_starts += r.cold_starts as f64;
         p.point.throttles += r.throttles as f64;
+        p.point.errors += r.errors as f64;
+        p.point.retries += r.retries as f64;
+        p.point.dead_lettered += r.dead_lettered as f64;
+        p.point.queue_depth += r.queue_depth as f64;
+        p.point.dlq_depth += r.dlq_depth as f64;
+        p.point.incidents += r.incidents as f64;
     }
 
     fn progress(&mut self, now: Nanos, end: Nanos) {

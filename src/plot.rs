@@ -218,6 +218,127 @@ where
     }
 }
 
+/// Whether a run has anything for the faults plot: errors, retries, dead-lettering, queued
+/// events or incidents.
+pub fn has_faults(pts: &[TotalPoint]) -> bool {
+    pts.iter().any(|p| {
+        p.errors + p.retries + p.dead_lettered + p.queue_depth + p.dlq_depth + p.incidents > 0.0
+    })
+}
+
+/// Failures and their handling over time (all functions): errors, throttles, retries and
+/// dead-lettered events per interval above; queued events and the dead-letter queue's depth
+/// below; incident windows shaded in both.
+pub fn faults_over_time(
+    dir: &Path,
+    title: &str,
+    pts: &[TotalPoint],
+) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "faults", draw_faults(title, pts))
+}
+
+fn draw_faults<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    pts: &[TotalPoint],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (upper, lower) = root.split_vertically(H / 2 + 20);
+    let t_end = pts.last().map(|p| p.time_s).unwrap_or(1.0).max(1e-9);
+    let (unit, scale) = time_unit(t_end);
+    let x_max = t_end / scale;
+    // The interval a point starts: up to the next point's time.
+    let spans: Vec<(f64, f64)> = pts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.incidents > 0.0)
+        .map(|(i, p)| {
+            let next = pts.get(i + 1).map(|q| q.time_s).unwrap_or(t_end);
+            (p.time_s / scale, next / scale)
+        })
+        .collect();
+    let upper_series: [Series; 4] = [
+        ("errors", RED, |p| p.errors),
+        ("throttles", BLACK, |p| p.throttles),
+        ("retries", BLUE, |p| p.retries),
+        ("dead-lettered", MAGENTA, |p| p.dead_lettered),
+    ];
+    let lower_series: [Series; 2] = [
+        ("queued events (end of interval)", BLUE, |p| p.queue_depth),
+        ("dead-letter queue depth", MAGENTA, |p| p.dlq_depth),
+    ];
+    let panels: [(&DrawingArea<DB, Shift>, &[Series], &str, bool); 2] = [
+        (&upper, &upper_series, "per sample interval", true),
+        (&lower, &lower_series, "events waiting", false),
+    ];
+    for (area, series, y_desc, top) in panels {
+        let y_max = pts
+            .iter()
+            .flat_map(|p| series.iter().map(move |s| (s.2)(p)))
+            .fold(1.0, f64::max)
+            * 1.1;
+        let mut b = ChartBuilder::on(area);
+        b.margin(16).y_label_area_size(64);
+        if top {
+            b.caption(
+                format!("{title}: failures, retries and dead-lettering"),
+                ("sans-serif", 24),
+            )
+            .x_label_area_size(30);
+        } else {
+            b.x_label_area_size(48);
+        }
+        let mut chart = b.build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(y_desc)
+            .y_labels(5)
+            .x_label_formatter(&|v| tidy(*v))
+            .y_label_formatter(&|v| tidy(*v))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17));
+        if !top {
+            mesh.x_desc(format!("simulated time ({unit})"));
+        }
+        mesh.draw()?;
+        chart
+            .draw_series(spans.iter().map(|&(a, z)| {
+                Rectangle::new(
+                    [(a, 0.0), (z, y_max)],
+                    RGBColor(255, 165, 0).mix(0.2).filled(),
+                )
+            }))?
+            .label("incident")
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 6), (x + 20, y + 6)],
+                    RGBColor(255, 165, 0).mix(0.4).filled(),
+                )
+            });
+        for &(name, color, get) in series {
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.time_s / scale, get(p))),
+                    color.stroke_width(2),
+                ))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()?;
+    }
+    Ok(())
+}
+
 /// An axis label without needless decimals: `120`, `2.5`, `0.25`.
 fn tidy(v: f64) -> String {
     let a = v.abs();

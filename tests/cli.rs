@@ -36,6 +36,36 @@ function = "api"
 arrivals = { process = "poisson", rate = 20 }
 "#;
 
+/// A run with faults draws them (faults.png and .svg); one without draws no empty plot.
+#[test]
+fn the_faults_plot_is_drawn_when_there_are_faults() {
+    let dir = temp_dir("faults");
+    let with =
+        format!("{GOOD}[[incidents]]\nstart = \"2m\"\nend = \"4m\"\nerror_probability = 0.5\n");
+    for (name, text, drawn) in [("with", with.as_str(), true), ("without", GOOD, false)] {
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let o = faasim(&["run", "s.toml", "--out", name, "--quiet"], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for ext in ["png", "svg"] {
+            let path = dir.join(name).join(format!("faults.{ext}"));
+            assert_eq!(path.exists(), drawn, "{}", path.display());
+        }
+    }
+    let ts = std::fs::read_to_string(dir.join("with/timeseries.csv")).unwrap();
+    let header: Vec<&str> = ts.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (inc, err) = (col("incidents"), col("errors"));
+    for line in ts.lines().skip(1) {
+        let v: Vec<&str> = line.split(',').collect();
+        let minute: f64 = v[0].parse::<f64>().unwrap() / 60.0;
+        let inside = (2.0..4.0).contains(&minute);
+        assert_eq!(v[inc], if inside { "1" } else { "0" }, "{line}");
+        if !inside && minute != 4.0 {
+            assert_eq!(v[err], "0", "{line}");
+        }
+    }
+}
+
 #[test]
 fn run_writes_every_output_and_is_deterministic() {
     let dir = temp_dir("run");
@@ -375,7 +405,10 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
         ),
         bad(
             "async settings on a sync workload",
-            GOOD.replace("rate = 20 }", "rate = 20 }\nasync = { max_retry_attempts = 1 }"),
+            GOOD.replace(
+                "rate = 20 }",
+                "rate = 20 }\nasync = { max_retry_attempts = 1 }",
+            ),
             &["workloads.0.async", "invocation = \"async\""],
         ),
         bad(
@@ -402,7 +435,10 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
         ),
         bad(
             "an init failure probability above 1",
-            GOOD.replace("keep_alive = \"1m\"", "keep_alive = \"1m\"\ninit_failure_probability = 2"),
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\ninit_failure_probability = 2",
+            ),
             &["functions.api.init_failure_probability", "between 0 and 1"],
         ),
     ];

@@ -460,7 +460,11 @@ impl Func {
         } else if init > self.init_timeout {
             // Stopped at the init limit and run again inside the first invocation.
             self.counted.init_failures += measured as u64;
-            (self.init_timeout, self.cold_start.sample(&mut self.rng), true)
+            (
+                self.init_timeout,
+                self.cold_start.sample(&mut self.rng),
+                true,
+            )
         } else {
             (init, 0, false)
         }

@@ -270,11 +270,12 @@ where
         ("queued events (end of interval)", BLUE, |p| p.queue_depth),
         ("dead-letter queue depth", MAGENTA, |p| p.dlq_depth),
     ];
-    let panels: [(&DrawingArea<DB, Shift>, &[Series], &str, bool); 2] = [
-        (&upper, &upper_series, "per sample interval", true),
-        (&lower, &lower_series, "events waiting", false),
-    ];
-    for (area, series, y_desc, top) in panels {
+    for top in [true, false] {
+        let (area, series, y_desc): (_, &[Series], _) = if top {
+            (&upper, &upper_series, "per sample interval")
+        } else {
+            (&lower, &lower_series, "events waiting")
+        };
         let y_max = pts
             .iter()
             .flat_map(|p| series.iter().map(move |s| (s.2)(p)))

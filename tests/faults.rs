@@ -136,6 +136,70 @@ fn an_init_past_the_limit_runs_again_inside_the_invocation() {
     assert_eq!(s.total.outcomes.timed_out, s.total.requests);
 }
 
+/// Lambda service errors (5xx) come before the function runs: not billed, not charged, and
+/// retried by a client that retries them, so that a fraction p^k of requests fail after k
+/// attempts. Async events are retried after them until they get through.
+#[test]
+fn service_errors_are_retried_and_not_billed() {
+    let (s, rec) = record(
+        r#"
+        [simulation]
+        duration = "20h"
+        sample_interval = "1h"
+        [[functions]]
+        name = "f"
+        duration = { dist = "constant", value = "100ms" }
+        service_error_probability = 0.3
+        [[retry_policies]]
+        name = "r"
+        max_attempts = 3
+        base = "50ms"
+        retry_on = ["service_error"]
+        [[workloads]]
+        function = "f"
+        retry = "r"
+        arrivals = { process = "poisson", rate = 2 }
+        "#,
+    );
+    let t = &s.total;
+    let failed = t.outcomes.failed as f64 / t.requests as f64;
+    assert!(rel_err(failed, 0.027) < 0.1, "{failed}");
+    let executed = rec.attempts.iter().filter(|r| r.start.is_some()).count() as f64;
+    assert_eq!(executed as u64, t.outcomes.succeeded + t.outcomes.in_flight);
+    // 100 ms of 128 MB per execution (those in flight at the end billed for what they ran);
+    // $0.20 per million executions.
+    assert!(
+        rel_err(t.billed_gb_s, executed * 0.1 * 0.125) < 1e-5,
+        "{} GB-s for {executed} executions",
+        t.billed_gb_s
+    );
+    assert!(rel_err(t.cost_usd.requests, executed * 0.2e-6) < 1e-9);
+
+    let (s, _) = record(
+        r#"
+        [simulation]
+        duration = "2h"
+        [[functions]]
+        name = "f"
+        duration = { dist = "constant", value = "100ms" }
+        service_error_probability = 0.5
+        [[workloads]]
+        function = "f"
+        invocation = "async"
+        arrivals = { process = "poisson", rate = 2 }
+        "#,
+    );
+    let t = &s.total;
+    assert_eq!(t.outcomes.failed + t.outcomes.dead_lettered, 0);
+    // Two attempts per event on average; the last few minutes' events are still retrying.
+    assert!(
+        rel_err(t.retry_amplification, 2.0) < 0.05,
+        "{}",
+        t.retry_amplification
+    );
+    assert!(t.outcomes.in_flight < t.requests / 50);
+}
+
 fn incident_run(effect: &str, extra_fn: &str, api_rate: f64) -> (Summary, Recorder) {
     record(&format!(
         r#"
@@ -265,6 +329,9 @@ fn a_capacity_loss_kills_environments_and_shrinks_concurrency() {
     );
 }
 
+/// An attempt record: attempt number, outcome, function, end time, whether it ran.
+type Att = (u32, Outcome, u32, u64, bool);
+
 #[derive(Debug, Clone)]
 struct Wl {
     kind: u8,
@@ -278,6 +345,7 @@ struct Fx {
     mean_ms: u32,
     timeout_ms: u32,
     error_p: f64,
+    service_p: f64,
     init_p: f64,
     mtbf_s: Option<u32>,
     reserved: Option<u32>,
@@ -288,15 +356,17 @@ fn fx() -> impl Strategy<Value = Fx> {
         20u32..2000,
         200u32..5000,
         prop_oneof![Just(0.0), 0.0f64..0.6, Just(1.0)],
+        prop_oneof![Just(0.0), 0.0f64..0.3],
         prop_oneof![Just(0.0), 0.0f64..0.5],
         prop::option::of(5u32..600),
         prop::option::of(0u32..15),
     )
         .prop_map(
-            |(mean_ms, timeout_ms, error_p, init_p, mtbf_s, reserved)| Fx {
+            |(mean_ms, timeout_ms, error_p, service_p, init_p, mtbf_s, reserved)| Fx {
                 mean_ms,
                 timeout_ms,
                 error_p,
+                service_p,
                 init_p,
                 mtbf_s,
                 reserved,
@@ -315,13 +385,13 @@ fn wl() -> impl Strategy<Value = Wl> {
 
 fn fault_scenario(fns: &[Fx], wls: &[Wl], incidents: &[(u32, u32, u8, f64)], seed: u64) -> String {
     let mut t = format!(
-        "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\nsample_interval = \"1m\"\nseed = {seed}\n[account]\nunreserved_minimum = 30\nconcurrency_limit = {}\n[[retry_policies]]\nname = \"client\"\nmax_attempts = 3\nbase = \"200ms\"\nretry_on = [\"throttle\", \"error\", \"timeout\"]\n",
+        "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\nsample_interval = \"1m\"\nseed = {seed}\n[account]\nunreserved_minimum = 30\nconcurrency_limit = {}\n[[retry_policies]]\nname = \"client\"\nmax_attempts = 3\nbase = \"200ms\"\nretry_on = [\"throttle\", \"error\", \"timeout\", \"service_error\"]\n",
         fns.iter().filter_map(|f| f.reserved).sum::<u32>() + 30
     );
     for (i, f) in fns.iter().enumerate() {
         t += &format!(
-            "[[functions]]\nname = \"f{i}\"\ntimeout = \"{}ms\"\nduration = {{ dist = \"exponential\", mean = \"{}ms\" }}\ncold_start = {{ dist = \"lognormal\", median = \"300ms\", p99 = \"12s\" }}\nkeep_alive = \"2m\"\nerror_probability = {}\ninit_failure_probability = {}\n",
-            f.timeout_ms, f.mean_ms, f.error_p, f.init_p
+            "[[functions]]\nname = \"f{i}\"\ntimeout = \"{}ms\"\nduration = {{ dist = \"exponential\", mean = \"{}ms\" }}\ncold_start = {{ dist = \"lognormal\", median = \"300ms\", p99 = \"12s\" }}\nkeep_alive = \"2m\"\nerror_probability = {}\nservice_error_probability = {}\ninit_failure_probability = {}\n",
+            f.timeout_ms, f.mean_ms, f.error_p, f.service_p, f.init_p
         );
         if let Some(m) = f.mtbf_s {
             t += &format!("mtbf = \"{m}s\"\n");
@@ -368,6 +438,7 @@ fn fault_scenario(fns: &[Fx], wls: &[Wl], incidents: &[(u32, u32, u8, f64)], see
             0 => format!("error_probability = {v}"),
             1 => format!("latency_multiplier = {}", 1.0 + 4.0 * v),
             2 => format!("added_latency = \"{}ms\"", (v * 2000.0) as u32),
+            3 => format!("service_error_probability = {v}"),
             _ => format!("capacity_lost = {v}"),
         };
         t += &format!(
@@ -388,7 +459,7 @@ proptest! {
     fn every_request_ends_once_under_every_fault(
         fns in prop::collection::vec(fx(), 1..4),
         wls in prop::collection::vec(wl(), 1..5),
-        incidents in prop::collection::vec((0u32..1200, 10u32..400, 0u8..4, 0.05f64..1.0), 0..4),
+        incidents in prop::collection::vec((0u32..1200, 10u32..400, 0u8..5, 0.05f64..1.0), 0..4),
         seed in any::<u64>(),
     ) {
         let text = fault_scenario(&fns, &wls, &incidents, seed);
@@ -412,10 +483,11 @@ proptest! {
         // Attempt records: one per measured attempt, each with its predecessors.
         let measured = rec.attempts.iter().filter(|r| r.measured).count() as u64;
         prop_assert_eq!(measured, s.total.attempts);
-        let mut by_id: BTreeMap<u64, Vec<(u32, Outcome, u32, u64)>> = BTreeMap::new();
+        let mut by_id: BTreeMap<u64, Vec<Att>> = BTreeMap::new();
         for r in rec.attempts.iter().filter(|r| r.measured) {
             let end = r.end.map(|e| e.0).unwrap_or(u64::MAX);
-            by_id.entry(r.id).or_default().push((r.attempt, r.outcome, r.function, end));
+            let ran = r.start.is_some();
+            by_id.entry(r.id).or_default().push((r.attempt, r.outcome, r.function, end, ran));
         }
         let workload_of = |f: u32| -> Vec<&Wl> {
             wls.iter().enumerate().filter(|(i, _)| (i % fns.len()) as u32 == f).map(|(_, w)| w).collect()
@@ -425,7 +497,7 @@ proptest! {
             for (k, a) in atts.iter().enumerate() {
                 prop_assert_eq!(a.0, k as u32 + 1, "attempts numbered 1, 2, 3 …");
             }
-            let (n, last, f, ended) = *atts.last().unwrap();
+            let (n, last, f, ended, _) = *atts.last().unwrap();
             // A retry is at most 0.4 s away (200 ms base, doubling): a request that failed in
             // the last second may still be waiting for it.
             let settled = ended < 20 * 60 * S - S;
@@ -448,7 +520,9 @@ proptest! {
             }
             // An async event makes at most max_retry_attempts + 1 error attempts.
             if ws.iter().all(|w| w.kind == 1) {
-                let errors = atts.iter().filter(|a| matches!(a.1, Outcome::Failed | Outcome::TimedOut)).count() as u32;
+                // Function errors and timeouts (service errors, which never ran, are retried
+                // like throttles).
+                let errors = atts.iter().filter(|a| a.4 && matches!(a.1, Outcome::Failed | Outcome::TimedOut)).count() as u32;
                 let most = ws.iter().map(|w| w.param % 3).max().unwrap() + 1;
                 prop_assert!(errors <= most);
             }

@@ -12,6 +12,8 @@ pub enum Failure {
     Throttle,
     Error,
     Timeout,
+    /// A Lambda service error (HTTP 5xx): the invocation failed before the function ran.
+    ServiceError,
 }
 
 /// A retry policy ready to use.
@@ -26,6 +28,7 @@ pub struct Policy {
     pub on_throttle: bool,
     pub on_error: bool,
     pub on_timeout: bool,
+    pub on_service_error: bool,
     /// The client's retry token bucket, if any.
     pub quota: Option<Quota>,
 }
@@ -42,10 +45,16 @@ pub struct Quota {
 impl Policy {
     /// Resolves a scenario policy: its preset's values, overridden by the fields given.
     pub fn resolve(p: &RetryPolicy) -> Policy {
-        let all = [RetryOn::Throttle, RetryOn::Error, RetryOn::Timeout];
-        // An SDK by itself retries throttles (429) but not function errors or timeouts: Lambda
-        // reports those as HTTP 200 with an `X-Amz-Function-Error` header.
-        let throttles = [RetryOn::Throttle];
+        let all = [
+            RetryOn::Throttle,
+            RetryOn::Error,
+            RetryOn::Timeout,
+            RetryOn::ServiceError,
+        ];
+        // An SDK by itself retries throttles (429) and transient service errors (5xx), but not
+        // function errors or timeouts: Lambda reports those as HTTP 200 with an
+        // `X-Amz-Function-Error` header.
+        let throttles = [RetryOn::Throttle, RetryOn::ServiceError];
         let (attempts, base, throttle_base, quota) = match p.preset {
             // Since 2026-11-10: 3 attempts, 50 ms base for errors, 1 s for throttling, 20 s
             // cap, full jitter; a transient retry costs 14 tokens of 500 (PLATFORM §4, S21).
@@ -119,6 +128,7 @@ impl Policy {
             on_throttle: on.contains(&RetryOn::Throttle),
             on_error: on.contains(&RetryOn::Error),
             on_timeout: on.contains(&RetryOn::Timeout),
+            on_service_error: on.contains(&RetryOn::ServiceError),
             quota,
         }
     }
@@ -130,6 +140,7 @@ impl Policy {
             Failure::Throttle => self.on_throttle,
             Failure::Error => self.on_error,
             Failure::Timeout => self.on_timeout,
+            Failure::ServiceError => self.on_service_error,
         }
     }
 
@@ -161,7 +172,7 @@ impl Policy {
     pub fn cost(q: &Quota, f: Failure) -> u32 {
         match f {
             Failure::Throttle => q.throttle_cost,
-            Failure::Error => q.retry_cost,
+            Failure::Error | Failure::ServiceError => q.retry_cost,
             Failure::Timeout => q.timeout_cost,
         }
     }

@@ -163,6 +163,10 @@ pub struct Function {
     /// its execution time, which is billed).
     #[serde(default)]
     pub error_probability: f64,
+    /// Probability that an invocation fails with a Lambda service error (HTTP 5xx) before the
+    /// function runs: not billed, retried by SDKs and by Lambda's async queue.
+    #[serde(default)]
+    pub service_error_probability: f64,
     /// Probability that an init (a cold start or the re-init of a reset environment) fails with
     /// an error: the attempt fails after the init time and the environment is reset.
     #[serde(default)]
@@ -192,6 +196,7 @@ impl Function {
             reserved_concurrency: None,
             provisioned_concurrency: 0,
             error_probability: 0.0,
+            service_error_probability: 0.0,
             init_failure_probability: 0.0,
             init_timeout: default_init_timeout(),
             mtbf: None,
@@ -441,6 +446,10 @@ pub struct Incident {
     /// Extra probability that an attempt ends in an error (a failing dependency).
     #[serde(default)]
     pub error_probability: f64,
+    /// Extra probability that an invocation fails with a Lambda service error (HTTP 5xx) before
+    /// the function runs.
+    #[serde(default)]
+    pub service_error_probability: f64,
     /// Execution times are multiplied by this (a slow dependency).
     #[serde(default = "one")]
     pub latency_multiplier: f64,
@@ -524,6 +533,9 @@ pub enum RetryOn {
     Throttle,
     Error,
     Timeout,
+    /// Lambda service errors (HTTP 5xx).
+    #[serde(rename = "service_error")]
+    ServiceError,
 }
 
 /// Token bucket: a retry spends `retry_cost` tokens (`timeout_cost` after a timeout,
@@ -717,6 +729,15 @@ impl Scenario {
                 return err(
                     k("error_probability"),
                     format!("must be between 0 and 1, got {}", f.error_probability),
+                );
+            }
+            if !(0.0..=1.0).contains(&f.service_error_probability) {
+                return err(
+                    k("service_error_probability"),
+                    format!(
+                        "must be between 0 and 1, got {}",
+                        f.service_error_probability
+                    ),
                 );
             }
             if !(0.0..=1.0).contains(&f.init_failure_probability) {
@@ -934,6 +955,7 @@ impl Scenario {
             }
             for (field, v) in [
                 ("error_probability", inc.error_probability),
+                ("service_error_probability", inc.service_error_probability),
                 ("capacity_lost", inc.capacity_lost),
             ] {
                 if !(0.0..=1.0).contains(&v) {
@@ -1093,7 +1115,8 @@ impl RetryPolicy {
         {
             return Err((
                 "retry_on",
-                "list at least one of \"throttle\", \"error\", \"timeout\"".into(),
+                "list at least one of \"throttle\", \"error\", \"timeout\", \"service_error\""
+                    .into(),
             ));
         }
         if let Some(q) = &self.quota

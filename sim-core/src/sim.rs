@@ -386,6 +386,9 @@ struct Func {
     /// Faults: the function's own error probability (`error_p` adds active incidents), init
     /// failures, crashes (`mtbf` in ns, 0 for none), incident slow-downs.
     base_error_p: f64,
+    /// Lambda service errors (5xx): the function's own probability and with incidents.
+    base_service_p: f64,
+    service_p: f64,
     init_fail_p: f64,
     init_timeout: u64,
     mtbf: f64,
@@ -619,6 +622,8 @@ impl Simulation {
                     Architecture::Arm64 => scenario.pricing.arm64_gb_second,
                 },
                 base_error_p: f.error_probability,
+                base_service_p: f.service_error_probability,
+                service_p: f.service_error_probability,
                 init_fail_p: f.init_failure_probability,
                 init_timeout: f.init_timeout.0,
                 mtbf: f.mtbf.map(|m| m.0 as f64).unwrap_or(0.0),
@@ -831,10 +836,9 @@ impl Simulation {
             .iter()
             .any(|w| w.retry.is_some() || w.kind != KIND_SYNC)
             || !self.incidents.is_empty()
-            || self
-                .funcs
-                .iter()
-                .any(|f| f.error_p > 0.0 || f.init_fail_p > 0.0 || f.mtbf > 0.0);
+            || self.funcs.iter().any(|f| {
+                f.error_p > 0.0 || f.service_p > 0.0 || f.init_fail_p > 0.0 || f.mtbf > 0.0
+            });
         if extras {
             self.event_loop::<true>(obs)?;
         } else {
@@ -1015,7 +1019,7 @@ impl Simulation {
             let o = &mut self.funcs[f as usize].counted.outcomes;
             match kind {
                 Failure::Throttle => o.throttled += 1,
-                Failure::Error => o.failed += 1,
+                Failure::Error | Failure::ServiceError => o.failed += 1,
                 Failure::Timeout => o.timed_out += 1,
             }
         }
@@ -1037,6 +1041,27 @@ impl Simulation {
         // An SQS batch's attempts are counted per message when it is received.
         if measured && !batch {
             func.attempts += 1;
+        }
+        if X && func.service_p > 0.0 && func.fault.uniform() < func.service_p {
+            // A Lambda service error (5xx): the invocation fails before the function runs.
+            func.bin.errors += 1;
+            self.attempt_failed(f, req, Failure::ServiceError, now);
+            if self.want_requests && batch {
+                self.batch_records(id as u32, Outcome::Failed, false, false, obs);
+            } else if self.want_requests {
+                obs.request(&RequestRecord {
+                    id,
+                    function: f,
+                    arrival: Nanos(now),
+                    start: None,
+                    end: Some(Nanos(now)),
+                    cold: false,
+                    outcome: Outcome::Failed,
+                    attempt,
+                    measured,
+                });
+            }
+            return;
         }
         let pool = &mut self.pools[func.pool as usize];
         if pool.busy >= pool.cap {

@@ -11,6 +11,7 @@ pub(super) struct IncidentState {
     /// Which functions it affects.
     covers: Vec<bool>,
     error_p: f64,
+    service_p: f64,
     lat_mul: f64,
     lat_add: u64,
     lost: f64,
@@ -31,6 +32,7 @@ pub(super) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
                 .map(|f| inc.functions.is_empty() || inc.functions.contains(&f.name))
                 .collect(),
             error_p: inc.error_probability,
+            service_p: inc.service_error_probability,
             lat_mul: inc.latency_multiplier,
             lat_add: inc.added_latency.0,
             lost: inc.capacity_lost,
@@ -59,14 +61,17 @@ impl Simulation {
         let at_start = now == self.bin_start;
         for (f, func) in self.funcs.iter_mut().enumerate() {
             let mut ok = 1.0 - func.base_error_p;
+            let mut up = 1.0 - func.base_service_p;
             let (mut mul, mut add, mut n) = (1.0, 0u64, 0u32);
             for inc in self.incidents.iter().filter(|i| i.active && i.covers[f]) {
                 ok *= 1.0 - inc.error_p;
+                up *= 1.0 - inc.service_p;
                 mul *= inc.lat_mul;
                 add = add.saturating_add(inc.lat_add);
                 n += 1;
             }
             func.error_p = 1.0 - ok;
+            func.service_p = 1.0 - up;
             func.lat_mul = mul;
             func.lat_add = add;
             func.active_incidents = n;

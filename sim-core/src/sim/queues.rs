@@ -195,7 +195,8 @@ impl Simulation {
         let deadline = req.first.saturating_add(p.max_age);
         req.last = Some(kind);
         let wait = match kind {
-            Failure::Throttle => {
+            // Throttles and service errors: exponential back-off until the maximum age.
+            Failure::Throttle | Failure::ServiceError => {
                 let d = (p.throttle_min as f64 * 2f64.powi(req.throttles.min(62) as i32))
                     .min(p.throttle_max as f64) as u64;
                 req.throttles = req.throttles.saturating_add(1);
@@ -235,7 +236,7 @@ impl Simulation {
         } else if req.measured {
             match kind {
                 Failure::Throttle => o.throttled += 1,
-                Failure::Error => o.failed += 1,
+                Failure::Error | Failure::ServiceError => o.failed += 1,
                 Failure::Timeout => o.timed_out += 1,
             }
         }
@@ -487,8 +488,8 @@ impl Simulation {
         self.batch_free.push(b);
     }
 
-    /// Batch `b` was throttled: its messages stay invisible until the visibility timeout, and
-    /// the mapping backs off.
+    /// Batch `b` was throttled (or failed with a service error): its messages stay invisible
+    /// until the visibility timeout, and the mapping backs off.
     pub(super) fn sqs_throttled(&mut self, b: u32, now: u64) {
         let batch = &mut self.batches[b as usize];
         batch.running = false;

@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 use sim_core::{
-    NoFiles, NullObserver, Observer, RequestRecord, SampleRow, Scenario, Summary, simulate,
+    NoFiles, NullObserver, Observer, RequestRecord, SampleRow, Scenario, Simulation, Summary,
+    simulate,
 };
+use std::collections::BTreeMap;
 
 /// An observer that keeps every attempt record and time-series row.
 #[derive(Default)]
@@ -32,6 +34,30 @@ pub fn scenario(text: &str) -> Scenario {
 /// Runs a scenario given as TOML text.
 pub fn run(text: &str) -> Summary {
     simulate(&scenario(text), &NoFiles, &mut NullObserver).expect("test scenario runs")
+}
+
+/// Runs a scenario given as TOML text, keeping every attempt record and time-series row; checks
+/// that no event was scheduled in the past.
+pub fn record(text: &str) -> (Summary, Recorder) {
+    let mut rec = Recorder::default();
+    let out = Simulation::new(&scenario(text), &NoFiles)
+        .expect("test scenario is valid")
+        .run(&mut rec)
+        .expect("test scenario runs");
+    assert_eq!(out.late_events, 0, "an event was scheduled in the past");
+    (out.summary, rec)
+}
+
+/// The attempt records of each request (or SQS message), in attempt order.
+pub fn by_request(rec: &Recorder) -> BTreeMap<u64, Vec<RequestRecord>> {
+    let mut m: BTreeMap<u64, Vec<_>> = BTreeMap::new();
+    for r in &rec.attempts {
+        m.entry(r.id).or_default().push(*r);
+    }
+    for v in m.values_mut() {
+        v.sort_by_key(|r| r.attempt);
+    }
+    m
 }
 
 /// Erlang B blocking probability B(c, a), by the stable recurrence.

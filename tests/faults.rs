@@ -3,22 +3,12 @@
 //! scenarios with every fault type and every invocation type on.
 
 mod common;
-use common::{Recorder, rel_err, scenario};
+use common::{Recorder, record, rel_err, scenario};
 use proptest::prelude::*;
 use sim_core::{NoFiles, NullObserver, Outcome, Simulation, Summary};
 use std::collections::BTreeMap;
 
 const S: u64 = 1_000_000_000;
-
-fn record(text: &str) -> (Summary, Recorder) {
-    let mut rec = Recorder::default();
-    let out = Simulation::new(&scenario(text), &NoFiles)
-        .unwrap()
-        .run(&mut rec)
-        .unwrap();
-    assert_eq!(out.late_events, 0);
-    (out.summary, rec)
-}
 
 /// One environment, busy half the time (1 request/s of 500 ms): crashes come at rate 1/MTBF over
 /// its whole life, busy or idle; the busy ones fail their request.
@@ -99,40 +89,30 @@ fn init_failures_fail_that_fraction_of_cold_starts() {
 /// first invocation, under the function timeout. The request takes 10 + 12 + 1 s.
 #[test]
 fn an_init_past_the_limit_runs_again_inside_the_invocation() {
-    let (s, rec) = record(
-        r#"
-        [simulation]
-        duration = "10m"
-        [[functions]]
-        name = "f"
-        timeout = "30s"
-        duration = { dist = "constant", value = "1s" }
-        cold_start = { dist = "constant", value = "12s" }
-        [[workloads]]
-        function = "f"
-        arrivals = { process = "constant", rate = 0.01 }
-        "#,
-    );
+    let run = |timeout: &str| {
+        record(&format!(
+            r#"
+            [simulation]
+            duration = "10m"
+            [[functions]]
+            name = "f"
+            timeout = "{timeout}"
+            duration = {{ dist = "constant", value = "1s" }}
+            cold_start = {{ dist = "constant", value = "12s" }}
+            [[workloads]]
+            function = "f"
+            arrivals = {{ process = "constant", rate = 0.01 }}
+            "#
+        ))
+    };
+    let (s, rec) = run("30s");
     assert_eq!(s.total.init_failures, 1);
     assert_eq!(s.total.outcomes.succeeded, s.total.requests);
     let first = rec.attempts.iter().find(|r| r.cold).unwrap();
     assert_eq!(first.end.unwrap().0 - first.start.unwrap().0, 23 * S);
     // With a 5 s timeout, the init inside the invocation cannot finish: it times out, and so
     // does every later request (each re-inits the reset environment).
-    let (s, _) = record(
-        r#"
-        [simulation]
-        duration = "10m"
-        [[functions]]
-        name = "f"
-        timeout = "5s"
-        duration = { dist = "constant", value = "1s" }
-        cold_start = { dist = "constant", value = "12s" }
-        [[workloads]]
-        function = "f"
-        arrivals = { process = "constant", rate = 0.01 }
-        "#,
-    );
+    let (s, _) = run("5s");
     assert_eq!(s.total.outcomes.timed_out, s.total.requests);
 }
 

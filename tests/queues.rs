@@ -3,32 +3,10 @@
 //! and poller scaling.
 
 mod common;
-use common::{Recorder, scenario};
-use sim_core::{NoFiles, Outcome, Simulation};
-use std::collections::BTreeMap;
+use common::{by_request, record};
+use sim_core::Outcome;
 
 const S: u64 = 1_000_000_000;
-
-fn record(text: &str) -> (sim_core::Summary, Recorder) {
-    let mut rec = Recorder::default();
-    let out = Simulation::new(&scenario(text), &NoFiles)
-        .unwrap()
-        .run(&mut rec)
-        .unwrap();
-    assert_eq!(out.late_events, 0);
-    (out.summary, rec)
-}
-
-fn by_request(rec: &Recorder) -> BTreeMap<u64, Vec<sim_core::RequestRecord>> {
-    let mut m: BTreeMap<u64, Vec<_>> = BTreeMap::new();
-    for r in &rec.attempts {
-        m.entry(r.id).or_default().push(*r);
-    }
-    for v in m.values_mut() {
-        v.sort_by_key(|r| r.attempt);
-    }
-    m
-}
 
 /// A function that always fails: every event is attempted exactly 3 times (2 retries), the
 /// retries 1 and 2 minutes after the previous attempt ended, then dead-lettered.

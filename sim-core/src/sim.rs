@@ -1035,7 +1035,7 @@ impl Simulation {
         service: u64,
         obs: &mut dyn Observer,
     ) {
-        let (id, measured, attempt) = (req.id, req.measured, req.attempt);
+        let (id, measured) = (req.id, req.measured);
         let batch = X && req.kind == KIND_SQS;
         let func = &mut self.funcs[f as usize];
         // An SQS batch's attempts are counted per message when it is received.
@@ -1046,20 +1046,8 @@ impl Simulation {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
             self.attempt_failed(f, req, Failure::ServiceError, now);
-            if self.want_requests && batch {
-                self.batch_records(id as u32, Outcome::Failed, false, false, obs);
-            } else if self.want_requests {
-                obs.request(&RequestRecord {
-                    id,
-                    function: f,
-                    arrival: Nanos(now),
-                    start: None,
-                    end: Some(Nanos(now)),
-                    cold: false,
-                    outcome: Outcome::Failed,
-                    attempt,
-                    measured,
-                });
+            if self.want_requests {
+                self.rejected_record(f, &req, batch, Outcome::Failed, now, obs);
             }
             return;
         }
@@ -1071,20 +1059,8 @@ impl Simulation {
             } else if measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.want_requests && batch {
-                self.batch_records(id as u32, Outcome::Throttled, false, false, obs);
-            } else if self.want_requests {
-                obs.request(&RequestRecord {
-                    id,
-                    function: f,
-                    arrival: Nanos(now),
-                    start: None,
-                    end: Some(Nanos(now)),
-                    cold: false,
-                    outcome: Outcome::Throttled,
-                    attempt,
-                    measured,
-                });
+            if self.want_requests {
+                self.rejected_record(f, &req, batch, Outcome::Throttled, now, obs);
             }
             return;
         }
@@ -1197,6 +1173,35 @@ impl Simulation {
             self.ctx[inst as usize] = req;
         }
         self.q.schedule(done_at, Event::Done { inst, epoch });
+    }
+
+    /// The record of an attempt rejected before it ran (throttled, or a service error): one per
+    /// message for an SQS batch.
+    #[cold]
+    fn rejected_record(
+        &self,
+        f: u32,
+        req: &Req,
+        batch: bool,
+        outcome: Outcome,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        if batch {
+            self.batch_records(req.id as u32, outcome, false, false, obs);
+        } else {
+            obs.request(&RequestRecord {
+                id: req.id,
+                function: f,
+                arrival: Nanos(now),
+                start: None,
+                end: Some(Nanos(now)),
+                cold: false,
+                outcome,
+                attempt: req.attempt,
+                measured: req.measured,
+            });
+        }
     }
 
     #[inline(always)]

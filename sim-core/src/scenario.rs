@@ -62,6 +62,55 @@ pub struct Account {
     /// Concurrency that reserved concurrency may never take from the shared pool (AWS: 100).
     #[serde(default = "default_unreserved_minimum")]
     pub unreserved_minimum: u32,
+    /// How fast functions may add execution environments: "2023" (each function 1,000 per
+    /// 10 s), "legacy" (an account-wide burst by region, then 500 per minute) or "unlimited".
+    #[serde(default)]
+    pub scaling: ScalingRule,
+    /// The Region, for the legacy rule's initial burst (3,000 / 1,000 / 500).
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The legacy rule's initial burst; default: the Region's.
+    #[serde(default)]
+    pub burst: Option<u32>,
+    /// Enforce the requests-per-second limit of 10 × concurrency (account, and functions with
+    /// reserved concurrency).
+    #[serde(default = "yes")]
+    pub rps_limit: bool,
+}
+
+/// Lambda's rule for adding execution environments (PLATFORM.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ScalingRule {
+    /// Since 2023-11-27: each function adds up to 1,000 environments every 10 s, refilled
+    /// continuously, unused rate not accrued.
+    #[default]
+    #[serde(rename = "2023")]
+    Current,
+    /// Until November 2023: an account-wide initial burst (by Region), then 500 more per minute
+    /// shared by all functions.
+    #[serde(rename = "legacy")]
+    Legacy,
+    /// No limit on the rate of scale-out (for teaching and comparison).
+    #[serde(rename = "unlimited")]
+    Unlimited,
+}
+
+impl ScalingRule {
+    /// The legacy initial burst of `region` (PLATFORM.md §1, S3).
+    pub fn legacy_burst(region: &str) -> u32 {
+        match region {
+            "us-east-1" | "us-west-2" | "eu-west-1" => 3000,
+            "ap-northeast-1" | "eu-central-1" | "us-east-2" => 1000,
+            _ => 500,
+        }
+    }
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn yes() -> bool {
+    true
 }
 
 fn default_concurrency_limit() -> u32 {
@@ -76,6 +125,10 @@ impl Default for Account {
         Account {
             concurrency_limit: default_concurrency_limit(),
             unreserved_minimum: default_unreserved_minimum(),
+            scaling: ScalingRule::default(),
+            region: default_region(),
+            burst: None,
+            rps_limit: true,
         }
     }
 }
@@ -655,6 +708,9 @@ impl Scenario {
         let acc = &self.account;
         if acc.concurrency_limit == 0 {
             return err("account.concurrency_limit", "must be at least 1");
+        }
+        if acc.burst == Some(0) {
+            return err("account.burst", "must be at least 1");
         }
         if acc.unreserved_minimum > acc.concurrency_limit {
             return err(

@@ -26,9 +26,9 @@ use crate::metrics::{
 use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{
-    Architecture, ConfigError, Invocation, Process, Reuse, Scenario, TraceFormat,
+    Architecture, ConfigError, Invocation, Process, Reuse, ScalingRule, Scenario, TraceFormat,
 };
-use crate::time::Nanos;
+use crate::time::{NS_PER_S, Nanos};
 use crate::workload::{ArrivalSource, InputError, TimestampReader};
 use std::collections::BinaryHeap;
 use std::io::BufRead;
@@ -401,6 +401,8 @@ struct Func {
     queued: u64,
     /// Events and messages sent to the dead-letter queue so far (warmup included).
     dlq: u64,
+    /// New environments it may still add now (the 2023 scaling rule).
+    burst: Bucket,
     idle_vec: Vec<u32>,
     newest: BinaryHeap<(u64, u32)>,
     win_alive0: u128,
@@ -487,6 +489,82 @@ impl Func {
 struct Pool {
     busy: u32,
     cap: u32,
+    /// Invocations per second: 10 × the pool's concurrency (PLATFORM.md §1).
+    rps: RateWindow,
+}
+
+/// A limit on events per whole second of simulated time (a fixed one-second window).
+#[derive(Clone, Copy, Debug)]
+struct RateWindow {
+    end: u64,
+    count: u64,
+    limit: u64,
+}
+
+impl RateWindow {
+    fn new(limit: u64, on: bool) -> RateWindow {
+        RateWindow {
+            end: 0,
+            count: 0,
+            limit: if on { limit } else { u64::MAX },
+        }
+    }
+
+    /// Counts one event at `now`; false if the second's limit is reached.
+    #[inline(always)]
+    fn take(&mut self, now: u64) -> bool {
+        if now >= self.end {
+            self.end = now - now % NS_PER_S + NS_PER_S;
+            self.count = 0;
+        }
+        self.count += 1;
+        self.count <= self.limit
+    }
+}
+
+/// A token bucket: up to `cap` tokens, refilled continuously at `rate` per nanosecond.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    cap: f64,
+    rate: f64,
+    last: u64,
+    on: bool,
+}
+
+impl Bucket {
+    fn new(cap: f64, per_second: f64, on: bool) -> Bucket {
+        Bucket {
+            tokens: cap,
+            cap,
+            rate: per_second / 1e9,
+            last: 0,
+            on,
+        }
+    }
+
+    const OFF: Bucket = Bucket {
+        tokens: 0.0,
+        cap: 0.0,
+        rate: 0.0,
+        last: 0,
+        on: false,
+    };
+
+    /// Takes a token if there is one.
+    #[inline(always)]
+    fn take(&mut self, now: u64) -> bool {
+        if !self.on {
+            return true;
+        }
+        self.tokens = (self.tokens + (now - self.last) as f64 * self.rate).min(self.cap);
+        self.last = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
 }
 
 struct Workload {
@@ -540,6 +618,8 @@ pub struct Simulation {
     incident_rng: SimRng,
     /// Each pool's capacity without incidents.
     pool_caps: Vec<u32>,
+    /// New environments the account may still add now (the legacy scaling rule).
+    account_burst: Bucket,
     created: u64,
     next_req: u64,
     measuring: bool,
@@ -579,15 +659,22 @@ impl Simulation {
             .filter_map(|f| f.reserved_concurrency)
             .map(u64::from)
             .sum();
+        // Invocations per second: 10 × concurrency, for the account and for each reservation.
+        let rps = |c: u32| RateWindow::new(10 * c as u64, acc.rps_limit);
         let mut pools = vec![Pool {
             busy: 0,
             cap: (acc.concurrency_limit as u64 - reserved) as u32,
+            rps: rps(acc.concurrency_limit),
         }];
         let mut funcs = Vec::with_capacity(scenario.functions.len());
         for (i, f) in scenario.functions.iter().enumerate() {
             let pool = match f.reserved_concurrency {
                 Some(rc) => {
-                    pools.push(Pool { busy: 0, cap: rc });
+                    pools.push(Pool {
+                        busy: 0,
+                        cap: rc,
+                        rps: rps(rc),
+                    });
                     pools.len() - 1
                 }
                 None => 0,
@@ -633,6 +720,11 @@ impl Simulation {
                 fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
                 queued: 0,
                 dlq: 0,
+                burst: match acc.scaling {
+                    // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
+                    ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
+                    _ => Bucket::OFF,
+                },
                 rng: SimRng::new(seed, stream::FUNCTION | i as u64),
                 head: NIL,
                 tail: NIL,
@@ -786,6 +878,16 @@ impl Simulation {
             incidents: faults::prepare(scenario),
             incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             pool_caps,
+            account_burst: match acc.scaling {
+                // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
+                ScalingRule::Legacy => {
+                    let b = acc
+                        .burst
+                        .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+                    Bucket::new(b as f64, 500.0 / 60.0, true)
+                }
+                _ => Bucket::OFF,
+            },
             created: 0,
             next_req: 0,
             measuring: sim.warmup.0 == 0,
@@ -1051,8 +1153,23 @@ impl Simulation {
             }
             return;
         }
-        let pool = &mut self.pools[func.pool as usize];
-        if pool.busy >= pool.cap {
+        let p = func.pool as usize;
+        // Admitted if the pool has room and the invocation rate is within 10 × concurrency (the
+        // pool's, and the account's for a reserved pool), and an environment is idle or may be
+        // added at the scaling rate.
+        let mut admitted = self.pools[p].busy < self.pools[p].cap
+            && self.pools[p].rps.take(now)
+            && (p == 0 || self.pools[0].rps.take(now));
+        let idle = if admitted {
+            self.take_idle(f, now)
+        } else {
+            None
+        };
+        if admitted && idle.is_none() {
+            admitted = self.funcs[f as usize].burst.take(now) && self.account_burst.take(now);
+        }
+        let func = &mut self.funcs[f as usize];
+        if !admitted {
             func.bin.throttles += 1;
             if X {
                 self.attempt_failed(f, req, Failure::Throttle, now);
@@ -1064,9 +1181,9 @@ impl Simulation {
             }
             return;
         }
-        pool.busy += 1;
+        self.pools[p].busy += 1;
 
-        let (inst, cold) = match self.take_idle(f, now) {
+        let (inst, cold) = match idle {
             Some(i) => (i, false),
             None => (self.create(f, now), true),
         };

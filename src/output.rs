@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents";
+pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -251,7 +251,7 @@ impl Observer for RunObserver {
         let time_s = r.time.as_secs_f64();
         let res = writeln!(
             self.timeseries,
-            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{},{},{},{},{},{:.3},{}",
+            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{},{},{},{},{},{:.3},{},{},{:.4},{}",
             fmt_secs(r.time),
             self.names[r.function as usize],
             r.arrivals,
@@ -270,7 +270,10 @@ impl Observer for RunObserver {
             r.dlq_depth,
             r.queue_depth,
             r.max_event_age_ms,
-            r.incidents
+            r.incidents,
+            r.provisioned,
+            r.provisioned_utilization,
+            r.spillover
         );
         if let Err(e) = res {
             let p = self.ts_path.clone();

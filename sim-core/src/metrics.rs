@@ -402,6 +402,10 @@ pub struct Metrics {
     /// SQS messages executed successfully again after an earlier successful execution
     /// (at-least-once delivery).
     pub duplicates: u64,
+    /// Invocations served on demand although the function has provisioned concurrency.
+    pub spillover: u64,
+    /// Busy provisioned environments over allocated ones, averaged over the measured window.
+    pub provisioned_utilization: f64,
     pub cold_start_ratio: f64,
     pub latency_ms: Latency,
     pub instances: Instances,

@@ -143,6 +143,28 @@ pub struct Pricing {
     pub x86_gb_second: f64,
     #[serde(default = "p_arm")]
     pub arm64_gb_second: f64,
+    /// Provisioned concurrency: per GB-s configured, and per GB-s executed on it.
+    #[serde(default = "p_pc_x86")]
+    pub provisioned_x86_gb_second: f64,
+    #[serde(default = "p_pc_arm")]
+    pub provisioned_arm64_gb_second: f64,
+    #[serde(default = "p_pc_exec_x86")]
+    pub provisioned_x86_execution_gb_second: f64,
+    #[serde(default = "p_pc_exec_arm")]
+    pub provisioned_arm64_execution_gb_second: f64,
+}
+
+fn p_pc_x86() -> f64 {
+    0.000_004_166_7
+}
+fn p_pc_arm() -> f64 {
+    0.000_003_333_4
+}
+fn p_pc_exec_x86() -> f64 {
+    0.000_009_722_2
+}
+fn p_pc_exec_arm() -> f64 {
+    0.000_007_777_8
 }
 
 fn p_requests() -> f64 {
@@ -161,6 +183,10 @@ impl Default for Pricing {
             requests_per_million: p_requests(),
             x86_gb_second: p_x86(),
             arm64_gb_second: p_arm(),
+            provisioned_x86_gb_second: p_pc_x86(),
+            provisioned_arm64_gb_second: p_pc_arm(),
+            provisioned_x86_execution_gb_second: p_pc_exec_x86(),
+            provisioned_arm64_execution_gb_second: p_pc_exec_arm(),
         }
     }
 }
@@ -210,8 +236,20 @@ pub struct Function {
     /// The function's own concurrency partition: a floor kept for it and its ceiling.
     #[serde(default)]
     pub reserved_concurrency: Option<u32>,
+    /// Environments initialized ahead of time and kept ready (used first; requests beyond
+    /// them spill over to on-demand environments).
     #[serde(default)]
     pub provisioned_concurrency: u32,
+    /// Time from configuring provisioned concurrency until allocation starts (AWS: "a minute or
+    /// two"); the environments then come at `provisioned_allocation_rate` per minute and are
+    /// usable when all are allocated.
+    #[serde(default = "pc_delay")]
+    pub provisioned_allocation_delay: Nanos,
+    #[serde(default = "pc_rate")]
+    pub provisioned_allocation_rate: u32,
+    /// Provisioned environments are re-initialized (init billed) after this long.
+    #[serde(default = "pc_recycle")]
+    pub provisioned_recycle: Nanos,
     /// Probability that an attempt ends in a function error (after a uniformly drawn fraction of
     /// its execution time, which is billed).
     #[serde(default)]
@@ -248,6 +286,9 @@ impl Function {
             architecture: Architecture::default(),
             reserved_concurrency: None,
             provisioned_concurrency: 0,
+            provisioned_allocation_delay: pc_delay(),
+            provisioned_allocation_rate: pc_rate(),
+            provisioned_recycle: pc_recycle(),
             error_probability: 0.0,
             service_error_probability: 0.0,
             init_failure_probability: 0.0,
@@ -296,6 +337,16 @@ impl Scenario {
             incidents: Vec::new(),
         }
     }
+}
+
+fn pc_delay() -> Nanos {
+    Nanos::from_secs(90)
+}
+fn pc_rate() -> u32 {
+    6000
+}
+fn pc_recycle() -> Nanos {
+    Nanos::from_secs(2 * 3600)
 }
 
 fn default_init_timeout() -> Nanos {
@@ -728,6 +779,22 @@ impl Scenario {
             ),
             ("pricing.x86_gb_second", self.pricing.x86_gb_second),
             ("pricing.arm64_gb_second", self.pricing.arm64_gb_second),
+            (
+                "pricing.provisioned_x86_gb_second",
+                self.pricing.provisioned_x86_gb_second,
+            ),
+            (
+                "pricing.provisioned_arm64_gb_second",
+                self.pricing.provisioned_arm64_gb_second,
+            ),
+            (
+                "pricing.provisioned_x86_execution_gb_second",
+                self.pricing.provisioned_x86_execution_gb_second,
+            ),
+            (
+                "pricing.provisioned_arm64_execution_gb_second",
+                self.pricing.provisioned_arm64_execution_gb_second,
+            ),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return err(key, format!("must be a non-negative price, got {v}"));
@@ -768,6 +835,19 @@ impl Scenario {
                     let (param, msg) = m.split_once(": ").unwrap_or(("", &m));
                     return err(format!("{}{}", k(field), dotted(param)), msg.to_string());
                 }
+            }
+            if f.provisioned_concurrency > 0 {
+                if f.provisioned_allocation_rate == 0 {
+                    return err(k("provisioned_allocation_rate"), "must be at least 1");
+                }
+                if f.provisioned_recycle.0 == 0 {
+                    return err(k("provisioned_recycle"), "must be greater than 0");
+                }
+            }
+            if f.reserved_concurrency.is_none() {
+                // Provisioned concurrency of an unreserved function comes out of the shared
+                // pool too.
+                reserved_total += f.provisioned_concurrency as u64;
             }
             if let Some(rc) = f.reserved_concurrency {
                 reserved_total += rc as u64;
@@ -818,12 +898,6 @@ impl Scenario {
                 && m.0 == 0
             {
                 return err(k("mtbf"), "must be greater than 0 (omit it for no crashes)");
-            }
-            if f.provisioned_concurrency > 0 {
-                return err(
-                    k("provisioned_concurrency"),
-                    "provisioned concurrency is not modelled yet; set it to 0 (scaling controls are tracked in issue #4)",
-                );
             }
         }
         let reservable = acc.concurrency_limit as u64 - acc.unreserved_minimum as u64;

@@ -35,9 +35,11 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 mod faults;
+mod provisioned;
 mod queues;
 
 use faults::IncidentState;
+use provisioned::Provisioned;
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
 
 /// Access to the files a scenario names (traces, empirical distributions). The simulator never
@@ -135,6 +137,14 @@ pub struct SampleRow {
     pub max_event_age_ms: f64,
     /// Incidents affecting the function at some time in the interval.
     pub incidents: u32,
+    /// Provisioned environments allocated at the end of the interval.
+    pub provisioned: u64,
+    /// Busy provisioned environments over allocated ones, time-averaged over the interval
+    /// (AWS `ProvisionedConcurrencyUtilization`; 0 without any).
+    pub provisioned_utilization: f64,
+    /// Invocations served on demand although the function has provisioned concurrency (AWS
+    /// `ProvisionedConcurrencySpilloverInvocations`).
+    pub spillover: u64,
     pub succeeded: u64,
     /// Latency of the requests that succeeded in the interval (0 if none).
     pub p99_latency_ms: f64,
@@ -174,6 +184,10 @@ enum Event {
     Done { inst: u32, epoch: u32 },
     /// Reclaim function `.0`'s instances idle for its keep-alive.
     Expire(u32),
+    /// Function `.0`'s requested provisioned environments are allocated.
+    PcReady(u32),
+    /// Provisioned environment `inst` finished re-initializing.
+    PcRecycled { inst: u32, epoch: u32 },
     /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
     Retry(u32),
     /// Incident `.0 / 2` starts (even) or ends (odd).
@@ -191,6 +205,8 @@ enum State {
     Free,
     Busy,
     Idle,
+    /// A provisioned environment re-initializing.
+    Init,
 }
 
 /// An execution environment: 64 bytes, one cache line.
@@ -235,6 +251,8 @@ const LOST: u16 = 128;
 const RESET_AFTER: u16 = 256;
 /// The attempt ends in a crash of the environment.
 const CRASH: u16 = 512;
+/// A provisioned-concurrency environment (kept across invocations).
+const PROV: u16 = 1024;
 
 /// How a request reaches the function.
 const KIND_SYNC: u8 = 0;
@@ -322,6 +340,7 @@ struct Counted {
     init_failures: u64,
     crashes: u64,
     duplicates: u64,
+    spillover: u64,
 }
 
 /// Counters of the current sample interval (all requests, warmup included) that few requests
@@ -338,6 +357,9 @@ struct Bin {
     max_age: u64,
     /// Incidents active during the interval (at most, at any time).
     incidents: u32,
+    /// Invocations that went to on-demand environments although the function has provisioned
+    /// concurrency.
+    spillover: u64,
     alive0: u128,
     busy0: u128,
 }
@@ -403,6 +425,11 @@ struct Func {
     dlq: u64,
     /// New environments it may still add now (the 2023 scaling rule).
     burst: Bucket,
+    pc: Provisioned,
+    /// Compute billed on provisioned environments (at the provisioned execution price).
+    billed_pc_mb_ms: u128,
+    pc_price: f64,
+    pc_exec_price: f64,
     idle_vec: Vec<u32>,
     newest: BinaryHeap<(u64, u32)>,
     win_alive0: u128,
@@ -670,14 +697,18 @@ impl Simulation {
         for (i, f) in scenario.functions.iter().enumerate() {
             let pool = match f.reserved_concurrency {
                 Some(rc) => {
+                    // Provisioned environments are kept apart from the on-demand part.
                     pools.push(Pool {
                         busy: 0,
-                        cap: rc,
+                        cap: rc - f.provisioned_concurrency,
                         rps: rps(rc),
                     });
                     pools.len() - 1
                 }
-                None => 0,
+                None => {
+                    pools[0].cap -= f.provisioned_concurrency;
+                    0
+                }
             };
             let load = |spec: &DistSpec, field: &str| -> Result<Dist, SimError> {
                 let samples = match spec {
@@ -720,6 +751,21 @@ impl Simulation {
                 fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
                 queued: 0,
                 dlq: 0,
+                pc: Provisioned::new(
+                    f.provisioned_concurrency,
+                    f.provisioned_allocation_delay.0,
+                    f.provisioned_allocation_rate,
+                    f.provisioned_recycle.0,
+                ),
+                billed_pc_mb_ms: 0,
+                pc_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.provisioned_x86_gb_second,
+                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_gb_second,
+                },
+                pc_exec_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.provisioned_x86_execution_gb_second,
+                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_execution_gb_second,
+                },
                 burst: match acc.scaling {
                     // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
                     ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
@@ -931,15 +977,23 @@ impl Simulation {
                 }
             }
         }
-        // The loop is compiled twice: with faults, retries and queued invocation, and without
-        // them, so that a scenario without them pays nothing for their bookkeeping.
+        for f in 0..self.funcs.len() {
+            self.pc_request(f as u32, 0);
+        }
+        // The loop is compiled twice: with faults, retries, queued invocation and provisioned
+        // concurrency, and without them, so that a scenario without them pays nothing for their
+        // bookkeeping.
         let extras = self
             .workloads
             .iter()
             .any(|w| w.retry.is_some() || w.kind != KIND_SYNC)
             || !self.incidents.is_empty()
             || self.funcs.iter().any(|f| {
-                f.error_p > 0.0 || f.service_p > 0.0 || f.init_fail_p > 0.0 || f.mtbf > 0.0
+                f.error_p > 0.0
+                    || f.service_p > 0.0
+                    || f.init_fail_p > 0.0
+                    || f.mtbf > 0.0
+                    || f.has_pc()
             });
         if extras {
             self.event_loop::<true>(obs)?;
@@ -968,6 +1022,8 @@ impl Simulation {
                 Event::Expire(f) => self.on_expire(f, now),
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
                 Event::Incident(code) => self.on_incident(code, now, obs),
+                Event::PcReady(f) => self.on_pc_ready(f, now),
+                Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
                 Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
                 Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
             }
@@ -1154,21 +1210,32 @@ impl Simulation {
             return;
         }
         let p = func.pool as usize;
+        // A ready provisioned environment first; else the on-demand path (a spillover if the
+        // function has provisioned concurrency).
+        let pc = if X && func.has_pc() {
+            self.pc_take(f, now)
+        } else {
+            None
+        };
         // Admitted if the pool has room and the invocation rate is within 10 × concurrency (the
         // pool's, and the account's for a reserved pool), and an environment is idle or may be
         // added at the scaling rate.
-        let mut admitted = self.pools[p].busy < self.pools[p].cap
-            && self.pools[p].rps.take(now)
-            && (p == 0 || self.pools[0].rps.take(now));
-        let idle = if admitted {
-            self.take_idle(f, now)
+        let (mut admitted, idle) = if pc.is_some() {
+            (true, pc)
         } else {
-            None
+            let ok = self.pools[p].busy < self.pools[p].cap
+                && self.pools[p].rps.take(now)
+                && (p == 0 || self.pools[0].rps.take(now));
+            (ok, if ok { self.take_idle(f, now) } else { None })
         };
         if admitted && idle.is_none() {
             admitted = self.funcs[f as usize].burst.take(now) && self.account_burst.take(now);
         }
         let func = &mut self.funcs[f as usize];
+        if X && pc.is_none() && func.has_pc() {
+            func.bin.spillover += 1;
+            func.counted.spillover += measured as u64;
+        }
         if !admitted {
             func.bin.throttles += 1;
             if X {
@@ -1181,7 +1248,9 @@ impl Simulation {
             }
             return;
         }
-        self.pools[p].busy += 1;
+        if pc.is_none() {
+            self.pools[p].busy += 1;
+        }
 
         let (inst, cold) = match idle {
             Some(i) => (i, false),
@@ -1279,6 +1348,7 @@ impl Simulation {
         it.done_at = done_at;
         let retryable = req.retry;
         it.flags = flags
+            | (it.flags & PROV)
             | if cold { COLD } else { 0 }
             | if measured { MEASURED } else { 0 }
             | if retryable { RETRYABLE } else { 0 };
@@ -1332,7 +1402,10 @@ impl Simulation {
         func.advance(now);
         func.busy -= 1;
         self.busy_total -= 1;
-        self.pools[func.pool as usize].busy -= 1;
+        let prov = X && it.has(PROV);
+        if !prov {
+            self.pools[func.pool as usize].busy -= 1;
+        }
         // This attempt's time: init (if any) and execution.
         let ran = now - it.arrival;
         let retryable = X && it.has(RETRYABLE);
@@ -1375,10 +1448,22 @@ impl Simulation {
         };
         if it.has(MEASURED) {
             // Init and execution, rounded up to 1 ms.
-            let billed_ms = ran.div_ceil(1_000_000);
-            func.billed_mb_ms += func.memory_mb as u128 * billed_ms as u128;
+            let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+            if prov {
+                func.billed_pc_mb_ms += billed;
+            } else {
+                func.billed_mb_ms += billed;
+            }
         }
-        if X && it.has(LOST) {
+        if prov && !it.has(LOST) {
+            self.pc_release(inst, now);
+        } else if X && it.has(LOST) {
+            if prov {
+                let pc = &mut func.pc;
+                pc.advance(now);
+                pc.busy -= 1;
+                pc.ready -= 1;
+            }
             // Taken down by an incident: the environment is gone.
             func.alive -= 1;
             self.alive_total -= 1;
@@ -1588,6 +1673,8 @@ impl Simulation {
             func.advance(now);
             func.win_alive0 = func.int_alive;
             func.win_busy0 = func.int_busy;
+            func.pc.advance(now);
+            func.pc.win0 = (func.pc.int_conf, func.pc.int_ready, func.pc.int_busy);
             func.counted.peak_alive = func.alive;
             func.peak_busy = func.busy;
         }
@@ -1615,6 +1702,14 @@ impl Simulation {
                     .map(|q| q.waiting())
                     .sum::<u64>();
             let func = &mut self.funcs[f];
+            func.pc.advance(now);
+            let pc_ready = func.pc.int_ready - func.pc.bin0.0;
+            let pc_util = if pc_ready > 0 {
+                (func.pc.int_busy - func.pc.bin0.1) as f64 / pc_ready as f64
+            } else {
+                0.0
+            };
+            func.pc.bin0 = (func.pc.int_ready, func.pc.int_busy);
             let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
             let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
             let b = &func.bin;
@@ -1636,6 +1731,9 @@ impl Simulation {
                 queue_depth,
                 max_event_age_ms: b.max_age as f64 / 1e6,
                 incidents: b.incidents,
+                provisioned: func.pc.ready as u64,
+                provisioned_utilization: pc_util,
+                spillover: b.spillover,
                 succeeded: func.bin_succeeded,
                 p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
                 mean_latency_ms: func.hists.bin_latency.mean_ms(),
@@ -1670,6 +1768,9 @@ impl Simulation {
             }
         }
         obs.progress(Nanos(end), Nanos(end));
+        for func in &mut self.funcs {
+            func.pc.advance(end);
+        }
         // Requests still executing.
         for i in 0..self.insts.len() {
             let it = self.insts[i];
@@ -1680,7 +1781,12 @@ impl Simulation {
                     func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
                     // Billed for the part run inside the simulated time.
                     let ran = it.done_at.min(end) - it.arrival;
-                    func.billed_mb_ms += func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+                    let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+                    if it.has(PROV) {
+                        func.billed_pc_mb_ms += billed;
+                    } else {
+                        func.billed_mb_ms += billed;
+                    }
                 }
                 if self.want_requests {
                     if it.has(BATCH) {
@@ -1711,15 +1817,30 @@ impl Simulation {
         let mut all_latency = LatencyHist::precise();
         let mut total = Metrics::default();
         let (mut int_alive, mut int_busy, mut started) = (0u128, 0u128, 0u64);
+        let (mut pc_ready_all, mut pc_busy_all) = (0u128, 0u128);
         let mut names = Vec::new();
         std::mem::swap(&mut names, &mut self.fn_names);
         for (func, name) in self.funcs.iter().zip(names) {
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
-            let gb_s = func.billed_mb_ms as f64 / 1024.0 / 1000.0;
-            let compute = gb_s * func.gb_s_price;
+            let od_gb_s = func.billed_mb_ms as f64 / 1024.0 / 1000.0;
+            let pc_gb_s = func.billed_pc_mb_ms as f64 / 1024.0 / 1000.0;
+            let gb_s = od_gb_s + pc_gb_s;
+            let compute = od_gb_s * func.gb_s_price + pc_gb_s * func.pc_exec_price;
             let requests = func.started as f64 * self.requests_price;
+            // Provisioned concurrency is billed for the time it is configured.
+            let pc = &func.pc;
+            let conf_gb_s = (pc.int_conf - pc.win0.0) as f64 / 1e9 * func.memory_mb as f64 / 1024.0;
+            let provisioned = conf_gb_s * func.pc_price;
+            let pc_ready = pc.int_ready - pc.win0.1;
+            pc_ready_all += pc_ready;
+            pc_busy_all += pc.int_busy - pc.win0.2;
+            let pc_util = if pc_ready > 0 {
+                round_sig((pc.int_busy - pc.win0.2) as f64 / pc_ready as f64)
+            } else {
+                0.0
+            };
             let m = Metrics {
                 requests: func.requests,
                 attempts: func.attempts,
@@ -1733,10 +1854,12 @@ impl Simulation {
                 init_failures: c.init_failures,
                 crashes: c.crashes,
                 duplicates: c.duplicates,
+                spillover: c.spillover,
+                provisioned_utilization: pc_util,
                 cold_start_ratio: ratio(c.cold_starts, func.started),
                 latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
-                cost_usd: cost(requests, compute),
+                cost_usd: cost(requests, compute, provisioned),
                 billed_gb_s: round_sig(gb_s),
                 idle_gb_s: round_sig(idle_gb_s(ia - ib, func.memory_mb)),
             };
@@ -1749,8 +1872,10 @@ impl Simulation {
             total.init_failures += m.init_failures;
             total.crashes += m.crashes;
             total.duplicates += m.duplicates;
+            total.spillover += m.spillover;
             total.cost_usd.requests += requests;
             total.cost_usd.compute += compute;
+            total.cost_usd.provisioned += provisioned;
             total.billed_gb_s += gb_s;
             total.idle_gb_s += idle_gb_s(ia - ib, func.memory_mb);
             int_alive += ia;
@@ -1759,10 +1884,17 @@ impl Simulation {
             per_fn.push((name, m));
         }
         total.cold_start_ratio = ratio(total.cold_starts, started);
+        if pc_ready_all > 0 {
+            total.provisioned_utilization = round_sig(pc_busy_all as f64 / pc_ready_all as f64);
+        }
         total.retry_amplification = ratio(total.attempts, total.requests);
         total.latency_ms = all_latency.summary();
         total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
-        total.cost_usd = cost(total.cost_usd.requests, total.cost_usd.compute);
+        total.cost_usd = cost(
+            total.cost_usd.requests,
+            total.cost_usd.compute,
+            total.cost_usd.provisioned,
+        );
         total.billed_gb_s = round_sig(total.billed_gb_s);
         total.idle_gb_s = round_sig(total.idle_gb_s);
         let summary = Summary {
@@ -1844,12 +1976,12 @@ fn instances(int_alive: u128, int_busy: u128, window: f64, max: u64, max_busy: u
     }
 }
 
-fn cost(requests: f64, compute: f64) -> Cost {
+fn cost(requests: f64, compute: f64, provisioned: f64) -> Cost {
     Cost {
-        total: round_sig(requests + compute),
+        total: round_sig(requests + compute + provisioned),
         requests: round_sig(requests),
         compute: round_sig(compute),
-        provisioned: 0.0,
+        provisioned: round_sig(provisioned),
         ec2: 0.0,
     }
 }

@@ -1,7 +1,7 @@
 //! Scheduled incidents: windows in which functions fail more often, run slower, or lose part of
 //! their capacity (a zone outage).
 
-use super::{ERRORED, LOST, Observer, Simulation, State, TIMED_OUT, unlink};
+use super::{ERRORED, LOST, Observer, PROV, Simulation, State, TIMED_OUT, unlink};
 use crate::scenario::Scenario;
 
 /// An incident of the scenario, resolved to function indices.
@@ -111,6 +111,23 @@ impl Simulation {
             }
             let inst = idx as u32;
             match it.state {
+                State::Idle | State::Init if it.has(PROV) => {
+                    // A provisioned environment, idle or re-initializing.
+                    let func = &mut self.funcs[it.func as usize];
+                    func.advance(now);
+                    func.pc.advance(now);
+                    func.alive -= 1;
+                    self.alive_total -= 1;
+                    if it.state == State::Idle {
+                        self.pc_lose_idle(inst);
+                    } else {
+                        self.funcs[it.func as usize].pc.ready -= 1;
+                    }
+                    let slot = &mut self.insts[idx];
+                    slot.state = State::Free;
+                    slot.epoch = slot.epoch.wrapping_add(1);
+                    self.free.push(inst);
+                }
                 State::Idle => {
                     let func = &mut self.funcs[it.func as usize];
                     func.advance(now);
@@ -131,7 +148,7 @@ impl Simulation {
                     let epoch = slot.epoch;
                     self.on_done::<true>(inst, epoch, now, obs);
                 }
-                State::Free => {}
+                State::Free | State::Init => {}
             }
         }
     }

@@ -1,0 +1,171 @@
+//! Provisioned concurrency: environments initialized ahead of time, used before on-demand ones,
+//! billed for the time they are configured, and re-initialized every few hours.
+//!
+//! A function's `pc_target` environments are requested at time 0 (or when a scaling action
+//! changes the target); allocation starts `pc_delay` later and proceeds at `pc_rate` per
+//! nanosecond, and nothing of a request is usable before all of it is allocated (PLATFORM.md
+//! §3). Ready environments wait in `pc_idle` (most recently used first) and never expire. An
+//! invocation takes one if there is one; otherwise it spills over to the on-demand path. A
+//! provisioned environment does not count against its pool: the pool's capacity was reduced by
+//! the provisioned concurrency when the run was set up.
+
+use super::{Event, Func, Instance, NIL, PROV, Simulation, State};
+
+/// A function's provisioned concurrency.
+#[derive(Default)]
+pub(super) struct Provisioned {
+    /// Configured environments, and those allocated (ready, busy or re-initializing).
+    pub target: u32,
+    pub ready: u32,
+    pub busy: u32,
+    /// Ready and idle, most recently used last.
+    pub idle: Vec<u32>,
+    delay: u64,
+    /// Allocation rate, environments per nanosecond.
+    rate: f64,
+    pub recycle: u64,
+    /// When the pending allocation completes (`u64::MAX`: none pending).
+    pending_at: u64,
+    // Time integrals (count × ns) of configured, ready and busy environments, and their values
+    // at the start of the measured window and of the current sample interval.
+    last: u64,
+    pub int_conf: u128,
+    pub int_ready: u128,
+    pub int_busy: u128,
+    pub win0: (u128, u128, u128),
+    pub bin0: (u128, u128),
+}
+
+impl Provisioned {
+    pub fn new(target: u32, delay: u64, per_minute: u32, recycle: u64) -> Provisioned {
+        Provisioned {
+            target,
+            delay,
+            rate: per_minute as f64 / 60e9,
+            recycle,
+            pending_at: u64::MAX,
+            ..Provisioned::default()
+        }
+    }
+
+    /// Brings the time integrals up to `now`.
+    pub fn advance(&mut self, now: u64) {
+        let dt = (now - self.last) as u128;
+        if dt > 0 {
+            self.int_conf += self.target as u128 * dt;
+            self.int_ready += self.ready as u128 * dt;
+            self.int_busy += self.busy as u128 * dt;
+            self.last = now;
+        }
+    }
+
+    /// When an allocation requested at `now` for `more` environments completes.
+    fn ready_at(&self, now: u64, more: u32) -> u64 {
+        now.saturating_add(self.delay)
+            .saturating_add((more as f64 / self.rate).ceil() as u64)
+    }
+}
+
+impl Simulation {
+    /// Requests the allocation of function `f`'s missing provisioned environments.
+    pub(super) fn pc_request(&mut self, f: u32, now: u64) {
+        let pc = &mut self.funcs[f as usize].pc;
+        if pc.target > pc.ready && pc.pending_at == u64::MAX {
+            let t = pc.ready_at(now, pc.target - pc.ready);
+            pc.pending_at = t;
+            self.q.schedule(t, Event::PcReady(f));
+        }
+    }
+
+    /// Function `f`'s requested environments are allocated: all become usable now.
+    pub(super) fn on_pc_ready(&mut self, f: u32, now: u64) {
+        let pc = &mut self.funcs[f as usize].pc;
+        pc.pending_at = u64::MAX;
+        pc.advance(now);
+        let more = pc.target.saturating_sub(pc.ready);
+        for _ in 0..more {
+            let inst = self.create(f, now);
+            let it = &mut self.insts[inst as usize];
+            it.state = State::Idle;
+            it.flags = PROV;
+            it.idle_since = now;
+            it.done_at = now;
+            it.created_seq = now;
+            let pc = &mut self.funcs[f as usize].pc;
+            pc.ready += 1;
+            pc.idle.push(inst);
+        }
+    }
+
+    /// A ready provisioned environment of `f` for an invocation at `now`, if one is idle.
+    #[inline]
+    pub(super) fn pc_take(&mut self, f: u32, now: u64) -> Option<u32> {
+        let pc = &mut self.funcs[f as usize].pc;
+        let inst = pc.idle.pop()?;
+        pc.advance(now);
+        pc.busy += 1;
+        Some(inst)
+    }
+
+    /// Provisioned environment `inst` finished an invocation: it waits for the next one, or is
+    /// re-initialized if it has lived `recycle`.
+    pub(super) fn pc_release(&mut self, inst: u32, now: u64) {
+        let it = &mut self.insts[inst as usize];
+        let func = &mut self.funcs[it.func as usize];
+        func.pc.advance(now);
+        func.pc.busy -= 1;
+        it.idle_since = now;
+        it.prev = NIL;
+        it.next = NIL;
+        if now - it.born() >= func.pc.recycle {
+            // Re-initialized in the background (billed); unavailable meanwhile.
+            let init = func.cold_start.sample(&mut func.rng);
+            func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
+            it.state = State::Init;
+            it.flags = PROV;
+            it.created_seq = now + init;
+            let epoch = it.epoch;
+            self.q
+                .schedule(now + init, Event::PcRecycled { inst, epoch });
+        } else {
+            it.state = State::Idle;
+            func.pc.idle.push(inst);
+        }
+    }
+
+    /// Provisioned environment `inst` finished re-initializing.
+    pub(super) fn on_pc_recycled(&mut self, inst: u32, epoch: u32) {
+        let it = &mut self.insts[inst as usize];
+        if it.epoch != epoch {
+            return;
+        }
+        it.state = State::Idle;
+        self.funcs[it.func as usize].pc.idle.push(inst);
+    }
+
+    /// Removes lost provisioned environment `inst` (idle) from its function's pool.
+    pub(super) fn pc_lose_idle(&mut self, inst: u32) {
+        let f = self.insts[inst as usize].func;
+        let pc = &mut self.funcs[f as usize].pc;
+        if let Some(pos) = pc.idle.iter().position(|&i| i == inst) {
+            pc.idle.swap_remove(pos);
+        }
+        pc.ready -= 1;
+    }
+}
+
+impl Instance {
+    /// When a provisioned environment was last initialized (kept in `created_seq`, which only
+    /// on-demand environments use).
+    fn born(&self) -> u64 {
+        self.created_seq
+    }
+}
+
+impl Func {
+    /// Whether the function has provisioned concurrency configured.
+    #[inline]
+    pub(super) fn has_pc(&self) -> bool {
+        self.pc.target > 0
+    }
+}

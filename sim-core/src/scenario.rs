@@ -229,6 +229,21 @@ pub struct Function {
     pub cold_start: DistSpec,
     #[serde(default = "default_keep_alive")]
     pub keep_alive: Nanos,
+    /// How long idle environments are kept: "fixed" (`keep_alive`), "random" (an idle time drawn
+    /// from `idle_ttl` each time), "hybrid" (the hybrid histogram policy) or "none" (scale to
+    /// zero at once).
+    #[serde(default)]
+    pub keep_alive_policy: KeepAlivePolicy,
+    /// The idle-time distribution of the "random" policy (default uniform 10–45 min).
+    #[serde(default)]
+    pub idle_ttl: Option<DistSpec>,
+    /// Parameters of the "hybrid" policy.
+    #[serde(default)]
+    pub hybrid: Option<HybridConfig>,
+    /// Environments are retired when they finish a request after living this long (AWS: "every
+    /// few hours"); default: never.
+    #[serde(default)]
+    pub max_lifetime: Option<Nanos>,
     #[serde(default)]
     pub reuse: Reuse,
     #[serde(default)]
@@ -282,6 +297,10 @@ impl Function {
             duration,
             cold_start: zero_dist(),
             keep_alive: default_keep_alive(),
+            keep_alive_policy: KeepAlivePolicy::default(),
+            idle_ttl: None,
+            hybrid: None,
+            max_lifetime: None,
             reuse: Reuse::default(),
             architecture: Architecture::default(),
             reserved_concurrency: None,
@@ -335,6 +354,80 @@ impl Scenario {
             workloads,
             retry_policies: Vec::new(),
             incidents: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepAlivePolicy {
+    #[default]
+    Fixed,
+    Random,
+    Hybrid,
+    None,
+}
+
+/// The hybrid histogram keep-alive policy (Shahrad et al., USENIX ATC 2020): per function, a
+/// histogram of idle times; when it is representative, environments are unloaded after each
+/// execution, pre-warmed at the head percentile of the idle times and kept until the tail one;
+/// otherwise the fixed `keep_alive` applies.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HybridConfig {
+    /// Idle times tracked (4 h), in bins of `bin` (1 min).
+    #[serde(default = "h_range")]
+    pub range: Nanos,
+    #[serde(default = "h_bin")]
+    pub bin: Nanos,
+    /// Percentiles of the pre-warm (head) and keep-alive (tail) windows.
+    #[serde(default = "h_head")]
+    pub head_percentile: f64,
+    #[serde(default = "h_tail")]
+    pub tail_percentile: f64,
+    /// Safety margin: the pre-warm window shrinks and the keep-alive window grows by it.
+    #[serde(default = "h_margin")]
+    pub margin: f64,
+    /// The histogram is representative with at least this many idle times and a coefficient of
+    /// variation of its bin counts of at least `cv_threshold`.
+    #[serde(default = "h_min")]
+    pub min_samples: u32,
+    #[serde(default = "h_cv")]
+    pub cv_threshold: f64,
+}
+
+fn h_range() -> Nanos {
+    Nanos::from_secs(4 * 3600)
+}
+fn h_bin() -> Nanos {
+    Nanos::from_secs(60)
+}
+fn h_head() -> f64 {
+    5.0
+}
+fn h_tail() -> f64 {
+    99.0
+}
+fn h_margin() -> f64 {
+    0.1
+}
+fn h_min() -> u32 {
+    10
+}
+fn h_cv() -> f64 {
+    2.0
+}
+
+impl Default for HybridConfig {
+    fn default() -> Self {
+        HybridConfig {
+            range: h_range(),
+            bin: h_bin(),
+            head_percentile: h_head(),
+            tail_percentile: h_tail(),
+            margin: h_margin(),
+            min_samples: h_min(),
+            cv_threshold: h_cv(),
         }
     }
 }
@@ -892,6 +985,58 @@ impl Scenario {
                         "must be greater than 0 and at most 15m, got {}",
                         f.init_timeout
                     ),
+                );
+            }
+            if let Some(t) = &f.idle_ttl {
+                if f.keep_alive_policy != KeepAlivePolicy::Random {
+                    return err(
+                        k("idle_ttl"),
+                        "only applies with keep_alive_policy = \"random\"",
+                    );
+                }
+                if let Err(m) = t.check() {
+                    let (param, msg) = m.split_once(": ").unwrap_or(("", &m));
+                    return err(
+                        format!("{}{}", k("idle_ttl"), dotted(param)),
+                        msg.to_string(),
+                    );
+                }
+            }
+            if let Some(h) = &f.hybrid {
+                if f.keep_alive_policy != KeepAlivePolicy::Hybrid {
+                    return err(
+                        k("hybrid"),
+                        "only applies with keep_alive_policy = \"hybrid\"",
+                    );
+                }
+                if h.bin.0 == 0 || h.range < h.bin || h.range.0 / h.bin.0 > 100_000 {
+                    return err(
+                        k("hybrid.bin"),
+                        format!(
+                            "must be greater than 0, at most range ({}), and give at most 100000 bins",
+                            h.range
+                        ),
+                    );
+                }
+                if !(0.0 <= h.head_percentile
+                    && h.head_percentile < h.tail_percentile
+                    && h.tail_percentile <= 100.0)
+                {
+                    return err(
+                        k("hybrid.tail_percentile"),
+                        "need 0 ≤ head_percentile < tail_percentile ≤ 100",
+                    );
+                }
+                if !(0.0..1.0).contains(&h.margin) {
+                    return err(k("hybrid.margin"), "must be in [0, 1)");
+                }
+            }
+            if let Some(m) = f.max_lifetime
+                && m.0 == 0
+            {
+                return err(
+                    k("max_lifetime"),
+                    "must be greater than 0 (omit it for no limit)",
                 );
             }
             if let Some(m) = f.mtbf

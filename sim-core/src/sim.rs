@@ -26,7 +26,8 @@ use crate::metrics::{
 use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{
-    Architecture, ConfigError, Invocation, Process, Reuse, ScalingRule, Scenario, TraceFormat,
+    Architecture, ConfigError, Invocation, KeepAlivePolicy, Process, Reuse, ScalingRule, Scenario,
+    TraceFormat,
 };
 use crate::time::{NS_PER_S, Nanos};
 use crate::workload::{ArrivalSource, InputError, TimestampReader};
@@ -35,10 +36,12 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 mod faults;
+mod keepalive;
 mod provisioned;
 mod queues;
 
 use faults::IncidentState;
+use keepalive::{Idle, IdlePolicy};
 use provisioned::Provisioned;
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
 
@@ -186,6 +189,10 @@ enum Event {
     Expire(u32),
     /// Function `.0`'s requested provisioned environments are allocated.
     PcReady(u32),
+    /// Idle instance `inst`'s own keep-alive runs out (stale if `epoch` moved on).
+    ExpireInst { inst: u32, epoch: u32 },
+    /// A pre-warmed environment of function `.0` is ready (hybrid keep-alive).
+    Prewarm(u32),
     /// Provisioned environment `inst` finished re-initializing.
     PcRecycled { inst: u32, epoch: u32 },
     /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
@@ -390,6 +397,9 @@ struct Func {
     /// batches keeps the histograms' scattered counter updates out of the event loop's way.
     pending: Vec<u64>,
     reuse: Reuse,
+    /// Idle environments follow `idle_policy` (per-environment expiry) rather than the fixed
+    /// keep-alive list.
+    custom_idle: bool,
     error_p: f64,
     billed_mb_ms: u128,
     requests: u64,
@@ -426,6 +436,7 @@ struct Func {
     /// New environments it may still add now (the 2023 scaling rule).
     burst: Bucket,
     pc: Provisioned,
+    idle_policy: IdlePolicy,
     /// Compute billed on provisioned environments (at the provisioned execution price).
     billed_pc_mb_ms: u128,
     pc_price: f64,
@@ -647,6 +658,8 @@ pub struct Simulation {
     pool_caps: Vec<u32>,
     /// New environments the account may still add now (the legacy scaling rule).
     account_burst: Bucket,
+    /// When each instance was created.
+    born: Vec<u64>,
     created: u64,
     next_req: u64,
     measuring: bool,
@@ -727,10 +740,30 @@ impl Simulation {
                 };
                 Ok(Dist::from_spec(spec, samples))
             };
+            let idle_policy = IdlePolicy::new(
+                f,
+                match f.keep_alive_policy {
+                    KeepAlivePolicy::Random => Some(load(
+                        &f.idle_ttl.clone().unwrap_or(DistSpec::Uniform {
+                            min: Nanos::from_secs(600),
+                            max: Nanos::from_secs(2700),
+                        }),
+                        "idle_ttl",
+                    )?),
+                    _ => None,
+                },
+            );
             funcs.push(Func {
                 memory_mb: f.memory_mb as u64,
                 timeout: f.timeout.0,
-                keep_alive: f.keep_alive.0,
+                // With a custom idle policy, idle environments expire one by one
+                // (`ExpireInst`), never through the keep-alive list.
+                keep_alive: if idle_policy.custom() {
+                    u64::MAX
+                } else {
+                    f.keep_alive.0
+                },
+                custom_idle: idle_policy.custom(),
                 reuse: f.reuse,
                 duration: load(&f.duration, "duration")?,
                 cold_start: load(&f.cold_start, "cold_start")?,
@@ -751,6 +784,7 @@ impl Simulation {
                 fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
                 queued: 0,
                 dlq: 0,
+                idle_policy,
                 pc: Provisioned::new(
                     f.provisioned_concurrency,
                     f.provisioned_allocation_delay.0,
@@ -924,6 +958,7 @@ impl Simulation {
             incidents: faults::prepare(scenario),
             incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             pool_caps,
+            born: Vec::new(),
             account_burst: match acc.scaling {
                 // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
                 ScalingRule::Legacy => {
@@ -994,6 +1029,7 @@ impl Simulation {
                     || f.init_fail_p > 0.0
                     || f.mtbf > 0.0
                     || f.has_pc()
+                    || f.custom_idle
             });
         if extras {
             self.event_loop::<true>(obs)?;
@@ -1023,6 +1059,8 @@ impl Simulation {
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
                 Event::Incident(code) => self.on_incident(code, now, obs),
                 Event::PcReady(f) => self.on_pc_ready(f, now),
+                Event::ExpireInst { inst, epoch } => self.on_expire_inst(inst, epoch, now),
+                Event::Prewarm(f) => self.on_prewarm(f, now),
                 Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
                 Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
                 Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
@@ -1256,6 +1294,14 @@ impl Simulation {
             Some(i) => (i, false),
             None => (self.create(f, now), true),
         };
+        if X && self.funcs[f as usize].custom_idle {
+            if self.funcs[f as usize].busy == 0 {
+                self.idle_time_ends(f, now);
+            }
+            // Its pending own expiry, if any, is now stale.
+            let it = &mut self.insts[inst as usize];
+            it.epoch = it.epoch.wrapping_add(1);
+        }
         let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.busy += 1;
@@ -1522,8 +1568,34 @@ impl Simulation {
     #[inline(always)]
     fn make_idle(&mut self, inst: u32, now: u64) {
         let f = self.insts[inst as usize].func;
+        if self.funcs[f as usize].custom_idle {
+            match self.idle_decision(inst, now) {
+                Idle::Retire => self.retire(inst, now),
+                Idle::Keep(ttl) => {
+                    self.link_idle(inst, now);
+                    if ttl < u64::MAX - now {
+                        let epoch = self.insts[inst as usize].epoch;
+                        self.q
+                            .schedule(now + ttl, Event::ExpireInst { inst, epoch });
+                    }
+                }
+            }
+            return;
+        }
+        self.link_idle(inst, now);
         let func = &mut self.funcs[f as usize];
         let ka_end = now.saturating_add(func.keep_alive);
+        if func.expire_at == u64::MAX {
+            func.expire_at = ka_end;
+            self.q.schedule(ka_end, Event::Expire(f));
+        }
+    }
+
+    /// Instance `inst` joins the tail of its function's idle list.
+    #[inline(always)]
+    fn link_idle(&mut self, inst: u32, now: u64) {
+        let f = self.insts[inst as usize].func;
+        let func = &mut self.funcs[f as usize];
         let old_tail = func.tail;
         let created_seq = {
             let slot = &mut self.insts[inst as usize];
@@ -1555,10 +1627,6 @@ impl Simulation {
                 }
             }
             Reuse::Mru | Reuse::Lru => {}
-        }
-        if func.expire_at == u64::MAX {
-            func.expire_at = ka_end;
-            self.q.schedule(ka_end, Event::Expire(f));
         }
     }
 
@@ -1650,6 +1718,10 @@ impl Simulation {
             }
         };
         self.created += 1;
+        if self.born.len() <= idx as usize {
+            self.born.resize(idx as usize + 1, 0);
+        }
+        self.born[idx as usize] = now;
         let it = &mut self.insts[idx as usize];
         it.func = f;
         it.created_seq = self.created;

@@ -1,0 +1,244 @@
+//! Keep-alive policies other than a fixed keep-alive, and the maximum environment lifetime.
+//!
+//! With the fixed policy an idle environment's expiry follows the order it became idle in, and
+//! one `Expire` event per function suffices (see `sim.rs`). The policies here give each idle
+//! period its own length, so each idle environment gets its own `ExpireInst` event, made stale by
+//! the environment's `epoch` when it is reused:
+//! - `none`: an environment is reclaimed the moment it becomes idle (scale to zero);
+//! - `random`: each idle period lasts a fresh draw from `idle_ttl`;
+//! - `hybrid`: the hybrid histogram policy of Shahrad et al. (USENIX ATC 2020). The function's
+//!   idle times (end of its last execution to the next invocation, while nothing ran) go into a
+//!   histogram of `bin`-wide bins up to `range`. When the histogram is representative (enough
+//!   samples, bin counts with a coefficient of variation above the threshold, most idle times
+//!   within range), an environment is unloaded when it becomes idle and a new one is pre-warmed
+//!   after the head percentile of the idle times (less the margin) and kept until the tail
+//!   percentile (plus the margin); otherwise the fixed `keep_alive` applies.
+//!
+//! `max_lifetime` retires an environment when it finishes a request after living that long.
+
+use super::{Event, NIL, Simulation, State};
+use crate::dist::Dist;
+use crate::scenario::{Function, HybridConfig, KeepAlivePolicy};
+
+/// A function's idle-environment policy.
+pub(super) struct IdlePolicy {
+    mode: KeepAlivePolicy,
+    /// The fixed keep-alive.
+    keep: u64,
+    ttl: Option<Dist>,
+    hybrid: Option<Box<Hybrid>>,
+    pub max_lifetime: u64,
+}
+
+impl IdlePolicy {
+    pub fn new(f: &Function, ttl: Option<Dist>) -> IdlePolicy {
+        IdlePolicy {
+            mode: f.keep_alive_policy,
+            keep: f.keep_alive.0,
+            ttl,
+            hybrid: (f.keep_alive_policy == KeepAlivePolicy::Hybrid).then(|| {
+                Box::new(Hybrid::new(
+                    &f.hybrid.clone().unwrap_or_default(),
+                    f.keep_alive.0,
+                ))
+            }),
+            max_lifetime: f.max_lifetime.map(|m| m.0).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// Whether this policy needs per-environment handling (anything but a fixed keep-alive
+    /// without a lifetime limit).
+    pub fn custom(&self) -> bool {
+        self.mode != KeepAlivePolicy::Fixed || self.max_lifetime != u64::MAX
+    }
+}
+
+/// The hybrid histogram policy's state.
+struct Hybrid {
+    bin: u64,
+    counts: Vec<u32>,
+    total: u64,
+    out_of_range: u64,
+    head: f64,
+    tail: f64,
+    margin: f64,
+    min_samples: u64,
+    cv_threshold: f64,
+    fallback: u64,
+    /// When the function last had nothing running, if ever.
+    last_done: Option<u64>,
+    /// (pre-warm, keep-alive) windows, recomputed when a new idle time arrives.
+    windows: Option<(u64, u64)>,
+}
+
+impl Hybrid {
+    fn new(c: &HybridConfig, fallback: u64) -> Hybrid {
+        Hybrid {
+            bin: c.bin.0,
+            counts: vec![0; (c.range.0 / c.bin.0) as usize],
+            total: 0,
+            out_of_range: 0,
+            head: c.head_percentile,
+            tail: c.tail_percentile,
+            margin: c.margin,
+            min_samples: c.min_samples as u64,
+            cv_threshold: c.cv_threshold,
+            fallback,
+            last_done: None,
+            windows: None,
+        }
+    }
+
+    fn record(&mut self, idle: u64) {
+        match self.counts.get_mut((idle / self.bin) as usize) {
+            Some(c) => *c += 1,
+            None => self.out_of_range += 1,
+        }
+        self.total += 1;
+        self.windows = None;
+    }
+
+    /// The (pre-warm, keep-alive) windows.
+    fn windows(&mut self) -> (u64, u64) {
+        if let Some(w) = self.windows {
+            return w;
+        }
+        let in_range = self.total - self.out_of_range;
+        let n = self.counts.len() as f64;
+        let mean = in_range as f64 / n;
+        let var = self
+            .counts
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        let cv = if mean > 0.0 { var.sqrt() / mean } else { 0.0 };
+        let w = if self.total < self.min_samples
+            || self.out_of_range * 2 > self.total
+            || cv < self.cv_threshold
+        {
+            (0, self.fallback)
+        } else {
+            let pct = |p: f64| {
+                let want = (p / 100.0 * in_range as f64).ceil().max(1.0) as u64;
+                let mut seen = 0u64;
+                for (i, &c) in self.counts.iter().enumerate() {
+                    seen += c as u64;
+                    if seen >= want {
+                        return i as u64;
+                    }
+                }
+                self.counts.len() as u64 - 1
+            };
+            let prewarm = (pct(self.head) as f64 * self.bin as f64 * (1.0 - self.margin)) as u64;
+            let tail_end = (pct(self.tail) + 1) * self.bin;
+            let keep = ((tail_end - prewarm) as f64 * (1.0 + self.margin)) as u64;
+            (prewarm, keep)
+        };
+        self.windows = Some(w);
+        w
+    }
+}
+
+/// What to do with an environment that has just become idle.
+pub(super) enum Idle {
+    /// Keep it idle for this long.
+    Keep(u64),
+    /// Reclaim it now.
+    Retire,
+}
+
+impl Simulation {
+    /// Function `f` is invoked at `now` with nothing running: a new idle time for the hybrid
+    /// policy.
+    #[inline]
+    pub(super) fn idle_time_ends(&mut self, f: u32, now: u64) {
+        if let Some(h) = self.funcs[f as usize].idle_policy.hybrid.as_deref_mut()
+            && let Some(t) = h.last_done
+        {
+            h.record(now - t);
+        }
+    }
+
+    /// Environment `inst` of a function with a custom policy finished at `now`.
+    pub(super) fn idle_decision(&mut self, inst: u32, now: u64) -> Idle {
+        let f = self.insts[inst as usize].func;
+        let func = &mut self.funcs[f as usize];
+        let nothing_runs = func.busy == 0;
+        let policy = &mut func.idle_policy;
+        if now - self.born[inst as usize] >= policy.max_lifetime {
+            return Idle::Retire;
+        }
+        match policy.mode {
+            KeepAlivePolicy::Fixed => Idle::Keep(policy.keep),
+            KeepAlivePolicy::None => Idle::Retire,
+            KeepAlivePolicy::Random => {
+                let d = policy
+                    .ttl
+                    .as_ref()
+                    .expect("random policy has its distribution");
+                Idle::Keep(d.sample(&mut func.rng))
+            }
+            KeepAlivePolicy::Hybrid => {
+                let h = policy
+                    .hybrid
+                    .as_deref_mut()
+                    .expect("hybrid policy has its state");
+                if nothing_runs {
+                    h.last_done = Some(now);
+                }
+                let (prewarm, keep) = h.windows();
+                if prewarm == 0 {
+                    Idle::Keep(keep)
+                } else {
+                    // Unloaded now; a fresh environment is ready after the pre-warm window.
+                    self.q
+                        .schedule(now.saturating_add(prewarm), Event::Prewarm(f));
+                    Idle::Retire
+                }
+            }
+        }
+    }
+
+    /// A pre-warmed environment of `f` is ready: idle, kept for the keep-alive window.
+    pub(super) fn on_prewarm(&mut self, f: u32, now: u64) {
+        let inst = self.create(f, now);
+        let keep = self.funcs[f as usize]
+            .idle_policy
+            .hybrid
+            .as_deref_mut()
+            .map(|h| h.windows().1)
+            .unwrap_or(0);
+        let it = &mut self.insts[inst as usize];
+        it.flags = 0;
+        self.link_idle(inst, now);
+        let epoch = self.insts[inst as usize].epoch;
+        self.q
+            .schedule(now.saturating_add(keep), Event::ExpireInst { inst, epoch });
+    }
+
+    /// Idle environment `inst`'s own keep-alive ran out.
+    pub(super) fn on_expire_inst(&mut self, inst: u32, epoch: u32, now: u64) {
+        let it = &self.insts[inst as usize];
+        if it.epoch != epoch || it.state != State::Idle {
+            return;
+        }
+        let func = &mut self.funcs[it.func as usize];
+        super::unlink(func, &mut self.insts, inst);
+        self.retire(inst, now);
+    }
+
+    /// Reclaims environment `inst` (not linked in an idle list).
+    pub(super) fn retire(&mut self, inst: u32, now: u64) {
+        let it = &mut self.insts[inst as usize];
+        let func = &mut self.funcs[it.func as usize];
+        func.advance(now);
+        func.alive -= 1;
+        self.alive_total -= 1;
+        it.state = State::Free;
+        it.epoch = it.epoch.wrapping_add(1);
+        it.prev = NIL;
+        it.next = NIL;
+        self.free.push(inst);
+    }
+}

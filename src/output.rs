@@ -8,6 +8,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover";
+pub const SCALING_HEADER: &str = "time_s,function,from,to,reason";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -86,6 +87,9 @@ pub struct RunObserver {
     building: (u32, TotalPoint),
     bar: Option<ProgressBar>,
     line: String,
+    /// Scaling actions, written to `scaling.csv` when the first one happens.
+    scaling_path: PathBuf,
+    scaling: Option<BufWriter<File>>,
 }
 
 impl RunObserver {
@@ -130,6 +134,8 @@ impl RunObserver {
             building: (0, TotalPoint::default()),
             bar,
             line: String::with_capacity(160),
+            scaling_path: dir.join("scaling.csv"),
+            scaling: None,
         })
     }
 
@@ -196,6 +202,12 @@ impl RunObserver {
             && let Err(e) = r.flush()
         {
             let p = self.req_path.clone();
+            self.fail(p, e);
+        }
+        if let Some(mut w) = self.scaling.take()
+            && let Err(e) = w.flush()
+        {
+            let p = self.scaling_path.clone();
             self.fail(p, e);
         }
         match self.error {
@@ -305,6 +317,34 @@ impl Observer for RunObserver {
         p.point.queue_depth += r.queue_depth as f64;
         p.point.dlq_depth += r.dlq_depth as f64;
         p.point.incidents += r.incidents as f64;
+    }
+
+    fn scaling(&mut self, time: Nanos, function: u32, from: u32, to: u32, why: &str) {
+        if self.scaling.is_none() {
+            match File::create(&self.scaling_path) {
+                Ok(f) => {
+                    let mut w = BufWriter::new(f);
+                    let _ = writeln!(w, "{SCALING_HEADER}");
+                    self.scaling = Some(w);
+                }
+                Err(e) => {
+                    let p = self.scaling_path.clone();
+                    self.fail(p, e);
+                    return;
+                }
+            }
+        }
+        if let Some(w) = &mut self.scaling
+            && let Err(e) = writeln!(
+                w,
+                "{},{},{from},{to},{why}",
+                fmt_secs(time),
+                self.names[function as usize]
+            )
+        {
+            let p = self.scaling_path.clone();
+            self.fail(p, e);
+        }
     }
 
     fn progress(&mut self, now: Nanos, end: Nanos) {

@@ -103,3 +103,130 @@ fn provisioned_environments_count_within_the_reservation() {
     assert!(t.instances.max_busy <= 10);
     assert!(t.outcomes.throttled > 0);
 }
+
+/// A trace of arrivals in memory: `rate` per second from `from_s` to `to_s`.
+struct StepTrace {
+    rate: f64,
+    from_s: f64,
+    to_s: f64,
+}
+
+impl sim_core::Resources for StepTrace {
+    fn open(&self, _path: &str) -> Result<Box<dyn std::io::BufRead>, String> {
+        let n = ((self.to_s - self.from_s) * self.rate) as u64;
+        let mut text = String::with_capacity(n as usize * 12);
+        for k in 0..n {
+            text.push_str(&format!("{:.6}\n", self.from_s + k as f64 / self.rate));
+        }
+        Ok(Box::new(std::io::Cursor::new(text)))
+    }
+}
+
+#[derive(Default)]
+struct Scalings(Vec<(u64, u32, u32)>);
+
+impl sim_core::Observer for Scalings {
+    fn wants_samples(&self) -> bool {
+        false
+    }
+    fn scaling(&mut self, time: sim_core::Nanos, _f: u32, from: u32, to: u32, _why: &str) {
+        self.0.push((time.0, from, to));
+    }
+}
+
+/// Target tracking at 0.7 on a load of 20 busy environments that steps to 60 at 30 min and
+/// back to 20 at 90 min, from 30 provisioned (utilization 0.67: no action). After the step,
+/// utilization is 1 (spillover); 3 one-minute datapoints later the provisioned concurrency
+/// grows, and again until utilization is back near 0.7 (86: 60/86 = 0.70). After the drop it
+/// scales in only after 15 datapoints below 0.63, to about 20/0.7.
+#[test]
+fn target_tracking_follows_a_step_and_scales_in_after_the_delay() {
+    let text = r#"
+        [simulation]
+        duration = "150m"
+        [[functions]]
+        name = "api"
+        duration = { dist = "constant", value = "1s" }
+        provisioned_concurrency = 30
+        provisioned_scaling = { target = 0.7, min = 1, max = 500 }
+        [[workloads]]
+        function = "api"
+        arrivals = { process = "constant", rate = 20 }
+        [[workloads]]
+        function = "api"
+        arrivals = { trace = "step.csv", format = "timestamps" }
+        "#;
+    let sc = common::scenario(text);
+    let res = StepTrace {
+        rate: 40.0,
+        from_s: 1800.0,
+        to_s: 5400.0,
+    };
+    let mut obs = Scalings::default();
+    sim_core::Simulation::new(&sc, &res)
+        .unwrap()
+        .run(&mut obs)
+        .unwrap();
+    let ev = &obs.0;
+    println!("scaling actions (ns, from, to): {ev:?}");
+    assert!(ev.len() >= 3, "{ev:?}");
+    // Nothing before the step; the first scale-out after 3 datapoints past it.
+    let first = ev[0];
+    assert!(first.0 >= 33 * 60 * S && first.0 <= 35 * 60 * S, "{ev:?}");
+    assert!(first.2 > first.1);
+    // Settled before the drop at about 60 / 0.7.
+    let before_drop = ev.iter().filter(|e| e.0 < 90 * 60 * S).last().unwrap().2;
+    let util = 60.0 / before_drop as f64;
+    assert!(
+        (util - 0.7).abs() <= 0.07,
+        "{before_drop} provisioned, utilization {util}"
+    );
+    // Scale-in: not before 15 datapoints after the drop, to about 20 / 0.7.
+    let scale_in = ev.iter().find(|e| e.0 > 90 * 60 * S).expect("scales in");
+    assert!(scale_in.0 >= 105 * 60 * S, "{ev:?}");
+    assert!(scale_in.2 < scale_in.1);
+    let util = 20.0 / scale_in.2 as f64;
+    assert!(
+        (util - 0.7).abs() <= 0.07,
+        "{} provisioned after the drop",
+        scale_in.2
+    );
+}
+
+/// Scheduled actions set the minimum and maximum: raising the minimum at 10 min raises the
+/// provisioned concurrency then, and lowering the maximum at 20 min lowers it. (Scale-in by
+/// target tracking is held off here with a long scale-in alarm.)
+#[test]
+fn scheduled_actions_set_min_and_max() {
+    let text = r#"
+        [simulation]
+        duration = "30m"
+        [[functions]]
+        name = "api"
+        duration = { dist = "constant", value = "100ms" }
+        provisioned_concurrency = 5
+        [functions.provisioned_scaling]
+        target = 0.7
+        min = 1
+        max = 100
+        scale_in_datapoints = 1000
+        schedule = [
+            { at = "10m", min = 40, max = 100 },
+            { at = "20m", min = 1, max = 10 },
+        ]
+        [[workloads]]
+        function = "api"
+        arrivals = { process = "constant", rate = 20 }
+        "#;
+    let (_, rec) = record(text);
+    let at = |m: usize| {
+        rec.rows
+            .iter()
+            .find(|r| r.time.0 == m as u64 * 60 * S)
+            .unwrap()
+    };
+    assert_eq!(at(5).provisioned, 5);
+    // Raised to 40 at 10 min, usable after the 90 s allocation delay.
+    assert_eq!(at(12).provisioned, 40);
+    assert_eq!(at(21).provisioned, 10);
+}

@@ -265,6 +265,10 @@ pub struct Function {
     /// Provisioned environments are re-initialized (init billed) after this long.
     #[serde(default = "pc_recycle")]
     pub provisioned_recycle: Nanos,
+    /// Application Auto Scaling of the provisioned concurrency: target tracking on its
+    /// utilization, and scheduled actions.
+    #[serde(default)]
+    pub provisioned_scaling: Option<PcScaling>,
     /// Probability that an attempt ends in a function error (after a uniformly drawn fraction of
     /// its execution time, which is billed).
     #[serde(default)]
@@ -308,6 +312,7 @@ impl Function {
             provisioned_allocation_delay: pc_delay(),
             provisioned_allocation_rate: pc_rate(),
             provisioned_recycle: pc_recycle(),
+            provisioned_scaling: None,
             error_probability: 0.0,
             service_error_probability: 0.0,
             init_failure_probability: 0.0,
@@ -430,6 +435,57 @@ impl Default for HybridConfig {
             cv_threshold: h_cv(),
         }
     }
+}
+
+/// Target tracking on `ProvisionedConcurrencyUtilization` (PLATFORM.md §3): one datapoint per
+/// `period`; after `scale_out_datapoints` datapoints in a row above `target` the provisioned
+/// concurrency becomes ceil(current × utilization / target); after `scale_in_datapoints` in a row
+/// below `scale_in_ratio × target` it scales in the same way; always within [min, max], which
+/// scheduled actions change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcScaling {
+    pub target: f64,
+    #[serde(default = "one_u32")]
+    pub min: u32,
+    pub max: u32,
+    #[serde(default = "s_out")]
+    pub scale_out_datapoints: u32,
+    #[serde(default = "s_in")]
+    pub scale_in_datapoints: u32,
+    #[serde(default = "s_ratio")]
+    pub scale_in_ratio: f64,
+    #[serde(default = "s_period")]
+    pub period: Nanos,
+    /// Scheduled actions: at a time (repeating every `every`, if given), set min and max.
+    #[serde(default)]
+    pub schedule: Vec<ScheduledAction>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledAction {
+    pub at: Nanos,
+    #[serde(default)]
+    pub every: Option<Nanos>,
+    pub min: u32,
+    pub max: u32,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+fn s_out() -> u32 {
+    3
+}
+fn s_in() -> u32 {
+    15
+}
+fn s_ratio() -> f64 {
+    0.9
+}
+fn s_period() -> Nanos {
+    Nanos::from_secs(60)
 }
 
 fn pc_delay() -> Nanos {
@@ -935,6 +991,48 @@ impl Scenario {
                 }
                 if f.provisioned_recycle.0 == 0 {
                     return err(k("provisioned_recycle"), "must be greater than 0");
+                }
+            }
+            if let Some(sc) = &f.provisioned_scaling {
+                if !(sc.target > 0.0 && sc.target <= 1.0) {
+                    return err(
+                        k("provisioned_scaling.target"),
+                        format!("must be in (0, 1], got {}", sc.target),
+                    );
+                }
+                if sc.min > sc.max || sc.max == 0 {
+                    return err(
+                        k("provisioned_scaling.max"),
+                        format!("must be at least 1 and at least min ({})", sc.min),
+                    );
+                }
+                if let Some(rc) = f.reserved_concurrency
+                    && sc.max > rc
+                {
+                    return err(
+                        k("provisioned_scaling.max"),
+                        format!("must not exceed reserved_concurrency ({rc})"),
+                    );
+                }
+                if sc.scale_out_datapoints == 0 || sc.scale_in_datapoints == 0 || sc.period.0 == 0 {
+                    return err(
+                        k("provisioned_scaling.period"),
+                        "the period and the datapoint counts must be greater than 0",
+                    );
+                }
+                for (j, a) in sc.schedule.iter().enumerate() {
+                    if a.min > a.max || a.every.is_some_and(|e| e.0 == 0) {
+                        return err(
+                            k(&format!("provisioned_scaling.schedule.{j}")),
+                            "needs min ≤ max and a positive `every`",
+                        );
+                    }
+                }
+                if f.provisioned_concurrency == 0 {
+                    return err(
+                        k("provisioned_concurrency"),
+                        "give the initial provisioned concurrency that provisioned_scaling starts from",
+                    );
                 }
             }
             if f.reserved_concurrency.is_none() {

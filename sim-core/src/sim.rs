@@ -42,7 +42,7 @@ mod queues;
 
 use faults::IncidentState;
 use keepalive::{Idle, IdlePolicy};
-use provisioned::Provisioned;
+use provisioned::{Provisioned, Scaler};
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
 
 /// Access to the files a scenario names (traces, empirical distributions). The simulator never
@@ -169,6 +169,8 @@ pub trait Observer {
     fn sample(&mut self, _row: &SampleRow) {}
     /// Called at every sample boundary with the simulated time reached.
     fn progress(&mut self, _now: Nanos, _end: Nanos) {}
+    /// A change of function `function`'s provisioned concurrency from `from` to `to`.
+    fn scaling(&mut self, _time: Nanos, _function: u32, _from: u32, _to: u32, _why: &str) {}
 }
 
 /// An observer that keeps nothing: the run produces only its summary.
@@ -189,6 +191,10 @@ enum Event {
     Expire(u32),
     /// Function `.0`'s requested provisioned environments are allocated.
     PcReady(u32),
+    /// A utilization datapoint of function `.0`'s provisioned concurrency.
+    PcMetric(u32),
+    /// Scheduled scaling action `action` of function `f`.
+    PcSchedule { f: u32, action: u32 },
     /// Idle instance `inst`'s own keep-alive runs out (stale if `epoch` moved on).
     ExpireInst { inst: u32, epoch: u32 },
     /// A pre-warmed environment of function `.0` is ready (hybrid keep-alive).
@@ -790,6 +796,9 @@ impl Simulation {
                     f.provisioned_allocation_delay.0,
                     f.provisioned_allocation_rate,
                     f.provisioned_recycle.0,
+                    f.provisioned_scaling
+                        .as_ref()
+                        .map(|c| Box::new(Scaler::new(c))),
                 ),
                 billed_pc_mb_ms: 0,
                 pc_price: match f.architecture {
@@ -1015,6 +1024,7 @@ impl Simulation {
         for f in 0..self.funcs.len() {
             self.pc_request(f as u32, 0);
         }
+        self.pc_start_scaling();
         // The loop is compiled twice: with faults, retries, queued invocation and provisioned
         // concurrency, and without them, so that a scenario without them pays nothing for their
         // bookkeeping.
@@ -1059,6 +1069,8 @@ impl Simulation {
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
                 Event::Incident(code) => self.on_incident(code, now, obs),
                 Event::PcReady(f) => self.on_pc_ready(f, now),
+                Event::PcMetric(f) => self.on_pc_metric(f, now, obs),
+                Event::PcSchedule { f, action } => self.on_pc_schedule(f, action, now, obs),
                 Event::ExpireInst { inst, epoch } => self.on_expire_inst(inst, epoch, now),
                 Event::Prewarm(f) => self.on_prewarm(f, now),
                 Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),

@@ -9,7 +9,9 @@
 //! provisioned environment does not count against its pool: the pool's capacity was reduced by
 //! the provisioned concurrency when the run was set up.
 
-use super::{Event, Func, Instance, NIL, PROV, Simulation, State};
+use super::{Event, Func, Instance, NIL, Observer, PROV, Simulation, State};
+use crate::scenario::PcScaling;
+use crate::time::Nanos;
 
 /// A function's provisioned concurrency.
 #[derive(Default)]
@@ -34,12 +36,44 @@ pub(super) struct Provisioned {
     pub int_busy: u128,
     pub win0: (u128, u128, u128),
     pub bin0: (u128, u128),
+    pub scaling: Option<Box<Scaler>>,
+}
+
+/// Application Auto Scaling of one function's provisioned concurrency.
+pub(super) struct Scaler {
+    cfg: PcScaling,
+    min: u32,
+    max: u32,
+    above: u32,
+    below: u32,
+    /// The integrals at the previous datapoint.
+    last: (u128, u128),
+}
+
+impl Scaler {
+    pub fn new(cfg: &PcScaling) -> Scaler {
+        Scaler {
+            min: cfg.min,
+            max: cfg.max,
+            cfg: cfg.clone(),
+            above: 0,
+            below: 0,
+            last: (0, 0),
+        }
+    }
 }
 
 impl Provisioned {
-    pub fn new(target: u32, delay: u64, per_minute: u32, recycle: u64) -> Provisioned {
+    pub fn new(
+        target: u32,
+        delay: u64,
+        per_minute: u32,
+        recycle: u64,
+        scaling: Option<Box<Scaler>>,
+    ) -> Provisioned {
         Provisioned {
             target,
+            scaling,
             delay,
             rate: per_minute as f64 / 60e9,
             recycle,
@@ -117,6 +151,12 @@ impl Simulation {
         it.idle_since = now;
         it.prev = NIL;
         it.next = NIL;
+        if func.pc.ready > func.pc.target {
+            // Scaled in: this environment goes.
+            func.pc.ready -= 1;
+            self.retire(inst, now);
+            return;
+        }
         if now - it.born() >= func.pc.recycle {
             // Re-initialized in the background (billed); unavailable meanwhile.
             let init = func.cold_start.sample(&mut func.rng);
@@ -141,6 +181,120 @@ impl Simulation {
         }
         it.state = State::Idle;
         self.funcs[it.func as usize].pc.idle.push(inst);
+    }
+
+    /// Starts the scaler of every function that has one: datapoints and scheduled actions.
+    pub(super) fn pc_start_scaling(&mut self) {
+        for f in 0..self.funcs.len() {
+            let Some(sc) = self.funcs[f].pc.scaling.as_deref() else {
+                continue;
+            };
+            let period = sc.cfg.period.0;
+            let times: Vec<u64> = sc.cfg.schedule.iter().map(|a| a.at.0).collect();
+            self.q.schedule(period, Event::PcMetric(f as u32));
+            for (i, t) in times.into_iter().enumerate() {
+                self.q.schedule(
+                    t,
+                    Event::PcSchedule {
+                        f: f as u32,
+                        action: i as u32,
+                    },
+                );
+            }
+        }
+    }
+
+    /// One utilization datapoint of function `f`'s provisioned concurrency, and the scaling
+    /// decision it leads to.
+    pub(super) fn on_pc_metric(&mut self, f: u32, now: u64, obs: &mut dyn Observer) {
+        let pc = &mut self.funcs[f as usize].pc;
+        pc.advance(now);
+        let (ready, busy) = (pc.int_ready, pc.int_busy);
+        let target = pc.target;
+        let sc = pc.scaling.as_deref_mut().expect("scaled function");
+        let period = sc.cfg.period.0;
+        let d_ready = ready - sc.last.0;
+        let d_busy = busy - sc.last.1;
+        sc.last = (ready, busy);
+        let mut change = None;
+        if d_ready > 0 {
+            let util = d_busy as f64 / d_ready as f64;
+            let want = ((target as f64 * util / sc.cfg.target).ceil() as u32).clamp(sc.min, sc.max);
+            if util > sc.cfg.target {
+                sc.above += 1;
+                sc.below = 0;
+            } else if util < sc.cfg.scale_in_ratio * sc.cfg.target {
+                sc.below += 1;
+                sc.above = 0;
+            } else {
+                sc.above = 0;
+                sc.below = 0;
+            }
+            if sc.above >= sc.cfg.scale_out_datapoints && want > target {
+                sc.above = 0;
+                change = Some((want, "target tracking: scale out"));
+            } else if sc.below >= sc.cfg.scale_in_datapoints && want < target {
+                sc.below = 0;
+                change = Some((want, "target tracking: scale in"));
+            }
+        }
+        // (No datapoint while nothing is allocated: insufficient data, no action.)
+        if let Some((to, why)) = change {
+            self.pc_set_target(f, to, now, why, obs);
+        }
+        if now + period <= self.end {
+            self.q.schedule(now + period, Event::PcMetric(f));
+        }
+    }
+
+    /// Scheduled action `action` of function `f`: new minimum and maximum.
+    pub(super) fn on_pc_schedule(&mut self, f: u32, action: u32, now: u64, obs: &mut dyn Observer) {
+        let pc = &mut self.funcs[f as usize].pc;
+        let target = pc.target;
+        let sc = pc.scaling.as_deref_mut().expect("scaled function");
+        let a = &sc.cfg.schedule[action as usize];
+        let (min, max, every) = (a.min, a.max, a.every);
+        sc.min = min;
+        sc.max = max;
+        if let Some(e) = every
+            && now + e.0 <= self.end
+        {
+            self.q.schedule(now + e.0, Event::PcSchedule { f, action });
+        }
+        let to = target.clamp(min, max);
+        if to != target {
+            self.pc_set_target(f, to, now, "scheduled action", obs);
+        }
+    }
+
+    /// Sets function `f`'s provisioned concurrency to `to`: more is allocated (after the
+    /// allocation delay), less retires idle environments now and busy ones as they finish.
+    fn pc_set_target(&mut self, f: u32, to: u32, now: u64, why: &str, obs: &mut dyn Observer) {
+        let func = &mut self.funcs[f as usize];
+        func.pc.advance(now);
+        let from = func.pc.target;
+        func.pc.target = to;
+        // The pool's on-demand part shrinks or grows by the difference.
+        let p = func.pool as usize;
+        let pool = &mut self.pools[p];
+        if to > from {
+            pool.cap = pool.cap.saturating_sub(to - from);
+            self.pool_caps[p] = self.pool_caps[p].saturating_sub(to - from);
+        } else {
+            pool.cap += from - to;
+            self.pool_caps[p] += from - to;
+        }
+        obs.scaling(Nanos(now), f, from, to, why);
+        if to > func.pc.ready {
+            self.pc_request(f, now);
+        }
+        while self.funcs[f as usize].pc.ready > to {
+            let Some(inst) = self.funcs[f as usize].pc.idle.pop() else {
+                break;
+            };
+            self.funcs[f as usize].pc.ready -= 1;
+            self.retire(inst, now);
+        }
     }
 
     /// Removes lost provisioned environment `inst` (idle) from its function's pool.

@@ -175,7 +175,7 @@ fn target_tracking_follows_a_step_and_scales_in_after_the_delay() {
     assert!(first.0 >= 33 * 60 * S && first.0 <= 35 * 60 * S, "{ev:?}");
     assert!(first.2 > first.1);
     // Settled before the drop at about 60 / 0.7.
-    let before_drop = ev.iter().filter(|e| e.0 < 90 * 60 * S).last().unwrap().2;
+    let before_drop = ev.iter().rfind(|e| e.0 < 90 * 60 * S).unwrap().2;
     let util = 60.0 / before_drop as f64;
     assert!(
         (util - 0.7).abs() <= 0.07,

@@ -30,6 +30,8 @@ pub struct TotalPoint {
     pub dlq_depth: f64,
     /// Incidents active (summed over functions).
     pub incidents: f64,
+    /// Provisioned environments allocated (summed over functions).
+    pub provisioned: f64,
 }
 
 const MAX_POINTS: usize = 4096;
@@ -55,6 +57,7 @@ impl TotalPoint {
         self.queue_depth += o.queue_depth;
         self.dlq_depth += o.dlq_depth;
         self.incidents += o.incidents;
+        self.provisioned += o.provisioned;
     }
     fn scaled(mut self, k: f64) -> TotalPoint {
         self.instances *= k;
@@ -68,6 +71,7 @@ impl TotalPoint {
         self.queue_depth *= k;
         self.dlq_depth *= k;
         self.incidents *= k;
+        self.provisioned *= k;
         self
     }
 }
@@ -317,6 +321,7 @@ impl Observer for RunObserver {
         p.point.queue_depth += r.queue_depth as f64;
         p.point.dlq_depth += r.dlq_depth as f64;
         p.point.incidents += r.incidents as f64;
+        p.point.provisioned += r.provisioned as f64;
     }
 
     fn scaling(&mut self, time: Nanos, function: u32, from: u32, to: u32, why: &str) {

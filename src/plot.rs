@@ -171,6 +171,23 @@ where
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
         }
+        if pts.iter().any(|p| p.provisioned > 0.0) {
+            // Provisioned concurrency as a step line: its changes are the scaling actions.
+            let orange = RGBColor(230, 120, 0);
+            let mut steps = Vec::with_capacity(2 * pts.len());
+            for (i, p) in pts.iter().enumerate() {
+                if i > 0 {
+                    steps.push((p.time_s / scale, pts[i - 1].provisioned));
+                }
+                steps.push((p.time_s / scale, p.provisioned));
+            }
+            chart
+                .draw_series(LineSeries::new(steps, orange.stroke_width(3)))?
+                .label("provisioned")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(3))
+                });
+        }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))

@@ -24,6 +24,7 @@ fn crashes_follow_the_mean_time_between_failures() {
         duration = { dist = "constant", value = "500ms" }
         cold_start = { dist = "constant", value = "100ms" }
         keep_alive = "1h"
+        max_lifetime = "1000d"
         mtbf = "100s"
         [[workloads]]
         function = "f"

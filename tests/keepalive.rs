@@ -66,7 +66,7 @@ fn a_maximum_lifetime_retires_environments() {
     ));
     assert_eq!(s.total.cold_starts, 10);
     let s = run(&one_function(
-        "",
+        r#"max_lifetime = "1000d""#,
         r#"{ process = "constant", rate = 1 }"#,
         "10h",
     ));
@@ -80,9 +80,15 @@ fn a_maximum_lifetime_retires_environments() {
 #[test]
 fn the_hybrid_policy_learns_a_periodic_workload() {
     let arrivals = format!("{{ process = \"constant\", rate = {} }}", 1.0 / 420.0);
-    let fixed = run(&one_function(r#"keep_alive = "10m""#, &arrivals, "24h"));
+    let fixed = run(&one_function(
+        r#"keep_alive = "10m"
+        max_lifetime = "1000d""#,
+        &arrivals,
+        "24h",
+    ));
     let hybrid = run(&one_function(
         r#"keep_alive = "10m"
+        max_lifetime = "1000d"
         keep_alive_policy = "hybrid""#,
         &arrivals,
         "24h",

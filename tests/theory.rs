@@ -65,6 +65,7 @@ fn keep_alive_cold_ratio_matches_exp_minus_lambda_t() {
             name = "f"
             duration = {{ dist = "constant", value = "1us" }}
             keep_alive = "{keep_alive_s}s"
+            max_lifetime = "1000d"
             [[workloads]]
             function = "f"
             arrivals = {{ process = "poisson", rate = {rate} }}
@@ -98,6 +99,7 @@ fn reuse_run(reuse: &str, seed: u64) -> sim_core::Summary {
         duration = {{ dist = "exponential", mean = "2s" }}
         cold_start = {{ dist = "constant", value = "250ms" }}
         keep_alive = "10m"
+        max_lifetime = "1000d"
         reuse = "{reuse}"
         [[workloads]]
         function = "f"

@@ -241,9 +241,9 @@ pub struct Function {
     #[serde(default)]
     pub hybrid: Option<HybridConfig>,
     /// Environments are retired when they finish a request after living this long (AWS: "every
-    /// few hours"); default: never.
-    #[serde(default)]
-    pub max_lifetime: Option<Nanos>,
+    /// few hours", about 2 h measured). Set a very long one (e.g. "1000d") for none.
+    #[serde(default = "default_max_lifetime")]
+    pub max_lifetime: Nanos,
     #[serde(default)]
     pub reuse: Reuse,
     #[serde(default)]
@@ -304,7 +304,7 @@ impl Function {
             keep_alive_policy: KeepAlivePolicy::default(),
             idle_ttl: None,
             hybrid: None,
-            max_lifetime: None,
+            max_lifetime: default_max_lifetime(),
             reuse: Reuse::default(),
             architecture: Architecture::default(),
             reserved_concurrency: None,
@@ -495,6 +495,10 @@ fn pc_rate() -> u32 {
     6000
 }
 fn pc_recycle() -> Nanos {
+    Nanos::from_secs(2 * 3600)
+}
+
+fn default_max_lifetime() -> Nanos {
     Nanos::from_secs(2 * 3600)
 }
 
@@ -1129,12 +1133,10 @@ impl Scenario {
                     return err(k("hybrid.margin"), "must be in [0, 1)");
                 }
             }
-            if let Some(m) = f.max_lifetime
-                && m.0 == 0
-            {
+            if f.max_lifetime.0 == 0 {
                 return err(
                     k("max_lifetime"),
-                    "must be greater than 0 (omit it for no limit)",
+                    "must be greater than 0 (a very long one, e.g. \"1000d\", for no limit)",
                 );
             }
             if let Some(m) = f.mtbf

@@ -228,8 +228,9 @@ enum State {
 struct Instance {
     /// When it last became idle.
     idle_since: u64,
-    /// Creation number (for `newest` reuse).
-    created_seq: u64,
+    /// When it was created, or last re-initialized (provisioned): for `newest` reuse, the
+    /// maximum lifetime and provisioned recycling.
+    born: u64,
     // The request being served: its id, its arrival (= its start: a sync invocation does not
     // wait), and when it completes (after init, if cold, and execution).
     req_id: u64,
@@ -329,7 +330,7 @@ impl Simulation {
 impl Instance {
     const EMPTY: Instance = Instance {
         idle_since: 0,
-        created_seq: 0,
+        born: 0,
         req_id: 0,
         arrival: 0,
         done_at: 0,
@@ -384,6 +385,8 @@ struct Func {
     // Line 0: the arrival path.
     duration: Dist,
     keep_alive: u64,
+    /// Environments are retired when they finish a request after living this long.
+    max_lifetime: u64,
     timeout: u64,
     expire_at: u64,
     /// Idle list (head = idle longest).
@@ -406,7 +409,6 @@ struct Func {
     /// Idle environments follow `idle_policy` (per-environment expiry) rather than the fixed
     /// keep-alive list.
     custom_idle: bool,
-    error_p: f64,
     billed_mb_ms: u128,
     requests: u64,
     attempts: u64,
@@ -424,6 +426,8 @@ struct Func {
     /// Faults: the function's own error probability (`error_p` adds active incidents), init
     /// failures, crashes (`mtbf` in ns, 0 for none), incident slow-downs.
     base_error_p: f64,
+    /// With the incidents active now (read only by the loop with faults).
+    error_p: f64,
     /// Lambda service errors (5xx): the function's own probability and with incidents.
     base_service_p: f64,
     service_p: f64,
@@ -664,8 +668,7 @@ pub struct Simulation {
     pool_caps: Vec<u32>,
     /// New environments the account may still add now (the legacy scaling rule).
     account_burst: Bucket,
-    /// When each instance was created.
-    born: Vec<u64>,
+
     created: u64,
     next_req: u64,
     measuring: bool,
@@ -770,6 +773,7 @@ impl Simulation {
                     f.keep_alive.0
                 },
                 custom_idle: idle_policy.custom(),
+                max_lifetime: f.max_lifetime.0,
                 reuse: f.reuse,
                 duration: load(&f.duration, "duration")?,
                 cold_start: load(&f.cold_start, "cold_start")?,
@@ -967,7 +971,6 @@ impl Simulation {
             incidents: faults::prepare(scenario),
             incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             pool_caps,
-            born: Vec::new(),
             account_burst: match acc.scaling {
                 // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
                 ScalingRule::Legacy => {
@@ -1594,6 +1597,10 @@ impl Simulation {
             }
             return;
         }
+        if now - self.insts[inst as usize].born >= self.funcs[f as usize].max_lifetime {
+            self.retire(inst, now);
+            return;
+        }
         self.link_idle(inst, now);
         let func = &mut self.funcs[f as usize];
         let ka_end = now.saturating_add(func.keep_alive);
@@ -1609,7 +1616,7 @@ impl Simulation {
         let f = self.insts[inst as usize].func;
         let func = &mut self.funcs[f as usize];
         let old_tail = func.tail;
-        let created_seq = {
+        let born = {
             let slot = &mut self.insts[inst as usize];
             slot.state = State::Idle;
             if slot.flags & (TIMED_OUT | RESET_AFTER) != 0 {
@@ -1618,7 +1625,7 @@ impl Simulation {
             slot.idle_since = now;
             slot.prev = old_tail;
             slot.next = NIL;
-            slot.created_seq
+            slot.born
         };
         if old_tail == NIL {
             func.head = inst;
@@ -1633,7 +1640,7 @@ impl Simulation {
                 func.idle_vec.push(inst);
             }
             Reuse::Newest => {
-                func.newest.push((created_seq, inst));
+                func.newest.push((born, inst));
                 if func.newest.len() > 2 * func.idle as usize + 64 {
                     rebuild_newest(func, &self.insts);
                 }
@@ -1711,7 +1718,7 @@ impl Simulation {
                     .pop()
                     .expect("an idle instance has a heap entry");
                 let it = &self.insts[i as usize];
-                if it.state == State::Idle && it.created_seq == seq {
+                if it.state == State::Idle && it.born == seq {
                     break i;
                 }
             },
@@ -1730,13 +1737,9 @@ impl Simulation {
             }
         };
         self.created += 1;
-        if self.born.len() <= idx as usize {
-            self.born.resize(idx as usize + 1, 0);
-        }
-        self.born[idx as usize] = now;
         let it = &mut self.insts[idx as usize];
         it.func = f;
-        it.created_seq = self.created;
+        it.born = now;
         it.prev = NIL;
         it.next = NIL;
         let func = &mut self.funcs[f as usize];
@@ -2002,7 +2005,7 @@ fn rebuild_newest(func: &mut Func, insts: &[Instance]) {
     func.newest.clear();
     let mut i = func.head;
     while i != NIL {
-        func.newest.push((insts[i as usize].created_seq, i));
+        func.newest.push((insts[i as usize].born, i));
         i = insts[i as usize].next;
     }
 }

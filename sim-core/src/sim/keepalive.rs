@@ -14,7 +14,8 @@
 //!   after the head percentile of the idle times (less the margin) and kept until the tail
 //!   percentile (plus the margin); otherwise the fixed `keep_alive` applies.
 //!
-//! `max_lifetime` retires an environment when it finishes a request after living that long.
+//! `max_lifetime` (every policy, see `make_idle`) retires an environment when it finishes a
+//! request after living that long.
 
 use super::{Event, NIL, Simulation, State};
 use crate::dist::Dist;
@@ -27,7 +28,6 @@ pub(super) struct IdlePolicy {
     keep: u64,
     ttl: Option<Dist>,
     hybrid: Option<Box<Hybrid>>,
-    pub max_lifetime: u64,
 }
 
 impl IdlePolicy {
@@ -42,14 +42,12 @@ impl IdlePolicy {
                     f.keep_alive.0,
                 ))
             }),
-            max_lifetime: f.max_lifetime.map(|m| m.0).unwrap_or(u64::MAX),
         }
     }
 
-    /// Whether this policy needs per-environment handling (anything but a fixed keep-alive
-    /// without a lifetime limit).
+    /// Whether this policy needs per-environment expiry (anything but a fixed keep-alive).
     pub fn custom(&self) -> bool {
-        self.mode != KeepAlivePolicy::Fixed || self.max_lifetime != u64::MAX
+        self.mode != KeepAlivePolicy::Fixed
     }
 }
 
@@ -165,10 +163,10 @@ impl Simulation {
         let f = self.insts[inst as usize].func;
         let func = &mut self.funcs[f as usize];
         let nothing_runs = func.busy == 0;
-        let policy = &mut func.idle_policy;
-        if now - self.born[inst as usize] >= policy.max_lifetime {
+        if now - self.insts[inst as usize].born >= func.max_lifetime {
             return Idle::Retire;
         }
+        let policy = &mut func.idle_policy;
         match policy.mode {
             KeepAlivePolicy::Fixed => Idle::Keep(policy.keep),
             KeepAlivePolicy::None => Idle::Retire,

@@ -9,7 +9,7 @@
 //! provisioned environment does not count against its pool: the pool's capacity was reduced by
 //! the provisioned concurrency when the run was set up.
 
-use super::{Event, Func, Instance, NIL, Observer, PROV, Simulation, State};
+use super::{Event, Func, NIL, Observer, PROV, Simulation, State};
 use crate::scenario::PcScaling;
 use crate::time::Nanos;
 
@@ -124,7 +124,7 @@ impl Simulation {
             it.flags = PROV;
             it.idle_since = now;
             it.done_at = now;
-            it.created_seq = now;
+            it.born = now;
             let pc = &mut self.funcs[f as usize].pc;
             pc.ready += 1;
             pc.idle.push(inst);
@@ -157,13 +157,13 @@ impl Simulation {
             self.retire(inst, now);
             return;
         }
-        if now - it.born() >= func.pc.recycle {
+        if now - it.born >= func.pc.recycle {
             // Re-initialized in the background (billed); unavailable meanwhile.
             let init = func.cold_start.sample(&mut func.rng);
             func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
             it.state = State::Init;
             it.flags = PROV;
-            it.created_seq = now + init;
+            it.born = now + init;
             let epoch = it.epoch;
             self.q
                 .schedule(now + init, Event::PcRecycled { inst, epoch });
@@ -305,14 +305,6 @@ impl Simulation {
             pc.idle.swap_remove(pos);
         }
         pc.ready -= 1;
-    }
-}
-
-impl Instance {
-    /// When a provisioned environment was last initialized (kept in `created_seq`, which only
-    /// on-demand environments use).
-    fn born(&self) -> u64 {
-        self.created_seq
     }
 }
 

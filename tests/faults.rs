@@ -330,6 +330,9 @@ struct Fx {
     init_p: f64,
     mtbf_s: Option<u32>,
     reserved: Option<u32>,
+    /// Provisioned concurrency (at most the reservation) and keep-alive policy (0–3).
+    pc: u32,
+    ka: u8,
 }
 
 fn fx() -> impl Strategy<Value = Fx> {
@@ -341,16 +344,19 @@ fn fx() -> impl Strategy<Value = Fx> {
         prop_oneof![Just(0.0), 0.0f64..0.5],
         prop::option::of(5u32..600),
         prop::option::of(0u32..15),
+        (0u32..4, 0u8..4),
     )
         .prop_map(
-            |(mean_ms, timeout_ms, error_p, service_p, init_p, mtbf_s, reserved)| Fx {
+            |(mean_ms, timeout_ms, error_p, service_p, init_p, mtbf_s, reserved, (pc, ka))| Fx {
                 mean_ms,
                 timeout_ms,
                 error_p,
                 service_p,
                 init_p,
                 mtbf_s,
+                pc: reserved.map_or(pc, |r| pc.min(r)),
                 reserved,
+                ka,
             },
         )
 }
@@ -367,7 +373,7 @@ fn wl() -> impl Strategy<Value = Wl> {
 fn fault_scenario(fns: &[Fx], wls: &[Wl], incidents: &[(u32, u32, u8, f64)], seed: u64) -> String {
     let mut t = format!(
         "[simulation]\nduration = \"20m\"\nwarmup = \"2m\"\nsample_interval = \"1m\"\nseed = {seed}\n[account]\nunreserved_minimum = 30\nconcurrency_limit = {}\n[[retry_policies]]\nname = \"client\"\nmax_attempts = 3\nbase = \"200ms\"\nretry_on = [\"throttle\", \"error\", \"timeout\", \"service_error\"]\n",
-        fns.iter().filter_map(|f| f.reserved).sum::<u32>() + 30
+        fns.iter().map(|f| f.reserved.unwrap_or(f.pc)).sum::<u32>() + 30
     );
     for (i, f) in fns.iter().enumerate() {
         t += &format!(
@@ -379,6 +385,19 @@ fn fault_scenario(fns: &[Fx], wls: &[Wl], incidents: &[(u32, u32, u8, f64)], see
         }
         if let Some(r) = f.reserved {
             t += &format!("reserved_concurrency = {r}\n");
+        }
+        if f.pc > 0 {
+            t += &format!(
+                "provisioned_concurrency = {}\nprovisioned_recycle = \"5m\"\n",
+                f.pc
+            );
+        }
+        t += &format!(
+            "keep_alive_policy = \"{}\"\nmax_lifetime = \"4m\"\n",
+            ["fixed", "random", "hybrid", "none"][f.ka as usize]
+        );
+        if f.ka == 1 {
+            t += "idle_ttl = { dist = \"exponential\", mean = \"1m\" }\n";
         }
     }
     for (i, w) in wls.iter().enumerate() {
@@ -458,7 +477,7 @@ proptest! {
             }
             prop_assert!(m.instances.max_busy <= m.instances.max);
         }
-        let limit = fns.iter().filter_map(|f| f.reserved).sum::<u32>() + 30;
+        let limit = fns.iter().map(|f| f.reserved.unwrap_or(f.pc)).sum::<u32>() + 30;
         prop_assert!(s.total.instances.max_busy <= limit as u64);
 
         // Attempt records: one per measured attempt, each with its predecessors.

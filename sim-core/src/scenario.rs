@@ -1031,6 +1031,20 @@ impl Scenario {
                             "needs min ≤ max and a positive `every`",
                         );
                     }
+                    if let Some(rc) = f.reserved_concurrency
+                        && a.max > rc
+                    {
+                        return err(
+                            k(&format!("provisioned_scaling.schedule.{j}.max")),
+                            format!("must not exceed reserved_concurrency ({rc})"),
+                        );
+                    }
+                }
+                if !(sc.scale_in_ratio > 0.0 && sc.scale_in_ratio <= 1.0) {
+                    return err(
+                        k("provisioned_scaling.scale_in_ratio"),
+                        format!("must be in (0, 1], got {}", sc.scale_in_ratio),
+                    );
                 }
                 if f.provisioned_concurrency == 0 {
                     return err(
@@ -1131,6 +1145,12 @@ impl Scenario {
                 }
                 if !(0.0..1.0).contains(&h.margin) {
                     return err(k("hybrid.margin"), "must be in [0, 1)");
+                }
+                if !(h.cv_threshold.is_finite() && h.cv_threshold >= 0.0) || h.min_samples == 0 {
+                    return err(
+                        k("hybrid.cv_threshold"),
+                        "cv_threshold must be a non-negative number and min_samples at least 1",
+                    );
                 }
             }
             if f.max_lifetime.0 == 0 {

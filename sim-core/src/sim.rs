@@ -1516,9 +1516,14 @@ impl Simulation {
                 func.billed_mb_ms += billed;
             }
         }
+        // Recorded before the environment moves on (a release may re-initialize it).
+        if self.want_requests && !batch {
+            obs.request(&self.attempt_record(inst, outcome, Some(now)));
+        }
         if prov && !it.has(LOST) {
             self.pc_release(inst, now);
         } else if X && it.has(LOST) {
+            let func = &mut self.funcs[f as usize];
             if prov {
                 let pc = &mut func.pc;
                 pc.advance(now);
@@ -1534,9 +1539,6 @@ impl Simulation {
             self.free.push(inst);
         } else {
             self.make_idle(inst, now);
-        }
-        if self.want_requests && !batch {
-            obs.request(&self.attempt_record(inst, outcome, Some(now)));
         }
         if batch {
             let b = self.ctx[inst as usize].id as u32;

@@ -160,7 +160,9 @@ impl Simulation {
         if now - it.born >= func.pc.recycle {
             // Re-initialized in the background (billed); unavailable meanwhile.
             let init = func.cold_start.sample(&mut func.rng);
-            func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
+            if self.measuring {
+                func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
+            }
             it.state = State::Init;
             it.flags = PROV;
             it.born = now + init;

@@ -230,3 +230,34 @@ fn scheduled_actions_set_min_and_max() {
     assert_eq!(at(12).provisioned, 40);
     assert_eq!(at(21).provisioned, 10);
 }
+
+/// 4,000 provisioned environments become usable all at once: after the 90 s delay plus
+/// 4,000 / 6,000 of a minute (40 s) today; under the pre-2023 rule in us-east-1, after the
+/// 3,000 burst and 1,000 more at 500 a minute (120 s).
+#[test]
+fn allocation_follows_the_current_or_the_legacy_rule() {
+    let ready_at = |rule: &str| {
+        let (_, rec) = record(&format!(
+            r#"
+            [simulation]
+            duration = "5m"
+            sample_interval = "1s"
+            [account]
+            concurrency_limit = 5000
+            provisioned_allocation = "{rule}"
+            [[functions]]
+            name = "api"
+            duration = {{ dist = "constant", value = "100ms" }}
+            provisioned_concurrency = 4000
+            [[workloads]]
+            function = "api"
+            arrivals = {{ process = "constant", rate = 1 }}
+            "#
+        ));
+        let row = rec.rows.iter().find(|r| r.provisioned > 0).unwrap();
+        assert_eq!(row.provisioned, 4000);
+        row.time.0 / S
+    };
+    assert_eq!(ready_at("current"), 130);
+    assert_eq!(ready_at("legacy"), 210);
+}

@@ -76,6 +76,19 @@ pub struct Account {
     /// reserved concurrency).
     #[serde(default = "yes")]
     pub rps_limit: bool,
+    /// How provisioned concurrency is allocated: "current" (after the delay, at each function's
+    /// `provisioned_allocation_rate`) or "legacy" (until 2022: the Region's burst at once, then
+    /// 500 per minute).
+    #[serde(default)]
+    pub provisioned_allocation: AllocationRule,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AllocationRule {
+    #[default]
+    Current,
+    Legacy,
 }
 
 /// Lambda's rule for adding execution environments (PLATFORM.md §1).
@@ -129,6 +142,7 @@ impl Default for Account {
             region: default_region(),
             burst: None,
             rps_limit: true,
+            provisioned_allocation: AllocationRule::default(),
         }
     }
 }

@@ -26,8 +26,8 @@ use crate::metrics::{
 use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{
-    Architecture, ConfigError, Invocation, KeepAlivePolicy, Process, Reuse, ScalingRule, Scenario,
-    TraceFormat,
+    AllocationRule, Architecture, ConfigError, Invocation, KeepAlivePolicy, Process, Reuse,
+    ScalingRule, Scenario, TraceFormat,
 };
 use crate::time::{NS_PER_S, Nanos};
 use crate::workload::{ArrivalSource, InputError, TimestampReader};
@@ -795,15 +795,29 @@ impl Simulation {
                 queued: 0,
                 dlq: 0,
                 idle_policy,
-                pc: Provisioned::new(
-                    f.provisioned_concurrency,
-                    f.provisioned_allocation_delay.0,
-                    f.provisioned_allocation_rate,
-                    f.provisioned_recycle.0,
-                    f.provisioned_scaling
-                        .as_ref()
-                        .map(|c| Box::new(Scaler::new(c))),
-                ),
+                pc: {
+                    let legacy = acc.provisioned_allocation == AllocationRule::Legacy;
+                    let mut pc = Provisioned::new(
+                        f.provisioned_concurrency,
+                        f.provisioned_allocation_delay.0,
+                        // Until 2022: the Region's burst at once, then 500 a minute (S19).
+                        if legacy {
+                            500
+                        } else {
+                            f.provisioned_allocation_rate
+                        },
+                        f.provisioned_recycle.0,
+                        f.provisioned_scaling
+                            .as_ref()
+                            .map(|c| Box::new(Scaler::new(c))),
+                    );
+                    if legacy {
+                        pc.burst = acc
+                            .burst
+                            .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+                    }
+                    pc
+                },
                 billed_pc_mb_ms: 0,
                 pc_price: match f.architecture {
                     Architecture::X86_64 => scenario.pricing.provisioned_x86_gb_second,

@@ -23,8 +23,9 @@ pub(super) struct Provisioned {
     /// Ready and idle, most recently used last.
     pub idle: Vec<u32>,
     delay: u64,
-    /// Allocation rate, environments per nanosecond.
+    /// Allocation rate, environments per nanosecond, after `burst` at once.
     rate: f64,
+    pub burst: u32,
     pub recycle: u64,
     /// When the pending allocation completes (`u64::MAX`: none pending).
     pending_at: u64,
@@ -95,8 +96,9 @@ impl Provisioned {
 
     /// When an allocation requested at `now` for `more` environments completes.
     fn ready_at(&self, now: u64, more: u32) -> u64 {
+        let paced = more.saturating_sub(self.burst);
         now.saturating_add(self.delay)
-            .saturating_add((more as f64 / self.rate).ceil() as u64)
+            .saturating_add((paced as f64 / self.rate).ceil() as u64)
     }
 }
 

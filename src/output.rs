@@ -138,7 +138,12 @@ impl RunObserver {
             building: (0, TotalPoint::default()),
             bar,
             line: String::with_capacity(160),
-            scaling_path: dir.join("scaling.csv"),
+            scaling_path: {
+                // Written only if something is scaled: an old one must not linger.
+                let p = dir.join("scaling.csv");
+                let _ = std::fs::remove_file(&p);
+                p
+            },
             scaling: None,
         })
     }

@@ -669,7 +669,6 @@ pub struct Simulation {
     /// New environments the account may still add now (the legacy scaling rule).
     account_burst: Bucket,
 
-    created: u64,
     next_req: u64,
     measuring: bool,
     alive_total: u64,
@@ -995,7 +994,6 @@ impl Simulation {
                 }
                 _ => Bucket::OFF,
             },
-            created: 0,
             next_req: 0,
             measuring: sim.warmup.0 == 0,
             alive_total: 0,
@@ -1752,7 +1750,6 @@ impl Simulation {
                 (self.insts.len() - 1) as u32
             }
         };
-        self.created += 1;
         let it = &mut self.insts[idx as usize];
         it.func = f;
         it.born = now;

@@ -1535,20 +1535,14 @@ impl Simulation {
         if prov && !it.has(LOST) {
             self.pc_release(inst, now);
         } else if X && it.has(LOST) {
-            let func = &mut self.funcs[f as usize];
             if prov {
-                let pc = &mut func.pc;
+                let pc = &mut self.funcs[f as usize].pc;
                 pc.advance(now);
                 pc.busy -= 1;
                 pc.ready -= 1;
             }
             // Taken down by an incident: the environment is gone.
-            func.alive -= 1;
-            self.alive_total -= 1;
-            let slot = &mut self.insts[inst as usize];
-            slot.state = State::Free;
-            slot.epoch = slot.epoch.wrapping_add(1);
-            self.free.push(inst);
+            self.retire(inst, now);
         } else {
             self.make_idle(inst, now);
         }

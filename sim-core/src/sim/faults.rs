@@ -113,34 +113,21 @@ impl Simulation {
             match it.state {
                 State::Idle | State::Init if it.has(PROV) => {
                     // A provisioned environment, idle or re-initializing.
-                    let func = &mut self.funcs[it.func as usize];
-                    func.advance(now);
-                    func.pc.advance(now);
-                    func.alive -= 1;
-                    self.alive_total -= 1;
+                    self.funcs[it.func as usize].pc.advance(now);
                     if it.state == State::Idle {
                         self.pc_lose_idle(inst);
                     } else {
                         self.funcs[it.func as usize].pc.ready -= 1;
                     }
-                    let slot = &mut self.insts[idx];
-                    slot.state = State::Free;
-                    slot.epoch = slot.epoch.wrapping_add(1);
-                    self.free.push(inst);
+                    self.retire(inst, now);
                 }
                 State::Idle => {
                     let func = &mut self.funcs[it.func as usize];
-                    func.advance(now);
                     unlink(func, &mut self.insts, inst);
-                    func.alive -= 1;
-                    self.alive_total -= 1;
-                    let slot = &mut self.insts[idx];
-                    slot.state = State::Free;
-                    slot.epoch = slot.epoch.wrapping_add(1);
-                    self.free.push(inst);
+                    self.retire(inst, now);
                 }
                 State::Busy => {
-                    // The request in flight fails now (a Lambda service error) and the
+                    // The request in flight fails now (a function error, billed) and the
                     // environment is not reused.
                     let slot = &mut self.insts[idx];
                     slot.done_at = now;

@@ -182,12 +182,18 @@ fn run(
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     let names: Vec<String> = scenario.functions.iter().map(|f| f.name.clone()).collect();
-    let mut obs = output::RunObserver::new(&dir, names, with_requests, !quiet).map_err(|e| {
-        Failure::Other(format!(
-            "{}: cannot create output files: {e}",
-            dir.display()
-        ))
-    })?;
+    let asg: Vec<bool> = scenario
+        .functions
+        .iter()
+        .map(|f| f.platform == sim_core::scenario::Platform::Asg)
+        .collect();
+    let mut obs =
+        output::RunObserver::new(&dir, names, &asg, with_requests, !quiet).map_err(|e| {
+            Failure::Other(format!(
+                "{}: cannot create output files: {e}",
+                dir.display()
+            ))
+        })?;
     let started = Instant::now();
     let result = sim.run(&mut obs);
     let wall = started.elapsed();

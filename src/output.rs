@@ -7,8 +7,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover";
-pub const SCALING_HEADER: &str = "time_s,function,from,to,reason";
+pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover,in_service,pending,warm_pool,desired,queue_length,mean_queue_length,queue_wait_ms,utilization,scaling_activities";
+pub const EVENTS_HEADER: &str = "time_s,function,event,from,to,policy";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -32,6 +32,12 @@ pub struct TotalPoint {
     pub incidents: f64,
     /// Provisioned environments allocated (summed over functions).
     pub provisioned: f64,
+    /// Auto Scaling groups (summed over functions): instances in service, pending and in warm
+    /// pools, and desired capacity, at the end of each interval.
+    pub in_service: f64,
+    pub pending: f64,
+    pub warm_pool: f64,
+    pub desired: f64,
 }
 
 const MAX_POINTS: usize = 4096;
@@ -58,6 +64,10 @@ impl TotalPoint {
         self.dlq_depth += o.dlq_depth;
         self.incidents += o.incidents;
         self.provisioned += o.provisioned;
+        self.in_service += o.in_service;
+        self.pending += o.pending;
+        self.warm_pool += o.warm_pool;
+        self.desired += o.desired;
     }
     fn scaled(mut self, k: f64) -> TotalPoint {
         self.instances *= k;
@@ -72,6 +82,10 @@ impl TotalPoint {
         self.dlq_depth *= k;
         self.incidents *= k;
         self.provisioned *= k;
+        self.in_service *= k;
+        self.pending *= k;
+        self.warm_pool *= k;
+        self.desired *= k;
         self
     }
 }
@@ -91,15 +105,19 @@ pub struct RunObserver {
     building: (u32, TotalPoint),
     bar: Option<ProgressBar>,
     line: String,
-    /// Scaling actions, written to `scaling.csv` when the first one happens.
+    /// Scaling activities, written to `events.csv` when the first one happens.
     scaling_path: PathBuf,
     scaling: Option<BufWriter<File>>,
+    /// Per function, what its scaling activities change.
+    kinds: Vec<&'static str>,
 }
 
 impl RunObserver {
+    /// `names` and `asg` (whether it runs on an Auto Scaling group) per function.
     pub fn new(
         dir: &Path,
         names: Vec<String>,
+        asg: &[bool],
         with_requests: bool,
         progress: bool,
     ) -> io::Result<Self> {
@@ -140,11 +158,21 @@ impl RunObserver {
             line: String::with_capacity(160),
             scaling_path: {
                 // Written only if something is scaled: an old one must not linger.
-                let p = dir.join("scaling.csv");
+                let p = dir.join("events.csv");
                 let _ = std::fs::remove_file(&p);
                 p
             },
             scaling: None,
+            kinds: asg
+                .iter()
+                .map(|&g| {
+                    if g {
+                        "desired_capacity"
+                    } else {
+                        "provisioned_concurrency"
+                    }
+                })
+                .collect(),
         })
     }
 
@@ -272,7 +300,7 @@ impl Observer for RunObserver {
         let time_s = r.time.as_secs_f64();
         let res = writeln!(
             self.timeseries,
-            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{},{},{},{},{},{:.3},{},{},{:.4},{}",
+            "{},{},{},{:.4},{:.4},{:.4},{},{},{},{:.3},{},{:.3},{},{},{},{},{},{:.3},{},{},{:.4},{}{}",
             fmt_secs(r.time),
             self.names[r.function as usize],
             r.arrivals,
@@ -294,7 +322,22 @@ impl Observer for RunObserver {
             r.incidents,
             r.provisioned,
             r.provisioned_utilization,
-            r.spillover
+            r.spillover,
+            match &r.asg {
+                Some(g) => format!(
+                    ",{},{},{},{},{},{:.4},{:.3},{:.4},{}",
+                    g.in_service,
+                    g.pending,
+                    g.warm_pool,
+                    g.desired,
+                    g.queue_length,
+                    g.mean_queue_length,
+                    g.queue_wait_ms,
+                    g.utilization,
+                    g.scaling_activities
+                ),
+                None => ",,,,,,,,,".to_string(),
+            }
         );
         if let Err(e) = res {
             let p = self.ts_path.clone();
@@ -327,6 +370,12 @@ impl Observer for RunObserver {
         p.point.dlq_depth += r.dlq_depth as f64;
         p.point.incidents += r.incidents as f64;
         p.point.provisioned += r.provisioned as f64;
+        if let Some(g) = &r.asg {
+            p.point.in_service += g.in_service as f64;
+            p.point.pending += g.pending as f64;
+            p.point.warm_pool += g.warm_pool as f64;
+            p.point.desired += g.desired as f64;
+        }
     }
 
     fn scaling(&mut self, time: Nanos, function: u32, from: u32, to: u32, why: &str) {
@@ -334,7 +383,7 @@ impl Observer for RunObserver {
             match File::create(&self.scaling_path) {
                 Ok(f) => {
                     let mut w = BufWriter::new(f);
-                    let _ = writeln!(w, "{SCALING_HEADER}");
+                    let _ = writeln!(w, "{EVENTS_HEADER}");
                     self.scaling = Some(w);
                 }
                 Err(e) => {
@@ -347,9 +396,10 @@ impl Observer for RunObserver {
         if let Some(w) = &mut self.scaling
             && let Err(e) = writeln!(
                 w,
-                "{},{},{from},{to},{why}",
+                "{},{},{},{from},{to},{why}",
                 fmt_secs(time),
-                self.names[function as usize]
+                self.names[function as usize],
+                self.kinds[function as usize]
             )
         {
             let p = self.scaling_path.clone();

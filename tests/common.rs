@@ -72,3 +72,11 @@ pub fn erlang_b(c: u32, a: f64) -> f64 {
 pub fn rel_err(got: f64, want: f64) -> f64 {
     (got - want).abs() / want
 }
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with offered load `a`
+/// (arrival rate over service rate), `a < c`.
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let b = erlang_b(c, a);
+    let rho = a / c as f64;
+    b / (1.0 - rho + rho * b)
+}

@@ -379,7 +379,95 @@ pub struct Cost {
     pub requests: f64,
     pub compute: f64,
     pub provisioned: f64,
+    /// EC2 Auto Scaling groups: instances and EBS volumes, in the group and in warm pools.
     pub ec2: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ec2_parts: Option<Ec2Cost>,
+    /// `total` per million requests (0 without requests).
+    pub per_million_requests: f64,
+}
+
+/// The parts of an EC2 Auto Scaling group's cost.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
+pub struct Ec2Cost {
+    /// Instance time of the group's instances (per second, at least 60 s per start).
+    pub instances: f64,
+    /// EBS volumes of the group's instances.
+    pub ebs: f64,
+    /// Warm-pool instances while running (launching into the pool, or kept Running).
+    pub warm_pool_instances: f64,
+    /// EBS volumes of warm-pool instances (with the RAM image when Hibernated).
+    pub warm_pool_ebs: f64,
+}
+
+impl Ec2Cost {
+    pub fn total(&self) -> f64 {
+        self.instances + self.ebs + self.warm_pool_instances + self.warm_pool_ebs
+    }
+    pub fn add(&mut self, o: &Ec2Cost) {
+        self.instances += o.instances;
+        self.ebs += o.ebs;
+        self.warm_pool_instances += o.warm_pool_instances;
+        self.warm_pool_ebs += o.warm_pool_ebs;
+    }
+    pub fn rounded(&self) -> Ec2Cost {
+        Ec2Cost {
+            instances: round_sig(self.instances),
+            ebs: round_sig(self.ebs),
+            warm_pool_instances: round_sig(self.warm_pool_instances),
+            warm_pool_ebs: round_sig(self.warm_pool_ebs),
+        }
+    }
+}
+
+/// What an EC2 Auto Scaling group did over the measured window.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct AsgMetrics {
+    pub instance_type: String,
+    /// Requests an instance serves at once.
+    pub slots: u32,
+    /// Desired capacity at the end.
+    pub desired: u32,
+    pub mean_in_service: f64,
+    pub max_in_service: u64,
+    pub mean_pending: f64,
+    /// Instances in the warm pool (warming or waiting), time-averaged.
+    pub mean_warm_pool: f64,
+    /// Busy slots over in-service slots, time-averaged.
+    pub utilization: f64,
+    /// Requests that waited in the load balancer's queue, over requests that started.
+    pub wait_probability: f64,
+    /// Mean wait in the queue of the requests that started (zero waits included).
+    pub mean_queue_wait_ms: f64,
+    pub mean_queue_length: f64,
+    pub max_queue_length: u64,
+    /// Instances launched fresh into the group (not into the warm pool).
+    pub launches: u64,
+    /// Instances started from the warm pool.
+    pub warm_starts: u64,
+    pub terminations: u64,
+    /// Instances replaced after a failure or at their maximum lifetime.
+    pub replacements: u64,
+    /// Changes of the desired capacity (scaling policies and scheduled actions).
+    pub scaling_activities: u64,
+}
+
+impl AsgMetrics {
+    /// Rounds the averages to the summary's precision.
+    pub fn rounded(mut self) -> AsgMetrics {
+        for v in [
+            &mut self.mean_in_service,
+            &mut self.mean_pending,
+            &mut self.mean_warm_pool,
+            &mut self.utilization,
+            &mut self.wait_probability,
+            &mut self.mean_queue_wait_ms,
+            &mut self.mean_queue_length,
+        ] {
+            *v = round_sig(*v);
+        }
+        self
+    }
 }
 
 /// The metrics of one function, or of all functions together.
@@ -415,6 +503,9 @@ pub struct Metrics {
     /// Memory held by idle instances in GB-seconds: the other side of the cold-start trade-off,
     /// which keep-alive spends (not billed by Lambda, but capacity the platform holds).
     pub idle_gb_s: f64,
+    /// The EC2 Auto Scaling group (functions with `platform = "asg"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asg: Option<AsgMetrics>,
 }
 
 /// What `simulate` returns: the content of `summary.json`.

@@ -8,6 +8,9 @@ use crate::dist::DistSpec;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
+mod asg;
+pub use asg::*;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -303,6 +306,12 @@ pub struct Function {
     /// request in flight (a function error) and resets the environment.
     #[serde(default)]
     pub mtbf: Option<Nanos>,
+    /// Where the function runs: `lambda` (the default) or `asg`, an EC2 Auto Scaling group
+    /// configured in `asg`.
+    #[serde(default)]
+    pub platform: Platform,
+    #[serde(default)]
+    pub asg: Option<AsgConfig>,
 }
 
 impl Function {
@@ -332,6 +341,17 @@ impl Function {
             init_failure_probability: 0.0,
             init_timeout: default_init_timeout(),
             mtbf: None,
+            platform: Platform::Lambda,
+            asg: None,
+        }
+    }
+
+    /// A function served by the Auto Scaling group `asg`.
+    pub fn on_asg(name: &str, duration: DistSpec, asg: AsgConfig) -> Function {
+        Function {
+            platform: Platform::Asg,
+            asg: Some(asg),
+            ..Function::new(name, duration)
         }
     }
 }
@@ -348,6 +368,8 @@ impl Workload {
                 rate: Some(rate),
                 trace: None,
                 format: None,
+                start: None,
+                end: None,
             },
             retry: None,
             async_config: None,
@@ -867,6 +889,13 @@ pub struct Arrivals {
     pub trace: Option<String>,
     #[serde(default)]
     pub format: Option<TraceFormat>,
+    /// A generated process starts at this time (default: 0)…
+    #[serde(default)]
+    pub start: Option<Nanos>,
+    /// …and stops at this one (default: the end of the simulation). Two workloads, one with a
+    /// `start`, make a step in load.
+    #[serde(default)]
+    pub end: Option<Nanos>,
 }
 
 /// A scenario that failed validation: the dotted key and what was expected.
@@ -1178,6 +1207,32 @@ impl Scenario {
             {
                 return err(k("mtbf"), "must be greater than 0 (omit it for no crashes)");
             }
+            match (f.platform, &f.asg) {
+                (Platform::Lambda, Some(_)) => {
+                    return err(k("asg"), "only applies with platform = \"asg\"");
+                }
+                (Platform::Asg, None) => {
+                    return err(
+                        k("asg"),
+                        "platform = \"asg\" needs an [functions.asg] table (at least max)",
+                    );
+                }
+                (Platform::Asg, Some(a)) => {
+                    if let Err((key, msg)) = a.check() {
+                        return err(k(&format!("asg.{key}")), msg);
+                    }
+                    if f.provisioned_concurrency > 0 || f.provisioned_scaling.is_some() {
+                        return err(
+                            k("provisioned_concurrency"),
+                            "is a Lambda setting; an asg function scales with asg.policies",
+                        );
+                    }
+                    if f.mtbf.is_some() {
+                        return err(k("mtbf"), "is a Lambda setting; use asg.mtbf");
+                    }
+                }
+                (Platform::Lambda, None) => {}
+            }
         }
         let reservable = acc.concurrency_limit as u64 - acc.unreserved_minimum as u64;
         if reserved_total > reservable {
@@ -1248,6 +1303,17 @@ impl Scenario {
                         "no retry policy named \"{r}\" (retry_policies: {})",
                         names.join(", ")
                     ),
+                );
+            }
+            if w.invocation != Invocation::Sync
+                && self
+                    .functions
+                    .iter()
+                    .any(|f| f.name == w.function && f.platform == Platform::Asg)
+            {
+                return err(
+                    k("invocation"),
+                    "an asg function is invoked through its load balancer: only \"sync\"",
                 );
             }
             if w.invocation != Invocation::Sync && w.retry.is_some() {
@@ -1322,6 +1388,14 @@ impl Scenario {
                     if a.format.is_some() {
                         return err(k("arrivals.format"), "only applies to a `trace`");
                     }
+                    if let (Some(s), Some(e)) = (a.start, a.end)
+                        && e <= s
+                    {
+                        return err(
+                            k("arrivals.end"),
+                            format!("must be after arrivals.start ({s}), got {e}"),
+                        );
+                    }
                 }
                 (None, Some(t)) => {
                     if t.trim().is_empty() {
@@ -1335,6 +1409,12 @@ impl Scenario {
                     }
                     if a.rate.is_some() {
                         return err(k("arrivals.rate"), "does not apply to a `trace`");
+                    }
+                    if a.start.is_some() || a.end.is_some() {
+                        return err(
+                            k("arrivals.start"),
+                            "start and end apply to a generated `process`, not to a `trace`",
+                        );
                     }
                 }
             }

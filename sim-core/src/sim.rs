@@ -21,7 +21,8 @@
 use crate::dist::{Dist, DistSpec, parse_empirical};
 use crate::engine::EventQueue;
 use crate::metrics::{
-    Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary, round_sig,
+    Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary,
+    round_sig,
 };
 use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
@@ -35,11 +36,14 @@ use std::collections::BinaryHeap;
 use std::io::BufRead;
 use std::sync::Arc;
 
+mod asg;
 mod faults;
 mod keepalive;
 mod provisioned;
 mod queues;
 
+pub use asg::AsgSample;
+use asg::{Asg, InstEv};
 use faults::IncidentState;
 use keepalive::{Idle, IdlePolicy};
 use provisioned::{Provisioned, Scaler};
@@ -152,6 +156,8 @@ pub struct SampleRow {
     /// Latency of the requests that succeeded in the interval (0 if none).
     pub p99_latency_ms: f64,
     pub mean_latency_ms: f64,
+    /// The EC2 Auto Scaling group's columns (functions with `platform = "asg"`).
+    pub asg: Option<AsgSample>,
 }
 
 /// Receives what a run produces while it runs, so that nothing per request is kept in memory.
@@ -169,7 +175,8 @@ pub trait Observer {
     fn sample(&mut self, _row: &SampleRow) {}
     /// Called at every sample boundary with the simulated time reached.
     fn progress(&mut self, _now: Nanos, _end: Nanos) {}
-    /// A change of function `function`'s provisioned concurrency from `from` to `to`.
+    /// A scaling activity of function `function`: its provisioned concurrency, or its Auto
+    /// Scaling group's desired capacity, goes from `from` to `to`; `why` names the policy.
     fn scaling(&mut self, _time: Nanos, _function: u32, _from: u32, _to: u32, _why: &str) {}
 }
 
@@ -209,6 +216,21 @@ enum Event {
     SqsPoll(u32),
     /// The visibility timeout of batch `batch` runs out (stale if `epoch` moved on).
     SqsVisible { batch: u32, epoch: u32 },
+    /// Instance `inst` of Auto Scaling group `a` reaches the next step of its life (stale if
+    /// `epoch` moved on).
+    AsgInst {
+        a: u32,
+        inst: u32,
+        epoch: u32,
+        kind: InstEv,
+    },
+    /// Group `a`: a metric period ends (`kind` 0), a delayed datapoint reaches the alarms (1),
+    /// or scheduled action `kind - 2` runs.
+    AsgTick { a: u32, kind: u32 },
+    /// Group `a` is brought up to now (a request with a client retry policy ends now).
+    AsgSync(u32),
+    /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
+    AsgTimeout { a: u32, slot: u32, epoch: u32 },
 }
 
 const NIL: u32 = u32::MAX;
@@ -457,6 +479,8 @@ struct Func {
     win_busy0: u128,
     /// The histograms, boxed to keep `Func` small.
     hists: Box<Hists>,
+    /// The function's Auto Scaling group (an index into `Simulation::asgs`), or `NIL` (Lambda).
+    asg: u32,
 }
 
 /// Latency histograms of one function: over the measured window and over the current interval.
@@ -628,6 +652,10 @@ struct Workload {
     asy: Option<Box<AsyncPolicy>>,
     /// The SQS source this workload sends to (an index into `Simulation::sqs`).
     sqs: u32,
+    /// The Auto Scaling group it sends to (an index into `Simulation::asgs`), or `NIL`.
+    asg: u32,
+    /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
+    until: u64,
 }
 
 /// A client's retry policy and its quota tokens.
@@ -662,6 +690,8 @@ pub struct Simulation {
     batches: Vec<Batch>,
     batch_free: Vec<u32>,
     incidents: Vec<IncidentState>,
+    /// EC2 Auto Scaling groups.
+    asgs: Vec<Asg>,
     /// Draws of which environments an incident takes down.
     incident_rng: SimRng,
     /// Each pool's capacity without incidents.
@@ -731,22 +761,8 @@ impl Simulation {
                     0
                 }
             };
-            let load = |spec: &DistSpec, field: &str| -> Result<Dist, SimError> {
-                let samples = match spec {
-                    DistSpec::Empirical { file, unit } => {
-                        Some(read_empirical(res, file, unit).map_err(|e| {
-                            SimError::Input(InputError {
-                                message: format!(
-                                    "{} (functions.{}.{field}.file)",
-                                    e.message, f.name
-                                ),
-                                ..e
-                            })
-                        })?)
-                    }
-                    _ => None,
-                };
-                Ok(Dist::from_spec(spec, samples))
+            let load = |spec: &DistSpec, field: &str| {
+                load_dist(res, spec, &format!("functions.{}.{field}", f.name))
             };
             let idle_policy = IdlePolicy::new(
                 f,
@@ -862,6 +878,7 @@ impl Simulation {
                     bin_latency: LatencyHist::coarse(),
                     per_interval: true,
                 }),
+                asg: NIL,
             });
         }
 
@@ -922,9 +939,11 @@ impl Simulation {
                     (KIND_SQS, None, (sqs.len() - 1) as u32)
                 }
             };
+            let start = a.start.map(|t| t.0).unwrap_or(0);
             workloads.push(Workload {
                 function,
-                source,
+                source: source.starting_at(start),
+                until: a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
                 service: SimRng::new(seed, stream::SERVICE | i as u64),
                 fault: SimRng::new(seed, stream::FAULT | i as u64),
                 redo: SimRng::new(seed, stream::RETRY | i as u64),
@@ -932,6 +951,7 @@ impl Simulation {
                 retry: retry.filter(|r| r.policy.max_attempts > 1),
                 asy,
                 sqs: sqs_idx,
+                asg: NIL,
             });
         }
 
@@ -960,7 +980,7 @@ impl Simulation {
         let queue = EventQueue::for_rates(gap, horizon.min(1e15) as u64);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         let pool_caps = pools.iter().map(|p| p.cap).collect();
-        Ok(Simulation {
+        let mut simulation = Simulation {
             name,
             seed,
             end: sim.duration.0,
@@ -982,6 +1002,7 @@ impl Simulation {
             batches: Vec::new(),
             batch_free: Vec::new(),
             incidents: faults::prepare(scenario),
+            asgs: Vec::new(),
             incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             pool_caps,
             account_burst: match acc.scaling {
@@ -1005,7 +1026,9 @@ impl Simulation {
             want_samples: true,
             want_requests: false,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
-        })
+        };
+        simulation.asg_prepare(scenario, res)?;
+        Ok(simulation)
     }
 
     /// Runs to the end of the simulated time and returns the summary.
@@ -1019,7 +1042,7 @@ impl Simulation {
         let end = self.end;
         for w in 0..self.workloads.len() {
             if let Some(t) = self.workloads[w].source.next_arrival()?
-                && t < end
+                && t < self.workloads[w].until
             {
                 self.q.schedule(t, Event::Arrival(w as u32));
             }
@@ -1040,6 +1063,7 @@ impl Simulation {
             self.pc_request(f as u32, 0);
         }
         self.pc_start_scaling();
+        self.asg_start();
         // The loop is compiled twice: with faults, retries, queued invocation and provisioned
         // concurrency, and without them, so that a scenario without them pays nothing for their
         // bookkeeping.
@@ -1091,6 +1115,17 @@ impl Simulation {
                 Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
                 Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
                 Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
+                Event::AsgInst {
+                    a,
+                    inst,
+                    epoch,
+                    kind,
+                } => self.on_asg_inst(a, inst, epoch, kind, now, obs),
+                Event::AsgTick { a, kind } => self.on_asg_tick(a, kind, now, obs),
+                Event::AsgSync(a) => self.asg_advance(a, now, obs),
+                Event::AsgTimeout { a, slot, epoch } => {
+                    self.on_asg_timeout(a, slot, epoch, now, obs)
+                }
             }
         }
         Ok(())
@@ -1109,9 +1144,11 @@ impl Simulation {
     /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
     fn cross_boundary(&mut self, obs: &mut dyn Observer) {
         if !self.measuring && self.warmup <= self.next_sample {
+            self.asg_advance_all(self.warmup, obs);
             self.start_measuring(self.warmup);
         } else {
             let t = self.next_sample;
+            self.asg_advance_all(t, obs);
             self.emit_bins(t, obs);
             obs.progress(Nanos(t), Nanos(self.end));
             self.next_sample = if t + self.interval < self.end {
@@ -1129,9 +1166,12 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) -> Result<(), SimError> {
+        if self.workloads[w as usize].asg != NIL {
+            return self.asg_arrivals(w, now, obs);
+        }
         let wl = &mut self.workloads[w as usize];
         if let Some(t) = wl.source.next_arrival()?
-            && t < self.end
+            && t < wl.until
         {
             self.q.schedule(t, Event::Arrival(w));
         }
@@ -1176,6 +1216,9 @@ impl Simulation {
             return;
         };
         self.retry_free.push(slot);
+        if self.workloads[req.w as usize].asg != NIL {
+            return self.asg_retry(req, now, obs);
+        }
         let wl = &mut self.workloads[req.w as usize];
         let f = wl.function;
         if req.kind == KIND_ASYNC {
@@ -1572,18 +1615,19 @@ impl Simulation {
                 };
                 self.attempt_failed(f, req, kind, now);
             }
-            None if retryable => {
-                // A success gives back the cost of the retry that made it, or `success_refund`
-                // if it succeeded at once (the AWS SDK's retry quota).
-                let c = self.ctx[inst as usize];
-                if let Some(r) = self.workloads[c.w as usize].retry.as_deref_mut()
-                    && let Some(q) = r.policy.quota
-                {
-                    let back = if c.attempt > 1 { c.last_cost } else { q.refund };
-                    r.tokens = r.tokens.saturating_add(back).min(q.tokens);
-                }
-            }
+            None if retryable => self.retry_succeeded(self.ctx[inst as usize]),
             None => {}
+        }
+    }
+
+    /// A success gives back the cost of the retry that made it, or `success_refund` if it
+    /// succeeded at once (the AWS SDK's retry quota).
+    fn retry_succeeded(&mut self, c: Req) {
+        if let Some(r) = self.workloads[c.w as usize].retry.as_deref_mut()
+            && let Some(q) = r.policy.quota
+        {
+            let back = if c.attempt > 1 { c.last_cost } else { q.refund };
+            r.tokens = r.tokens.saturating_add(back).min(q.tokens);
         }
     }
 
@@ -1774,6 +1818,7 @@ impl Simulation {
         }
         self.peak_alive = self.alive_total;
         self.peak_busy = self.busy_total;
+        self.asg_start_measuring(now);
         self.measuring = true;
     }
 
@@ -1807,7 +1852,7 @@ impl Simulation {
             let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
             let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
             let b = &func.bin;
-            obs.sample(&SampleRow {
+            let mut row = SampleRow {
                 time: Nanos(self.bin_start),
                 span: Nanos(span),
                 function: f as u32,
@@ -1831,7 +1876,14 @@ impl Simulation {
                 succeeded: func.bin_succeeded,
                 p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
                 mean_latency_ms: func.hists.bin_latency.mean_ms(),
-            });
+                asg: None,
+            };
+            if func.asg != NIL {
+                let g = func.asg;
+                row.asg = Some(self.asg_sample(g, span));
+            }
+            obs.sample(&row);
+            let func = &mut self.funcs[f];
             func.bin = Bin {
                 alive0: func.int_alive,
                 busy0: func.int_busy,
@@ -1850,6 +1902,7 @@ impl Simulation {
         while self.next_boundary() <= end {
             self.cross_boundary(obs);
         }
+        self.asg_advance_all(end, obs);
         if self.want_samples {
             self.emit_bins(end, obs);
         } else {
@@ -1914,7 +1967,13 @@ impl Simulation {
         let (mut pc_ready_all, mut pc_busy_all) = (0u128, 0u128);
         let mut names = Vec::new();
         std::mem::swap(&mut names, &mut self.fn_names);
-        for (func, name) in self.funcs.iter().zip(names) {
+        let mut groups = Vec::with_capacity(self.funcs.len());
+        for f in 0..self.funcs.len() {
+            let g = self.funcs[f].asg;
+            groups.push((g != NIL).then(|| self.asg_finish(g, end, window)));
+        }
+        let mut ec2_all: Option<Ec2Cost> = None;
+        for ((func, name), group) in self.funcs.iter().zip(names).zip(groups) {
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
@@ -1922,7 +1981,11 @@ impl Simulation {
             let pc_gb_s = func.billed_pc_mb_ms as f64 / 1024.0 / 1000.0;
             let gb_s = od_gb_s + pc_gb_s;
             let compute = od_gb_s * func.gb_s_price + pc_gb_s * func.pc_exec_price;
-            let requests = func.started as f64 * self.requests_price;
+            let requests = if group.is_some() {
+                0.0
+            } else {
+                func.started as f64 * self.requests_price
+            };
             // Provisioned concurrency is billed for the time it is configured.
             let pc = &func.pc;
             let conf_gb_s = (pc.int_conf - pc.win0.0) as f64 / 1e9 * func.memory_mb as f64 / 1024.0;
@@ -1953,10 +2016,24 @@ impl Simulation {
                 cold_start_ratio: ratio(c.cold_starts, func.started),
                 latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
-                cost_usd: cost(requests, compute, provisioned),
+                cost_usd: cost(
+                    requests,
+                    compute,
+                    provisioned,
+                    group.as_ref().map(|g| g.1),
+                    func.requests,
+                ),
                 billed_gb_s: round_sig(gb_s),
-                idle_gb_s: round_sig(idle_gb_s(ia - ib, func.memory_mb)),
+                idle_gb_s: if group.is_some() {
+                    0.0
+                } else {
+                    round_sig(idle_gb_s(ia - ib, func.memory_mb))
+                },
+                asg: group.as_ref().map(|g| g.0.clone().rounded()),
             };
+            if let Some((_, c)) = &group {
+                ec2_all.get_or_insert_default().add(c);
+            }
             all_latency.add(&func.hists.latency);
             total.requests += m.requests;
             total.attempts += m.attempts;
@@ -1971,7 +2048,9 @@ impl Simulation {
             total.cost_usd.compute += compute;
             total.cost_usd.provisioned += provisioned;
             total.billed_gb_s += gb_s;
-            total.idle_gb_s += idle_gb_s(ia - ib, func.memory_mb);
+            if group.is_none() {
+                total.idle_gb_s += idle_gb_s(ia - ib, func.memory_mb);
+            }
             int_alive += ia;
             int_busy += ib;
             started += func.started;
@@ -1988,6 +2067,8 @@ impl Simulation {
             total.cost_usd.requests,
             total.cost_usd.compute,
             total.cost_usd.provisioned,
+            ec2_all,
+            total.requests,
         );
         total.billed_gb_s = round_sig(total.billed_gb_s);
         total.idle_gb_s = round_sig(total.idle_gb_s);
@@ -2070,14 +2151,44 @@ fn instances(int_alive: u128, int_busy: u128, window: f64, max: u64, max_busy: u
     }
 }
 
-fn cost(requests: f64, compute: f64, provisioned: f64) -> Cost {
+fn cost(
+    requests: f64,
+    compute: f64,
+    provisioned: f64,
+    ec2: Option<Ec2Cost>,
+    n_requests: u64,
+) -> Cost {
+    let ec2_total = ec2.map(|c| c.total()).unwrap_or(0.0);
+    let total = requests + compute + provisioned + ec2_total;
     Cost {
-        total: round_sig(requests + compute + provisioned),
+        total: round_sig(total),
         requests: round_sig(requests),
         compute: round_sig(compute),
         provisioned: round_sig(provisioned),
-        ec2: 0.0,
+        ec2: round_sig(ec2_total),
+        ec2_parts: ec2.map(|c| c.rounded()),
+        per_million_requests: if n_requests > 0 {
+            round_sig(total / n_requests as f64 * 1e6)
+        } else {
+            0.0
+        },
     }
+}
+
+/// The distribution `spec`, read from its file if it is empirical; errors name `key`.
+fn load_dist(res: &dyn Resources, spec: &DistSpec, key: &str) -> Result<Dist, SimError> {
+    let samples = match spec {
+        DistSpec::Empirical { file, unit } => {
+            Some(read_empirical(res, file, unit).map_err(|e| {
+                SimError::Input(InputError {
+                    message: format!("{} ({key}.file)", e.message),
+                    ..e
+                })
+            })?)
+        }
+        _ => None,
+    };
+    Ok(Dist::from_spec(spec, samples))
 }
 
 fn read_empirical(res: &dyn Resources, file: &str, unit: &str) -> Result<Arc<[u64]>, InputError> {

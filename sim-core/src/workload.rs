@@ -135,6 +135,7 @@ pub enum ArrivalSource {
     Constant {
         gap_ns: f64,
         k: u64,
+        offset: u64,
     },
     Trace(TimestampReader),
 }
@@ -151,7 +152,18 @@ impl ArrivalSource {
         ArrivalSource::Constant {
             gap_ns: NS_PER_S as f64 / rate,
             k: 0,
+            offset: 0,
         }
+    }
+
+    /// The same process, started at `t` instead of 0 (generated processes only).
+    pub fn starting_at(mut self, t: u64) -> Self {
+        match &mut self {
+            ArrivalSource::Poisson { last, .. } => *last = t,
+            ArrivalSource::Constant { offset, .. } => *offset = t,
+            ArrivalSource::Trace(_) => {}
+        }
+        self
     }
 
     /// The next arrival time (absolute, nanoseconds), or `None` when the source is exhausted.
@@ -167,9 +179,9 @@ impl ArrivalSource {
                 *last = last.saturating_add((e * *mean_gap_ns + 0.5) as u64);
                 Ok(Some(*last))
             }
-            ArrivalSource::Constant { gap_ns, k } => {
+            ArrivalSource::Constant { gap_ns, k, offset } => {
                 *k += 1;
-                Ok(Some((*k as f64 * *gap_ns + 0.5) as u64))
+                Ok(Some(*offset + (*k as f64 * *gap_ns + 0.5) as u64))
             }
             ArrivalSource::Trace(r) => r.next_arrival(),
         }

@@ -46,6 +46,8 @@ impl Simulation {
     pub(super) fn on_incident(&mut self, code: u32, now: u64, obs: &mut dyn Observer) {
         let i = (code / 2) as usize;
         let starts = code.is_multiple_of(2);
+        // Requests of Auto Scaling groups that started before now ran without this change.
+        self.asg_advance_all(now, obs);
         self.incidents[i].active = starts;
         self.apply_incidents(now);
         if starts && self.incidents[i].lost > 0.0 {
@@ -84,11 +86,9 @@ impl Simulation {
         for (p, pool) in self.pools.iter_mut().enumerate() {
             let mut keep = 1.0;
             for inc in self.incidents.iter().filter(|i| i.active && i.lost > 0.0) {
-                let hits_pool = self
-                    .funcs
-                    .iter()
-                    .enumerate()
-                    .any(|(f, func)| func.pool as usize == p && inc.covers[f]);
+                let hits_pool = self.funcs.iter().enumerate().any(|(f, func)| {
+                    func.pool as usize == p && inc.covers[f] && func.asg == super::NIL
+                });
                 if hits_pool {
                     keep *= 1.0 - inc.lost;
                 }
@@ -101,6 +101,11 @@ impl Simulation {
     /// vanish, busy ones fail their request now.
     fn lose_environments(&mut self, i: usize, now: u64, obs: &mut dyn Observer) {
         let lost = self.incidents[i].lost;
+        for a in 0..self.asgs.len() {
+            if self.incidents[i].covers[self.asgs[a].f as usize] {
+                self.asg_lose(a as u32, lost, now, obs);
+            }
+        }
         for idx in 0..self.insts.len() {
             let it = self.insts[idx];
             if it.state == State::Free || !self.incidents[i].covers[it.func as usize] {

@@ -22,97 +22,250 @@ use crate::scenario::{
     ScalingPolicy, default_pool_start,
 };
 use crate::time::{NS_PER_S, Nanos};
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 const NONE: u64 = u64::MAX;
 const MINUTE: u64 = 60 * NS_PER_S;
 
-/// A monotone priority queue of (time, request slot): a radix heap. Keys pushed are never below
-/// the last key popped, which holds for completions (they end after they start). Pushing is a
-/// vector push; popping redistributes a bucket now and then.
-pub(super) struct RadixHeap {
-    last: u64,
+const SLOTS: u64 = 4096;
+const MASK: u64 = SLOTS - 1;
+
+/// The group's pending completions, (time, request slot), popped in time order: a timing wheel
+/// of 4,096 slots of 2^`shift` ns, each an unsorted vector, with a bitmap of the non-empty
+/// ones, and a heap for completions beyond the wheel's reach. Times pushed are never before the
+/// last time popped (a request ends after it starts), and slots are chosen to hold a few
+/// completions each, so a push is a vector push and a pop a scan of a few entries.
+pub(super) struct Wheel {
+    shift: u32,
+    /// The current slot (absolute: time >> shift).
+    cur: u64,
+    slots: Vec<Vec<(u64, u32)>>,
+    bits: [u64; (SLOTS / 64) as usize],
+    /// Completions at least `SLOTS` slots ahead of `cur`.
+    far: BinaryHeap<Reverse<(u64, u32)>>,
     len: usize,
-    /// Bucket `b` holds keys whose highest bit differing from `last` is bit `b - 1` (bucket 0:
-    /// keys equal to `last`).
-    buckets: Vec<Vec<(u64, u32)>>,
-    mins: [u64; 65],
-    /// Non-empty buckets.
-    mask: u128,
+    /// The earliest time, `u64::MAX` if empty.
+    head: u64,
 }
 
-impl RadixHeap {
-    pub(super) fn new() -> RadixHeap {
-        RadixHeap {
-            last: 0,
+impl Wheel {
+    /// A wheel of slots 2^`shift` ns wide.
+    pub(super) fn new(shift: u32) -> Wheel {
+        Wheel {
+            shift,
+            cur: 0,
+            slots: (0..SLOTS).map(|_| Vec::new()).collect(),
+            bits: [0; (SLOTS / 64) as usize],
+            far: BinaryHeap::new(),
             len: 0,
-            buckets: (0..65).map(|_| Vec::new()).collect(),
-            mins: [NONE; 65],
-            mask: 0,
+            head: NONE,
         }
     }
 
-    #[inline]
-    fn bucket(&self, key: u64) -> usize {
-        (64 - (key ^ self.last).leading_zeros()) as usize
+    /// The slot width for completions `gap` ns apart on average, `service` ns long on average:
+    /// a few per slot, and a reach of several service times.
+    pub(super) fn shift_for(gap: f64, service: f64) -> u32 {
+        let width = (2.0 * gap)
+            .max(8.0 * service / SLOTS as f64)
+            .clamp(1.0, 1e12);
+        (width.log2().floor() as u32).min(40)
     }
 
     #[inline]
-    pub(super) fn push(&mut self, key: u64, value: u32) {
-        debug_assert!(key >= self.last);
-        let b = self.bucket(key);
-        self.buckets[b].push((key, value));
-        if key < self.mins[b] {
-            self.mins[b] = key;
+    pub(super) fn push(&mut self, t: u64, v: u32) {
+        let slot = t >> self.shift;
+        debug_assert!(slot >= self.cur);
+        if slot - self.cur < SLOTS {
+            let i = (slot & MASK) as usize;
+            self.slots[i].push((t, v));
+            self.bits[i / 64] |= 1 << (i % 64);
+        } else {
+            self.far.push(Reverse((t, v)));
         }
-        self.mask |= 1 << b;
         self.len += 1;
+        if t < self.head {
+            self.head = t;
+        }
     }
 
-    /// The smallest key, `u64::MAX` if empty.
+    /// The earliest time, `u64::MAX` if empty.
     #[inline]
     pub(super) fn min(&self) -> u64 {
-        if self.mask == 0 {
-            return NONE;
-        }
-        self.mins[self.mask.trailing_zeros() as usize]
+        self.head
     }
 
-    /// Removes an entry with the smallest key.
+    /// The first non-empty slot at or after `cur` within the wheel.
+    #[inline]
+    fn next_slot(&self) -> Option<u64> {
+        let start = (self.cur & MASK) as usize;
+        let words = self.bits.len();
+        let (w0, b0) = (start / 64, start % 64);
+        let first = self.bits[w0] & (!0u64 << b0);
+        if first != 0 {
+            let i = (w0 * 64 + first.trailing_zeros() as usize) as u64;
+            return Some(self.cur + (i - start as u64));
+        }
+        for k in 1..=words {
+            let w = (w0 + k) % words;
+            let mut word = self.bits[w];
+            if k == words {
+                word &= (1u64 << b0).wrapping_sub(1);
+            }
+            if word != 0 {
+                let i = (w * 64 + word.trailing_zeros() as usize) as u64;
+                return Some(self.cur + ((i + SLOTS - start as u64) & MASK));
+            }
+        }
+        None
+    }
+
+    /// Moves the wheel to `slot` and brings in the far completions now within reach.
+    fn move_to(&mut self, slot: u64) {
+        self.cur = slot;
+        while let Some(&Reverse((t, v))) = self.far.peek() {
+            let s = t >> self.shift;
+            if s - self.cur >= SLOTS {
+                break;
+            }
+            self.far.pop();
+            let i = (s & MASK) as usize;
+            self.slots[i].push((t, v));
+            self.bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    /// The earliest slot's index in `slots`, moving the wheel to it.
+    #[inline]
+    fn front(&mut self) -> Option<usize> {
+        match self.next_slot() {
+            Some(s) => {
+                if s != self.cur {
+                    self.move_to(s);
+                }
+                Some((s & MASK) as usize)
+            }
+            None => {
+                let &Reverse((t, _)) = self.far.peek()?;
+                self.move_to(t >> self.shift);
+                Some((self.cur & MASK) as usize)
+            }
+        }
+    }
+
+    /// Removes an earliest completion.
     #[inline]
     pub(super) fn pop(&mut self) -> Option<(u64, u32)> {
-        if self.mask & 1 == 0 {
-            if self.mask == 0 {
-                return None;
+        let i = self.front()?;
+        let v = &mut self.slots[i];
+        let mut k = 0;
+        for j in 1..v.len() {
+            if v[j] < v[k] {
+                k = j;
             }
-            let b = self.mask.trailing_zeros() as usize;
-            self.last = self.mins[b];
-            let mut items = std::mem::take(&mut self.buckets[b]);
-            self.mins[b] = NONE;
-            self.mask &= !(1 << b);
-            for &(k, v) in &items {
-                let nb = self.bucket(k);
-                self.buckets[nb].push((k, v));
-                if k < self.mins[nb] {
-                    self.mins[nb] = k;
-                }
-                self.mask |= 1 << nb;
-            }
-            items.clear();
-            self.buckets[b] = items;
         }
-        let e = self.buckets[0].pop().expect("bucket 0 is marked non-empty");
-        if self.buckets[0].is_empty() {
-            self.mask &= !1;
-            self.mins[0] = NONE;
+        let e = v.swap_remove(k);
+        if v.is_empty() {
+            self.bits[i / 64] &= !(1 << (i % 64));
         }
         self.len -= 1;
+        // The new earliest, without moving the wheel: a completion pushed later may still fall
+        // between the one just popped and the next slot in use.
+        self.head = match self.next_slot() {
+            Some(s) => self.slots[(s & MASK) as usize]
+                .iter()
+                .map(|e| e.0)
+                .min()
+                .unwrap_or(NONE),
+            None => self.far.peek().map(|r| r.0.0).unwrap_or(NONE),
+        };
         Some(e)
     }
 
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.len
+    }
+}
+
+/// Routable instances by outstanding requests: a bitmap per level, so that the least loaded
+/// instance (the lowest index among them) is found by a short word scan.
+struct Levels {
+    /// Words per level; level `l` is `bits[l * words..(l + 1) * words]`.
+    words: usize,
+    bits: Vec<u64>,
+    /// Per level, no word before this one is non-zero.
+    hint: Vec<usize>,
+    count: Vec<u32>,
+    /// The lowest level with an instance (`count.len()` if none).
+    lowest: u32,
+}
+
+impl Levels {
+    fn new(levels: usize) -> Levels {
+        Levels {
+            words: 0,
+            bits: Vec::new(),
+            hint: vec![0; levels],
+            count: vec![0; levels],
+            lowest: levels as u32,
+        }
+    }
+
+    /// Room for instance `i` (the layout is rebuilt when the group outgrows it).
+    #[cold]
+    fn grow(&mut self, i: u32) {
+        let words = (i as usize / 64 + 1).next_power_of_two().max(4);
+        let levels = self.count.len();
+        let mut bits = vec![0; words * levels];
+        for l in 0..levels {
+            let old = &self.bits[l * self.words..(l + 1) * self.words];
+            bits[l * words..l * words + self.words].copy_from_slice(old);
+        }
+        self.bits = bits;
+        self.words = words;
+    }
+
+    #[inline]
+    fn insert(&mut self, i: u32, level: u32) {
+        let w = i as usize / 64;
+        if w >= self.words {
+            self.grow(i);
+        }
+        let l = level as usize;
+        self.bits[l * self.words + w] |= 1 << (i % 64);
+        if w < self.hint[l] {
+            self.hint[l] = w;
+        }
+        self.count[l] += 1;
+        if level < self.lowest {
+            self.lowest = level;
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, i: u32, level: u32) {
+        let l = level as usize;
+        self.bits[l * self.words + i as usize / 64] &= !(1 << (i % 64));
+        self.count[l] -= 1;
+        if level == self.lowest && self.count[l] == 0 {
+            self.lowest = (level + 1..self.count.len() as u32)
+                .find(|&k| self.count[k as usize] > 0)
+                .unwrap_or(self.count.len() as u32);
+        }
+    }
+
+    /// The lowest-numbered instance at `level` (which must have one).
+    #[inline]
+    fn first(&mut self, level: u32) -> u32 {
+        let l = level as usize;
+        let row = &self.bits[l * self.words..(l + 1) * self.words];
+        let mut w = self.hint[l];
+        while row[w] == 0 {
+            w += 1;
+        }
+        self.hint[l] = w;
+        (w * 64 + row[w].trailing_zeros() as usize) as u32
     }
 }
 
@@ -141,8 +294,6 @@ struct Node {
     routable: bool,
     outstanding: u32,
     epoch: u32,
-    prev: u32,
-    next: u32,
     /// Busy slot-nanoseconds since the metric period began (or since InService).
     busy_int: u64,
     last: u64,
@@ -168,8 +319,6 @@ impl Node {
         routable: false,
         outstanding: 0,
         epoch: 0,
-        prev: NIL,
-        next: NIL,
         busy_int: 0,
         last: 0,
         in_service_at: 0,
@@ -297,16 +446,14 @@ pub(super) struct Asg {
     nodes: Vec<Node>,
     node_free: Vec<u32>,
     pooled: Vec<u32>,
-    /// Heads of the lists of routable instances by outstanding requests (0..=slots).
-    levels: Vec<u32>,
-    /// Lowest level with a routable instance (`slots + 1` if none).
-    lowest: u32,
+    /// Routable instances by outstanding requests (0..=slots).
+    levels: Levels,
     routable: u32,
 
     reqs: Vec<AReq>,
     req_free: Vec<u32>,
     ctx: Vec<Req>,
-    heap: RadixHeap,
+    heap: Wheel,
     queue: VecDeque<u32>,
     /// Datapoints waiting for the metric delay.
     datapoints: VecDeque<Datapoint>,
@@ -358,6 +505,7 @@ impl Asg {
     pub(super) fn new(
         f: u32,
         cfg: &AsgConfig,
+        shift: u32,
         timeout: u64,
         seed: u64,
         warmup: u64,
@@ -440,13 +588,12 @@ impl Asg {
             nodes: Vec::new(),
             node_free: Vec::new(),
             pooled: Vec::new(),
-            levels: vec![NIL; slots as usize + 1],
-            lowest: slots + 1,
+            levels: Levels::new(slots as usize + 1),
             routable: 0,
             reqs: Vec::new(),
             req_free: Vec::new(),
             ctx: Vec::new(),
-            heap: RadixHeap::new(),
+            heap: Wheel::new(shift),
             queue: VecDeque::new(),
             datapoints: VecDeque::new(),
             n_pending: 0,
@@ -536,59 +683,19 @@ impl Asg {
 
     // --- Least outstanding requests: routable instances in lists by outstanding count. ---
 
-    #[inline]
-    fn link(&mut self, i: u32, level: u32) {
-        let head = self.levels[level as usize];
-        let n = &mut self.nodes[i as usize];
-        n.prev = NIL;
-        n.next = head;
-        if head != NIL {
-            self.nodes[head as usize].prev = i;
-        }
-        self.levels[level as usize] = i;
-        if level < self.lowest {
-            self.lowest = level;
-        }
-    }
-
-    #[inline]
-    fn unlink(&mut self, i: u32, level: u32) {
-        let Node { prev, next, .. } = self.nodes[i as usize];
-        if prev != NIL {
-            self.nodes[prev as usize].next = next;
-        } else {
-            self.levels[level as usize] = next;
-        }
-        if next != NIL {
-            self.nodes[next as usize].prev = prev;
-        }
-        if level == self.lowest && self.levels[level as usize] == NIL {
-            self.lowest = self.find_lowest(level);
-        }
-    }
-
-    fn find_lowest(&self, from: u32) -> u32 {
-        (from..=self.slots)
-            .find(|&l| self.levels[l as usize] != NIL)
-            .unwrap_or(self.slots + 1)
-    }
-
     fn make_routable(&mut self, i: u32) {
         let level = self.nodes[i as usize].outstanding;
         self.nodes[i as usize].routable = true;
         self.routable += 1;
-        self.link(i, level);
+        self.levels.insert(i, level);
     }
 
     fn make_unroutable(&mut self, i: u32) {
         if self.nodes[i as usize].routable {
             let level = self.nodes[i as usize].outstanding;
-            self.unlink(i, level);
+            self.levels.remove(i, level);
             self.nodes[i as usize].routable = false;
             self.routable -= 1;
-            if self.routable == 0 {
-                self.lowest = self.slots + 1;
-            }
         }
     }
 
@@ -609,8 +716,8 @@ impl Asg {
             self.busy_slots -= 1;
         }
         if self.nodes[i as usize].routable {
-            self.unlink(i, old);
-            self.link(i, new);
+            self.levels.remove(i, old);
+            self.levels.insert(i, new);
         }
         match (old, new) {
             (0, _) => 1,
@@ -714,9 +821,18 @@ impl Simulation {
         for (f, func) in scenario.functions.iter().enumerate() {
             let Some(cfg) = &func.asg else { continue };
             let key = format!("functions.{}.asg", func.name);
+            // Completions come about as often as arrivals.
+            let rate: f64 = scenario
+                .workloads
+                .iter()
+                .filter(|w| w.function == func.name)
+                .map(|w| w.arrivals.rate.unwrap_or(1000.0))
+                .sum();
+            let shift = Wheel::shift_for(1e9 / rate.max(1e-3), self.funcs[f].duration.mean());
             let asg = Asg::new(
                 f as u32,
                 cfg,
+                shift,
                 func.timeout.0,
                 self.seed,
                 self.warmup,
@@ -861,7 +977,7 @@ impl Simulation {
         if req.measured {
             self.funcs[f as usize].attempts += 1;
         }
-        let room = asg.lowest < asg.slots;
+        let room = asg.levels.lowest < asg.slots;
         if asg.routable == 0 || (!room && asg.queue.len() >= asg.qmax) {
             // No healthy target, or the queue is full: 503.
             self.funcs[f as usize].bin.throttles += 1;
@@ -891,7 +1007,7 @@ impl Simulation {
             asg.ctx[s as usize] = req;
         }
         if room {
-            let i = asg.levels[asg.lowest as usize];
+            let i = asg.levels.first(asg.levels.lowest);
             self.asg_run(a, s, i, now);
         } else {
             asg.queue_advance(now);
@@ -1084,7 +1200,12 @@ impl Simulation {
             func.bin_succeeded += 1;
             func.record_latency(t - r.first, measured);
             func.succeeded += measured as u64;
-            Some((Outcome::Succeeded, None))
+            if !self.want_requests && r.flags & RETRY == 0 {
+                // The common case: nothing else to report.
+                None
+            } else {
+                Some((Outcome::Succeeded, None))
+            }
         };
         if let Some((outcome, failure)) = outcome {
             if self.want_requests {
@@ -1109,7 +1230,7 @@ impl Simulation {
         }
         let asg = &mut self.asgs[a as usize];
         asg.free_req(s);
-        let n = asg.nodes[i as usize];
+        let n = &asg.nodes[i as usize];
         if n.routable {
             if let Some(&next) = asg.queue.front() {
                 asg.queue_advance(t);
@@ -1978,19 +2099,20 @@ pub struct AsgSample {
 
 #[cfg(test)]
 mod tests {
-    use super::RadixHeap;
+    use super::Wheel;
     use crate::rng::SimRng;
 
     #[test]
-    fn radix_heap_pops_in_key_order() {
-        let mut h = RadixHeap::new();
+    fn the_wheel_pops_in_time_order() {
+        // Slots of 1,024 ns: most keys within reach, some far beyond it.
+        let mut h = Wheel::new(10);
         let mut rng = SimRng::new(3, 9);
         let mut now = 0u64;
         let mut popped = Vec::new();
         let mut reference = std::collections::BinaryHeap::new();
         for step in 0..20_000u32 {
             if rng.uniform() < 0.55 {
-                let k = now + (rng.uniform() * 1e6) as u64;
+                let k = now + (rng.uniform().powi(4) * 2e7) as u64;
                 h.push(k, step);
                 reference.push(std::cmp::Reverse(k));
             } else if let Some((k, _)) = h.pop() {

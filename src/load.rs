@@ -235,6 +235,35 @@ fn parse_value(raw: &str) -> toml::Value {
     }
 }
 
+/// Files named by a scenario, relative to the scenario's folder.
+pub struct FsResources {
+    pub base: PathBuf,
+}
+
+impl FsResources {
+    fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+}
+
+impl sim_core::Resources for FsResources {
+    fn open(&self, path: &str) -> Result<Box<dyn std::io::BufRead>, String> {
+        let full = self.path(path);
+        match std::fs::File::open(&full) {
+            Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
+            Err(e) => Err(format!("cannot open: {e}")),
+        }
+    }
+    fn display(&self, path: &str) -> String {
+        self.path(path).display().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

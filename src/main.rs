@@ -3,11 +3,12 @@
 mod load;
 mod output;
 mod plot;
+mod sweep;
 
 use clap::{Parser, Subcommand};
-use load::{InputError, load_scenario};
+use load::{FsResources, InputError, load_scenario};
 use sim_core::{Resources, SimError, Simulation};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -48,7 +49,25 @@ enum Command {
         #[arg(long)]
         no_plots: bool,
     },
-    /// Parse and check a scenario file (and the files it names); run nothing.
+    /// Run a base scenario under several configurations (a grid and named ones), each with
+    /// replications, in parallel: results.csv, comparison.csv and a comparison plot.
+    Sweep {
+        /// The sweep file (TOML).
+        sweep: PathBuf,
+        /// Output folder [default: reports/<sweep file name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Threads [default: the number of cores].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print nothing but errors; no progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Skip drawing plots.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Parse and check a scenario or sweep file (and the files it names); run nothing.
     Validate {
         file: PathBuf,
         /// Override one scenario value before checking (repeatable).
@@ -87,6 +106,13 @@ fn main() -> ExitCode {
             quiet,
             no_plots,
         } => run(&scenario, out, seed, &sets, requests, quiet, no_plots),
+        Command::Sweep {
+            sweep,
+            out,
+            jobs,
+            quiet,
+            no_plots,
+        } => run_sweep(&sweep, out, jobs, quiet, no_plots),
         Command::Validate { file, sets } => validate(&file, &sets),
     };
     match result {
@@ -109,35 +135,86 @@ fn print_out(text: &str) {
 }
 
 /// Files named in a scenario, resolved relative to the scenario's folder.
-struct FsResources {
-    base: PathBuf,
-}
-
-impl FsResources {
-    fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base.join(p)
+fn run_sweep(
+    file: &Path,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    quiet: bool,
+    no_plots: bool,
+) -> Result<(), Failure> {
+    let sweep = sweep::load(file)?;
+    let jobs = match jobs {
+        Some(0) => return Err(Failure::Input("--jobs: must be at least 1".into())),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    let started = Instant::now();
+    let runs = sweep::run(&sweep, jobs, !quiet).map_err(Failure::Input)?;
+    let wall = started.elapsed();
+    let mut written = sweep::write_tables(&dir, &sweep, &runs).map_err(Failure::Other)?;
+    if !no_plots {
+        let idx = |n: &str| {
+            sweep::METRICS
+                .iter()
+                .position(|m| *m == n)
+                .expect("a metric")
+        };
+        let rows: Vec<plot::Compared> = sweep
+            .configs
+            .iter()
+            .zip(sweep::means(&sweep, &runs))
+            .map(|(c, m)| plot::Compared {
+                name: c.name.clone(),
+                p50: m[idx("p50_ms")],
+                p99: m[idx("p99_ms")],
+                per_million: m[idx("cost_per_million_usd")],
+                rejected: m[idx("throttled")] + m[idx("timed_out")],
+            })
+            .collect();
+        written.extend(plot::comparison(&dir, &stem, &rows).map_err(Failure::Other)?);
+    }
+    if !quiet {
+        let mut text = format!(
+            "{stem} · {} configurations × {} replications · {:.1} s wall on {jobs} threads\n\n",
+            sweep.configs.len(),
+            sweep.replications,
+            wall.as_secs_f64()
+        );
+        text.push_str(&sweep::table(&sweep, &runs));
+        text.push_str(&format!("\nwrote {}\n", dir.display()));
+        for p in &written {
+            if let Some(n) = p.file_name() {
+                text.push_str(&format!("  {}\n", n.to_string_lossy()));
+            }
         }
+        print_out(&text);
     }
-}
-
-impl Resources for FsResources {
-    fn open(&self, path: &str) -> Result<Box<dyn BufRead>, String> {
-        let full = self.path(path);
-        match std::fs::File::open(&full) {
-            Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
-            Err(e) => Err(format!("cannot open: {e}")),
-        }
-    }
-    fn display(&self, path: &str) -> String {
-        self.path(path).display().to_string()
-    }
+    Ok(())
 }
 
 fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
+    // A sweep file names a base scenario.
+    let text = load::read_text(file)?;
+    if let Ok(t) = toml::from_str::<toml::Table>(&text)
+        && t.contains_key("base")
+    {
+        let sweep = sweep::load(file)?;
+        print_out(&format!(
+            "{}: a valid sweep of {} configurations × {} replications of {}\n",
+            file.display(),
+            sweep.configs.len(),
+            sweep.replications,
+            sweep.base.display()
+        ));
+        return Ok(());
+    }
     let loaded = load_scenario(file, sets, None)?;
     let res = FsResources {
         base: loaded.base_dir.clone(),
@@ -205,6 +282,9 @@ fn run(
         output::write_summary(&dir, summary).map_err(Failure::Other)?,
         dir.join("timeseries.csv"),
     ];
+    if dir.join("events.csv").exists() {
+        written.push(dir.join("events.csv"));
+    }
     if with_requests {
         written.push(dir.join("requests.csv"));
     }

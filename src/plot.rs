@@ -137,12 +137,13 @@ where
         let t_end = pts.last().map(|p| p.time_s).unwrap_or(1.0).max(1e-9);
         let (unit, scale) = time_unit(t_end);
         let x_max = t_end / scale;
-        let y_max = pts.iter().map(|p| p.instances).fold(1.0, f64::max) * 1.1;
+        let y_max = pts
+            .iter()
+            .map(|p| p.instances.max(p.desired).max(p.warm_pool))
+            .fold(1.0, f64::max)
+            * 1.1;
         let mut chart = ChartBuilder::on(&upper)
-            .caption(
-                format!("{title}: execution environments over time"),
-                ("sans-serif", 24),
-            )
+            .caption(format!("{title}: instances over time"), ("sans-serif", 24))
             .margin(16)
             .x_label_area_size(36)
             .y_label_area_size(64)
@@ -187,6 +188,26 @@ where
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], orange.stroke_width(3))
                 });
+        }
+        if pts.iter().any(|p| p.desired > 0.0) {
+            // Auto Scaling groups: desired capacity (its steps are the scaling activities), the
+            // instances in service, and the warm pool.
+            let group: [Series; 3] = [
+                ("EC2 desired", RGBColor(120, 60, 160), |p| p.desired),
+                ("EC2 in service", RGBColor(0, 140, 140), |p| p.in_service),
+                ("warm pool", RGBColor(150, 150, 150), |p| p.warm_pool),
+            ];
+            for (name, color, get) in group {
+                chart
+                    .draw_series(LineSeries::new(
+                        pts.iter().map(|p| (p.time_s / scale, get(p))),
+                        color.stroke_width(2),
+                    ))?
+                    .label(name)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+            }
         }
         chart
             .configure_series_labels()
@@ -380,4 +401,129 @@ fn time_unit(t_end: f64) -> (&'static str, f64) {
     } else {
         ("seconds", 1.0)
     }
+}
+
+/// One configuration of a sweep's comparison plot: its name, p50 and p99 latency (ms) and cost
+/// per million requests (USD).
+pub struct Compared {
+    pub name: String,
+    pub p50: f64,
+    pub p99: f64,
+    pub per_million: f64,
+    pub rejected: f64,
+}
+
+/// The comparison plot of a sweep: latency and cost per million requests per configuration.
+pub fn comparison(dir: &Path, title: &str, rows: &[Compared]) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "comparison", draw_comparison(title, rows))
+}
+
+fn draw_comparison<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    rows: &[Compared],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let root = root.titled(
+        &format!("{title}: latency and cost by configuration"),
+        ("sans-serif", 24),
+    )?;
+    let (left, right) = root.split_horizontally(W / 2);
+    let n = rows.len().max(1);
+    let label = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => rows.get(*i).map(|r| r.name.clone()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let bar = |i: usize, v: f64, style: ShapeStyle| {
+        let mut r = Rectangle::new(
+            [
+                (SegmentValue::Exact(i), 0.0),
+                (SegmentValue::Exact(i + 1), v),
+            ],
+            style,
+        );
+        r.set_margin(0, 0, 10, 10);
+        r
+    };
+    let lat_max = rows.iter().map(|r| r.p99).fold(1.0, f64::max) * 1.15;
+    let mut lat = ChartBuilder::on(&left)
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..lat_max)?;
+    lat.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&label)
+        .y_desc("latency of succeeded requests (ms)")
+        .y_label_formatter(&|v| tidy(*v))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()?;
+    let blue = RGBColor(70, 110, 200);
+    let red = RGBColor(210, 80, 60);
+    lat.draw_series(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| bar(i, r.p99, red.mix(0.8).filled())),
+    )?
+    .label("p99")
+    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], red.filled()));
+    lat.draw_series(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| bar(i, r.p50, blue.filled())),
+    )?
+    .label("p50")
+    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], blue.filled()));
+    lat.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()?;
+
+    let cost_max = rows.iter().map(|r| r.per_million).fold(1e-9, f64::max) * 1.15;
+    let mut cost = ChartBuilder::on(&right)
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..cost_max)?;
+    cost.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&label)
+        .y_desc("cost per million requests (USD)")
+        .y_label_formatter(&|v| tidy(*v))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()?;
+    let green = RGBColor(60, 150, 90);
+    cost.draw_series(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| bar(i, r.per_million, green.filled())),
+    )?;
+    // Requests not served (rejected or timed out) above each bar.
+    cost.draw_series(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| r.rejected > 0.0)
+            .map(|(i, r)| {
+                Text::new(
+                    format!("{} not served", tidy(r.rejected)),
+                    (SegmentValue::CenterOf(i), r.per_million * 1.02),
+                    TextStyle::from(("sans-serif", 13).into_font()).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Bottom,
+                        ),
+                    ),
+                )
+            }),
+    )?;
+    Ok(())
 }

@@ -485,3 +485,184 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.toml"));
 }
+
+const GROUP: &str = r#"
+name = "g"
+[simulation]
+duration = "20m"
+seed = 2
+[[functions]]
+name = "api"
+duration = { dist = "exponential", mean = "200ms" }
+cold_start = { dist = "constant", value = "300ms" }
+[functions.asg]
+slots = 2
+min = 1
+max = 10
+launch_time = { dist = "constant", value = "60s" }
+policies = [{ type = "target_tracking", metric = "cpu", target = 50 }]
+[[workloads]]
+function = "api"
+arrivals = { process = "poisson", rate = 15 }
+"#;
+
+const SWEEP: &str = r#"
+base = "g.toml"
+replications = 3
+[[configurations]]
+name = "lambda"
+[[configurations]]
+name = "asg"
+set = { "functions.api.platform" = "asg" }
+[grid]
+"workloads.0.arrivals.rate" = [5, 15]
+"#;
+
+/// A sweep's files are the same whatever the number of threads; the configurations see the
+/// same arrivals (same request counts); every file it lists exists.
+#[test]
+fn a_sweep_is_identical_on_one_and_two_threads() {
+    let dir = temp_dir("sweep");
+    std::fs::write(dir.join("g.toml"), GROUP).unwrap();
+    std::fs::write(dir.join("s.toml"), SWEEP).unwrap();
+    let mut texts = Vec::new();
+    for jobs in ["1", "2"] {
+        let out = format!("out{jobs}");
+        let o = faasim(&["sweep", "s.toml", "--jobs", jobs, "--out", &out], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+        for name in [
+            "results.csv",
+            "comparison.csv",
+            "comparison.png",
+            "comparison.svg",
+        ] {
+            let p = dir.join(&out).join(name);
+            assert!(
+                p.metadata().map(|m| m.len() > 0).unwrap_or(false),
+                "{}",
+                p.display()
+            );
+            assert!(stdout.contains(name), "{stdout}");
+        }
+        texts.push((
+            std::fs::read_to_string(dir.join(&out).join("results.csv")).unwrap(),
+            std::fs::read_to_string(dir.join(&out).join("comparison.csv")).unwrap(),
+        ));
+    }
+    assert_eq!(texts[0], texts[1]);
+    let results = &texts[0].0;
+    let rows: Vec<Vec<&str>> = results.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    // 2 configurations × 2 grid points × 3 replications.
+    assert_eq!(rows.len(), 1 + 12);
+    assert_eq!(
+        &rows[0][..4],
+        &[
+            "configuration",
+            "workloads.0.arrivals.rate",
+            "replication",
+            "seed"
+        ]
+    );
+    // Replication r of every configuration has seed 2 + r and the same arrivals.
+    for r in &rows[1..] {
+        let rep: u64 = r[col("replication")].parse().unwrap();
+        assert_eq!(r[col("seed")], (2 + rep).to_string());
+        let twin = rows[1..]
+            .iter()
+            .find(|q| {
+                q[0] != r[0] && q[col("replication")] == r[col("replication")] && q[1] == r[1]
+            })
+            .unwrap();
+        assert_eq!(r[col("requests")], twin[col("requests")]);
+    }
+    // The group costs EC2 and no Lambda; Lambda the reverse.
+    for r in &rows[1..] {
+        let (lambda, ec2): (f64, f64) = (
+            r[col("lambda_usd")].parse().unwrap(),
+            r[col("ec2_usd")].parse().unwrap(),
+        );
+        if r[0].starts_with("asg") {
+            assert!(ec2 > 0.0 && lambda == 0.0, "{r:?}");
+        } else {
+            assert!(lambda > 0.0 && ec2 == 0.0, "{r:?}");
+        }
+    }
+    let o = faasim(&["validate", "s.toml"], &dir);
+    assert!(o.status.success());
+}
+
+#[test]
+fn bad_sweeps_exit_2_naming_the_problem() {
+    let dir = temp_dir("badsweep");
+    std::fs::write(dir.join("g.toml"), GROUP).unwrap();
+    for (text, needle) in [
+        ("base = \"nope.toml\"\n", "nope.toml"),
+        ("base = \"g.toml\"\nreplications = 0\n", "replications"),
+        (
+            "base = \"g.toml\"\n[grid]\n\"functions.api.memory_mb\" = []\n",
+            "grid",
+        ),
+        (
+            "base = \"g.toml\"\n[[configurations]]\nname = \"x\"\nset = { \"functions.api.memory_mb\" = 5 }\n",
+            "functions.api.memory_mb",
+        ),
+        ("base = \"g.toml\"\nbogus = 1\n", "bogus"),
+    ] {
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        for verb in ["sweep", "validate"] {
+            let o = faasim(&[verb, "s.toml", "--out", "o"], &dir);
+            let o = if verb == "validate" {
+                faasim(&[verb, "s.toml"], &dir)
+            } else {
+                o
+            };
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{verb} {text}: {err}");
+            assert!(
+                err.contains(needle) && err.contains("s.toml"),
+                "{verb}: {err}"
+            );
+            assert!(!err.contains("panicked"));
+        }
+    }
+}
+
+/// A group's run writes the group's columns in the time series and its scaling activities in
+/// events.csv.
+#[test]
+fn a_group_run_writes_its_columns_and_events() {
+    let dir = temp_dir("group");
+    std::fs::write(dir.join("g.toml"), GROUP).unwrap();
+    let o = faasim(
+        &[
+            "run",
+            "g.toml",
+            "--out",
+            "o",
+            "--set",
+            "functions.api.platform=asg",
+            "--set",
+            "workloads.0.arrivals.rate=40",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("events.csv"));
+    let ev = std::fs::read_to_string(dir.join("o/events.csv")).unwrap();
+    let mut lines = ev.lines();
+    assert_eq!(lines.next(), Some("time_s,function,event,from,to,policy"));
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&first[1..3], &["api", "desired_capacity"]);
+    assert_eq!(first[5], "target_tracking0");
+    let ts = std::fs::read_to_string(dir.join("o/timeseries.csv")).unwrap();
+    let header: Vec<&str> = ts.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let last: Vec<&str> = ts.lines().last().unwrap().split(',').collect();
+    let in_service: u32 = last[col("in_service")].parse().unwrap();
+    let desired: u32 = last[col("desired")].parse().unwrap();
+    assert!(desired > 1 && in_service <= desired, "{last:?}");
+    let summary = std::fs::read_to_string(dir.join("o/summary.json")).unwrap();
+    assert!(summary.contains("\"ec2_parts\"") && summary.contains("\"asg\""));
+}

@@ -307,7 +307,8 @@ pub struct Function {
     #[serde(default)]
     pub mtbf: Option<Nanos>,
     /// Where the function runs: `lambda` (the default) or `asg`, an EC2 Auto Scaling group
-    /// configured in `asg`.
+    /// configured in `asg` (which a Lambda function may also have, unused: the group a
+    /// comparison switches it to).
     #[serde(default)]
     pub platform: Platform,
     #[serde(default)]
@@ -1208,8 +1209,11 @@ impl Scenario {
                 return err(k("mtbf"), "must be greater than 0 (omit it for no crashes)");
             }
             match (f.platform, &f.asg) {
-                (Platform::Lambda, Some(_)) => {
-                    return err(k("asg"), "only applies with platform = \"asg\"");
+                (Platform::Lambda, Some(a)) => {
+                    // Kept, and checked, for comparisons: the group a sweep may switch to.
+                    if let Err((key, msg)) = a.check() {
+                        return err(k(&format!("asg.{key}")), msg);
+                    }
                 }
                 (Platform::Asg, None) => {
                     return err(

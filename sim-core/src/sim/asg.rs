@@ -508,7 +508,6 @@ impl Asg {
         shift: u32,
         timeout: u64,
         seed: u64,
-        warmup: u64,
         res: &dyn Resources,
         key: &str,
     ) -> Result<Asg, SimError> {
@@ -622,7 +621,7 @@ impl Asg {
             replacements: 0,
             last_activity: 0,
             billed: [0, 0],
-            measure_from: warmup,
+            measure_from: 0,
         })
     }
 
@@ -819,7 +818,9 @@ impl Simulation {
         res: &dyn Resources,
     ) -> Result<(), SimError> {
         for (f, func) in scenario.functions.iter().enumerate() {
-            let Some(cfg) = &func.asg else { continue };
+            let (crate::scenario::Platform::Asg, Some(cfg)) = (func.platform, &func.asg) else {
+                continue;
+            };
             let key = format!("functions.{}.asg", func.name);
             // Completions come about as often as arrivals.
             let rate: f64 = scenario
@@ -829,16 +830,9 @@ impl Simulation {
                 .map(|w| w.arrivals.rate.unwrap_or(1000.0))
                 .sum();
             let shift = Wheel::shift_for(1e9 / rate.max(1e-3), self.funcs[f].duration.mean());
-            let asg = Asg::new(
-                f as u32,
-                cfg,
-                shift,
-                func.timeout.0,
-                self.seed,
-                self.warmup,
-                res,
-                &key,
-            )?;
+            let asg = Asg::new(f as u32, cfg, shift, func.timeout.0, self.seed, res, &key)?;
+            let mut asg = asg;
+            asg.measure_from = self.warmup;
             self.funcs[f].asg = self.asgs.len() as u32;
             self.asgs.push(asg);
         }
@@ -1785,7 +1779,7 @@ impl Simulation {
                         p.high = 0;
                         p.low = 0;
                         if c.kind == PolicyType::TargetTracking {
-                            tt_total += 1;
+                            tt_total += !c.disable_scale_in as u32;
                         }
                         continue;
                     }
@@ -1796,7 +1790,7 @@ impl Simulation {
                         p.high = 0;
                         p.low = 0;
                         if c.kind == PolicyType::TargetTracking {
-                            tt_total += 1;
+                            tt_total += !c.disable_scale_in as u32;
                         }
                         continue;
                     }
@@ -1810,7 +1804,8 @@ impl Simulation {
             };
             match c.kind {
                 PolicyType::TargetTracking => {
-                    tt_total += 1;
+                    // A policy with scale-in disabled leaves scale-in to the others.
+                    tt_total += !c.disable_scale_in as u32;
                     let target = c.target.expect("validated");
                     p.high = if value > target { p.high + 1 } else { 0 };
                     p.low = if value < c.scale_in_ratio * target {
@@ -1968,6 +1963,10 @@ impl Simulation {
             asg.busy_advance(now);
             asg.queue_advance(now);
             asg.win0 = asg.int;
+            asg.launches = 0;
+            asg.warm_starts = 0;
+            asg.terminations = 0;
+            asg.replacements = 0;
             asg.max_in_service = asg.n_in_service;
             asg.max_queue = asg.queue.len() as u64;
         }

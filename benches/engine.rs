@@ -56,8 +56,13 @@ fn end_to_end(c: &mut Criterion) {
         ("retry_storm", "scenarios/retry-storm.toml"),
         ("async_outage", "scenarios/async-dependency-outage.toml"),
         ("sqs_poison", "scenarios/sqs-poison-message.toml"),
+        ("asg_1000x4_10krps_5min", "scenarios/bench-asg.toml"),
     ] {
-        let scenario = load(path);
+        let mut scenario = load(path);
+        if name.starts_with("asg") {
+            // Five simulated minutes of the hour (3 M requests) keep a sample short.
+            scenario.simulation.duration = sim_core::Nanos::from_secs(300);
+        }
         // Throughput in invocation attempts (retries and redeliveries included).
         let attempts = sim_core::simulate(&scenario, &NoFiles, &mut NullObserver)
             .expect("runs")

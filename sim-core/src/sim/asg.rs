@@ -294,9 +294,9 @@ struct Node {
     routable: bool,
     outstanding: u32,
     epoch: u32,
-    /// Busy slot-nanoseconds since the metric period began (or since InService).
-    busy_int: u64,
-    last: u64,
+    /// Busy slot-nanoseconds from the start of the metric period (or InService) to its end,
+    /// counting the requests running now as running to the period's end.
+    busy_int: i64,
     in_service_at: u64,
     /// When its warmup ends (it then feeds the metrics and no longer blocks scale-in).
     warm_at: u64,
@@ -320,7 +320,6 @@ impl Node {
         outstanding: 0,
         epoch: 0,
         busy_int: 0,
-        last: 0,
         in_service_at: 0,
         warm_at: 0,
         healthy_at: 0,
@@ -465,9 +464,15 @@ pub(super) struct Asg {
     n_warming: u32,
     n_pooled: u32,
     busy_slots: u64,
+    /// Busy slot-nanoseconds from time 0 to `horizon`, counting the requests running now as
+    /// running to `horizon`: the integral up to any time `t` is this minus
+    /// `busy_slots × (horizon − t)`, so a request's start and end each cost one addition.
+    busy_h: i128,
+    horizon: u64,
+    /// The end of the current metric period.
+    period_end: u64,
     /// Instances with at least one request.
     busy_insts: u64,
-    last_busy: u64,
     last_touch: u64,
     last_queue: u64,
     int: Integrals,
@@ -602,8 +607,10 @@ impl Asg {
             n_warming: 0,
             n_pooled: 0,
             busy_slots: 0,
+            busy_h: 0,
+            horizon: 0,
+            period_end: cfg.metric_period.0,
             busy_insts: 0,
-            last_busy: 0,
             last_touch: 0,
             last_queue: 0,
             int: Integrals::default(),
@@ -668,10 +675,11 @@ impl Asg {
         self.last_touch = t;
     }
 
+    /// Brings the busy-slot integral up to `t`.
     #[inline]
     fn busy_advance(&mut self, t: u64) {
-        self.int.busy_slots += self.busy_slots as u128 * (t - self.last_busy) as u128;
-        self.last_busy = t;
+        let ahead = self.busy_slots as i128 * (self.horizon as i128 - t as i128);
+        self.int.busy_slots = (self.busy_h - ahead) as u128;
     }
 
     #[inline]
@@ -702,18 +710,22 @@ impl Asg {
     /// instances with at least one request.
     #[inline]
     fn add_outstanding(&mut self, i: u32, t: u64, up: bool) -> i64 {
-        self.busy_advance(t);
         let n = &mut self.nodes[i as usize];
-        n.busy_int += n.outstanding as u64 * (t - n.last);
-        n.last = t;
         let old = n.outstanding;
-        let new = if up { old + 1 } else { old - 1 };
-        n.outstanding = new;
-        if up {
+        let to_period_end = self.period_end as i64 - t as i64;
+        let to_horizon = self.horizon as i128 - t as i128;
+        let new = if up {
+            n.busy_int = n.busy_int.wrapping_add(to_period_end);
             self.busy_slots += 1;
+            self.busy_h += to_horizon;
+            old + 1
         } else {
+            n.busy_int = n.busy_int.wrapping_sub(to_period_end);
             self.busy_slots -= 1;
-        }
+            self.busy_h -= to_horizon;
+            old - 1
+        };
+        n.outstanding = new;
         if self.nodes[i as usize].routable {
             self.levels.remove(i, old);
             self.levels.insert(i, new);
@@ -786,7 +798,6 @@ impl Asg {
             state,
             epoch,
             born: t,
-            last: t,
             ..Node::FREE
         };
         i
@@ -833,6 +844,7 @@ impl Simulation {
             let asg = Asg::new(f as u32, cfg, shift, func.timeout.0, self.seed, res, &key)?;
             let mut asg = asg;
             asg.measure_from = self.warmup;
+            asg.horizon = self.end;
             self.funcs[f].asg = self.asgs.len() as u32;
             self.asgs.push(asg);
         }
@@ -1060,13 +1072,14 @@ impl Simulation {
         }
         asg.period_started += 1;
         asg.bin.started += 1;
-        asg.bin.wait_ns += wait as u128;
-        asg.bin.queued += (wait > 0) as u64;
-        if measured {
-            func.started += 1;
-            asg.tally.started += 1;
-            asg.tally.wait_ns += wait as u128;
-            asg.tally.queued += (wait > 0) as u64;
+        func.started += measured as u64;
+        if wait > 0 {
+            asg.bin.wait_ns += wait as u128;
+            asg.bin.queued += 1;
+            if measured {
+                asg.tally.wait_ns += wait as u128;
+                asg.tally.queued += 1;
+            }
         }
         if asg.eager {
             // The request's end is handled at its time, so that a retry starts from then.
@@ -1244,7 +1257,6 @@ impl Simulation {
         let n = &mut asg.nodes[i as usize];
         n.state = NState::InService;
         n.in_service_at = now;
-        n.last = now;
         n.busy_int = 0;
         n.warm_at = if initial { 0 } else { now + asg.warmup };
         n.healthy_at = if initial { 0 } else { now + asg.grace };
@@ -1728,8 +1740,6 @@ impl Simulation {
             if n.state != NState::InService {
                 continue;
             }
-            n.busy_int += n.outstanding as u64 * (now - n.last);
-            n.last = now;
             if n.warm_at > now {
                 warming += 1;
             } else {
@@ -1739,8 +1749,10 @@ impl Simulation {
                     counted += 1;
                 }
             }
-            n.busy_int = 0;
+            // The requests running now, as running to the end of the next period.
+            n.busy_int = (n.outstanding as u64 * asg.period) as i64;
         }
+        asg.period_end = now + asg.period;
         let dp = Datapoint {
             cpu: (counted > 0).then(|| (100.0 * sum / counted as f64, counted)),
             per_target: (asg.n_in_service > 0).then(|| {
@@ -2030,7 +2042,9 @@ impl Simulation {
             warm_pool_instances: asg.billed[1] as f64 / hour_ns * asg.hourly,
             warm_pool_ebs: d.ebs_pool * asg.ebs_per_gb_ns,
         };
-        let t = asg.tally;
+        let mut t = asg.tally;
+        // Measured requests that started on an instance.
+        t.started = self.funcs[asg.f as usize].started;
         let w = window.max(1.0);
         let m = AsgMetrics {
             instance_type: asg.instance_type.clone(),

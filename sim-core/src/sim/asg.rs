@@ -1121,24 +1121,44 @@ impl Simulation {
         let asg = &mut self.asgs[a as usize];
         asg.queue_advance(t);
         let s = asg.queue.pop_front().expect("a queued request");
-        let r = asg.reqs[s as usize];
-        let f = asg.f;
-        let req = self.asg_req(a, s);
+        self.asg_ended(a, s, Outcome::TimedOut, Some(Failure::Timeout), t, obs);
         self.asgs[a as usize].free_req(s);
-        self.funcs[f as usize].bin.errors += 1;
-        self.asg_failed(f, req, Failure::Timeout, t);
+    }
+
+    /// Attempt `s` of group `a` ended at `t` with `outcome` (`failure` unless it succeeded):
+    /// its record, and the client's retry or the request's final outcome.
+    fn asg_ended(
+        &mut self,
+        a: u32,
+        s: u32,
+        outcome: Outcome,
+        failure: Option<Failure>,
+        t: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let r = self.asgs[a as usize].reqs[s as usize];
+        let f = self.asgs[a as usize].f;
+        if failure.is_some() {
+            self.funcs[f as usize].bin.errors += 1;
+        }
         if self.want_requests {
             obs.request(&RequestRecord {
                 id: r.id,
                 function: f,
                 arrival: Nanos(r.arrival),
-                start: None,
+                start: (r.flags & STARTED != 0).then_some(Nanos(r.start)),
                 end: Some(Nanos(t)),
                 cold: false,
-                outcome: Outcome::TimedOut,
+                outcome,
                 attempt: r.attempt,
                 measured: r.flags & MEAS != 0,
             });
+        }
+        let req = self.asg_req(a, s);
+        match failure {
+            Some(kind) => self.asg_failed(f, req, kind, t),
+            None if req.retry => self.retry_succeeded(req),
+            None => {}
         }
     }
 
@@ -1198,10 +1218,8 @@ impl Simulation {
             // The client timed out earlier (reported then); the instance finished only now.
             None
         } else if r.flags & ERR != 0 {
-            func.bin.errors += 1;
             Some((Outcome::Failed, Some(Failure::Error)))
         } else if t - r.arrival > asg.timeout {
-            func.bin.errors += 1;
             Some((Outcome::TimedOut, Some(Failure::Timeout)))
         } else {
             func.bin_succeeded += 1;
@@ -1215,25 +1233,7 @@ impl Simulation {
             }
         };
         if let Some((outcome, failure)) = outcome {
-            if self.want_requests {
-                obs.request(&RequestRecord {
-                    id: r.id,
-                    function: f,
-                    arrival: Nanos(r.arrival),
-                    start: Some(Nanos(r.start)),
-                    end: Some(Nanos(t)),
-                    cold: false,
-                    outcome,
-                    attempt: r.attempt,
-                    measured,
-                });
-            }
-            let req = self.asg_req(a, s);
-            match failure {
-                Some(kind) => self.asg_failed(f, req, kind, t),
-                None if req.retry => self.retry_succeeded(req),
-                None => {}
-            }
+            self.asg_ended(a, s, outcome, failure, t, obs);
         }
         let asg = &mut self.asgs[a as usize];
         asg.free_req(s);
@@ -1498,22 +1498,7 @@ impl Simulation {
                 // Its client already timed out.
                 continue;
             }
-            self.funcs[f as usize].bin.errors += 1;
-            if self.want_requests {
-                obs.request(&RequestRecord {
-                    id: r.id,
-                    function: f,
-                    arrival: Nanos(r.arrival),
-                    start: Some(Nanos(r.start)),
-                    end: Some(Nanos(now)),
-                    cold: false,
-                    outcome: Outcome::Failed,
-                    attempt: r.attempt,
-                    measured: r.flags & MEAS != 0,
-                });
-            }
-            let req = self.asg_req(a, s);
-            self.asg_failed(f, req, Failure::Error, now);
+            self.asg_ended(a, s, Outcome::Failed, Some(Failure::Error), now, obs);
         }
     }
 
@@ -1938,23 +1923,7 @@ impl Simulation {
         if r.epoch != epoch || r.flags & (LATE | STARTED) != LATE | STARTED || r.flags & DEAD != 0 {
             return;
         }
-        let f = asg.f;
-        self.funcs[f as usize].bin.errors += 1;
-        if self.want_requests {
-            obs.request(&RequestRecord {
-                id: r.id,
-                function: f,
-                arrival: Nanos(r.arrival),
-                start: Some(Nanos(r.start)),
-                end: Some(Nanos(now)),
-                cold: false,
-                outcome: Outcome::TimedOut,
-                attempt: r.attempt,
-                measured: r.flags & MEAS != 0,
-            });
-        }
-        let req = self.asg_req(a, slot);
-        self.asg_failed(f, req, Failure::Timeout, now);
+        self.asg_ended(a, slot, Outcome::TimedOut, Some(Failure::Timeout), now, obs);
     }
 
     /// Brings every group up to `now` (a sample boundary, the end of warmup, an incident).

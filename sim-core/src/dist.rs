@@ -154,7 +154,7 @@ impl Dist {
     }
 
     /// One draw, in nanoseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SimRng) -> u64 {
         match self {
             Dist::Constant(v) => *v,

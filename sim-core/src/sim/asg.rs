@@ -708,7 +708,7 @@ impl Asg {
 
     /// One more (`up`) or one fewer request on instance `i` at `t`; returns the change in
     /// instances with at least one request.
-    #[inline]
+    #[inline(always)]
     fn add_outstanding(&mut self, i: u32, t: u64, up: bool) -> i64 {
         let n = &mut self.nodes[i as usize];
         let old = n.outstanding;
@@ -1031,7 +1031,7 @@ impl Simulation {
 
     /// Starts request slot `s` on instance `i` at `t` (`t` may be before the current event's
     /// time: a queued request taking a slot freed by a completion).
-    #[inline]
+    #[inline(always)]
     fn asg_run(&mut self, a: u32, s: u32, i: u32, t: u64) {
         let asg = &mut self.asgs[a as usize];
         let f = asg.f as usize;
@@ -1195,7 +1195,7 @@ impl Simulation {
     }
 
     /// The earliest completion of group `a`.
-    #[inline]
+    #[inline(always)]
     fn asg_complete(&mut self, a: u32, obs: &mut dyn Observer) {
         let asg = &mut self.asgs[a as usize];
         let (t, s) = asg.heap.pop().expect("a completion");

@@ -5,11 +5,12 @@
 //! billing.
 //!
 //! Requests of a group do not go through the global event queue. Their completions wait in the
-//! group's own radix heap and are processed in time order whenever the group is looked at (an
+//! group's own timing wheel and are processed in time order whenever the group is looked at (an
 //! arrival, a metric period, a sample boundary, any event of the group): [`Simulation::asg_advance`]
 //! brings the group up to a time. Nothing a completion does in there reaches outside the group,
-//! except for requests with a client retry policy, which get a global `AsgSync` event at the
-//! moment they end so that their retry is scheduled from the present. Arrivals of a workload
+//! except a client's retry: when a workload with a retry policy sends to the group, every
+//! completion and queue timeout gets a global `AsgSync` event at its time, so that the group is
+//! never brought past the present and retries are scheduled from it. Arrivals of a workload
 //! that sends to a group are handled in a row while they come before every pending event.
 
 use super::{Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, load_dist};

@@ -371,6 +371,16 @@ impl Workload {
                 format: None,
                 start: None,
                 end: None,
+                peak: None,
+                trough: None,
+                period: None,
+                peak_at: None,
+                points: Vec::new(),
+                quiet_rate: None,
+                burst: None,
+                quiet: None,
+                spikes: Vec::new(),
+                scale: None,
             },
             retry: None,
             async_config: None,
@@ -868,6 +878,23 @@ fn q_refund() -> u32 {
 pub enum Process {
     Poisson,
     Constant,
+    /// A Poisson process whose rate follows a daily (or any `period`) cosine from `trough` to
+    /// `peak`, highest at `peak_at`.
+    Diurnal,
+    /// A Poisson process whose rate is linear between `points` (time, rate).
+    Profile,
+    /// A two-state Markov-modulated Poisson process: `rate` during bursts of mean length
+    /// `burst`, `quiet_rate` during quiet spells of mean length `quiet`.
+    Mmpp,
+}
+
+/// The rate multiplied by `factor` from `at` for `duration`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeSpec {
+    pub at: Nanos,
+    pub duration: Nanos,
+    pub factor: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -897,6 +924,166 @@ pub struct Arrivals {
     /// `start`, make a step in load.
     #[serde(default)]
     pub end: Option<Nanos>,
+    /// `diurnal`: the highest and lowest rates (requests per second), the period (default 1d)
+    /// and when in the period the peak comes (default half-way).
+    #[serde(default)]
+    pub peak: Option<f64>,
+    #[serde(default)]
+    pub trough: Option<f64>,
+    #[serde(default)]
+    pub period: Option<Nanos>,
+    #[serde(default)]
+    pub peak_at: Option<Nanos>,
+    /// `profile`: (time, requests per second) points, times increasing.
+    #[serde(default)]
+    pub points: Vec<(Nanos, f64)>,
+    /// `mmpp`: the rate between bursts (default 0) and the mean lengths of bursts and quiet
+    /// spells (exponential).
+    #[serde(default)]
+    pub quiet_rate: Option<f64>,
+    #[serde(default)]
+    pub burst: Option<Nanos>,
+    #[serde(default)]
+    pub quiet: Option<Nanos>,
+    /// Multiplications of the rate in time windows, on any process but `constant`.
+    #[serde(default)]
+    pub spikes: Vec<SpikeSpec>,
+    /// Every rate of the process is multiplied by this (default 1).
+    #[serde(default)]
+    pub scale: Option<f64>,
+}
+
+impl Arrivals {
+    /// The rate multiplier (`scale`, default 1).
+    pub fn factor(&self) -> f64 {
+        self.scale.unwrap_or(1.0)
+    }
+
+    /// Checks the keys of a generated process; the error names the key below `arrivals`.
+    fn check_generated(&self, process: Process) -> Result<(), (&'static str, String)> {
+        let rate_ok = |key: &'static str, v: Option<f64>, zero_ok: bool| match v {
+            Some(r) if r.is_finite() && (r > 0.0 || (zero_ok && r == 0.0)) && r <= 1e9 => Ok(()),
+            Some(r) => Err((
+                key,
+                format!("must be a rate in requests per second, above 0 and at most 1e9, got {r}"),
+            )),
+            None => Err((
+                key,
+                format!("required with process = \"{process:?}\"").to_lowercase(),
+            )),
+        };
+        let unused = |key: &'static str, set: bool| {
+            if set {
+                Err((
+                    key,
+                    format!("does not apply to process = \"{process:?}\"").to_lowercase(),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let diurnal = self.peak.is_some()
+            || self.trough.is_some()
+            || self.period.is_some()
+            || self.peak_at.is_some();
+        let mmpp = self.quiet_rate.is_some() || self.burst.is_some() || self.quiet.is_some();
+        match process {
+            Process::Poisson | Process::Constant => {
+                rate_ok("rate", self.rate, false)?;
+                unused("peak", diurnal)?;
+                unused("points", !self.points.is_empty())?;
+                unused("burst", mmpp)?;
+                if process == Process::Constant {
+                    unused("spikes", !self.spikes.is_empty())?;
+                }
+            }
+            Process::Diurnal => {
+                rate_ok("peak", self.peak, false)?;
+                rate_ok("trough", self.trough, true)?;
+                if self.trough > self.peak {
+                    return Err(("trough", "must not exceed peak".into()));
+                }
+                if self.period.is_some_and(|p| p.0 == 0) {
+                    return Err(("period", "must be greater than 0".into()));
+                }
+                unused("rate", self.rate.is_some())?;
+                unused("points", !self.points.is_empty())?;
+                unused("burst", mmpp)?;
+            }
+            Process::Profile => {
+                if self.points.is_empty() {
+                    return Err(("points", "give at least one [time, rate] point".into()));
+                }
+                for (i, w) in self.points.windows(2).enumerate() {
+                    if w[1].0 <= w[0].0 {
+                        return Err((
+                            "points",
+                            format!(
+                                "times must increase: point {} ({}) is not after {}",
+                                i + 1,
+                                w[1].0,
+                                w[0].0
+                            ),
+                        ));
+                    }
+                }
+                for &(_, r) in &self.points {
+                    rate_ok("points", Some(r), true)?;
+                }
+                if self.points.iter().all(|p| p.1 == 0.0) {
+                    return Err(("points", "at least one rate must be above 0".into()));
+                }
+                unused("rate", self.rate.is_some())?;
+                unused("peak", diurnal)?;
+                unused("burst", mmpp)?;
+            }
+            Process::Mmpp => {
+                rate_ok("rate", self.rate, false)?;
+                if let Some(q) = self.quiet_rate {
+                    rate_ok("quiet_rate", Some(q), true)?;
+                }
+                for (key, v) in [("burst", self.burst), ("quiet", self.quiet)] {
+                    match v {
+                        Some(d) if d.0 > 0 => {}
+                        Some(_) => return Err((key, "must be greater than 0".into())),
+                        None => {
+                            return Err((
+                                key,
+                                "required with process = \"mmpp\" (a mean duration)".into(),
+                            ));
+                        }
+                    }
+                }
+                unused("peak", diurnal)?;
+                unused("points", !self.points.is_empty())?;
+            }
+        }
+        if let Some(s) = self.scale
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(("scale", format!("must be a positive factor, got {s}")));
+        }
+        for sp in &self.spikes {
+            if !(sp.factor.is_finite() && sp.factor >= 0.0) || sp.duration.0 == 0 {
+                return Err((
+                    "spikes",
+                    format!(
+                        "each spike needs a factor ≥ 0 and a duration > 0, got factor {} for {}",
+                        sp.factor, sp.duration
+                    ),
+                ));
+            }
+        }
+        if let (Some(s), Some(e)) = (self.start, self.end)
+            && e <= s
+        {
+            return Err((
+                "end",
+                format!("must be after arrivals.start ({s}), got {e}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A scenario that failed validation: the dotted key and what was expected.
@@ -1370,35 +1557,12 @@ impl Scenario {
                         "expected `process = \"poisson\"|\"constant\"` with `rate`, or `trace = \"FILE\"` with `format`",
                     );
                 }
-                (Some(_), None) => {
-                    let Some(rate) = a.rate else {
-                        return err(
-                            k("arrivals.rate"),
-                            "required with `process` (requests per second)",
-                        );
-                    };
-                    if !(rate.is_finite() && rate > 0.0) {
-                        return err(
-                            k("arrivals.rate"),
-                            format!("must be a positive number of requests per second, got {rate}"),
-                        );
-                    }
-                    if rate > 1e9 {
-                        return err(
-                            k("arrivals.rate"),
-                            format!("at most 1e9 requests per second, got {rate}"),
-                        );
+                (Some(process), None) => {
+                    if let Err((key, msg)) = a.check_generated(*process) {
+                        return err(k(&format!("arrivals.{key}")), msg);
                     }
                     if a.format.is_some() {
                         return err(k("arrivals.format"), "only applies to a `trace`");
-                    }
-                    if let (Some(s), Some(e)) = (a.start, a.end)
-                        && e <= s
-                    {
-                        return err(
-                            k("arrivals.end"),
-                            format!("must be after arrivals.start ({s}), got {e}"),
-                        );
                     }
                 }
                 (None, Some(t)) => {
@@ -1418,6 +1582,12 @@ impl Scenario {
                         return err(
                             k("arrivals.start"),
                             "start and end apply to a generated `process`, not to a `trace`",
+                        );
+                    }
+                    if a.scale.is_some() || !a.spikes.is_empty() {
+                        return err(
+                            k("arrivals.scale"),
+                            "scale and spikes apply to a generated `process`, not (yet) to a `trace`",
                         );
                     }
                 }

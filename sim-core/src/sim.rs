@@ -892,11 +892,9 @@ impl Simulation {
                 .expect("validated") as u32;
             let a = &w.arrivals;
             let source = match (a.process, &a.trace) {
-                (Some(Process::Poisson), _) => ArrivalSource::poisson(
-                    a.rate.expect("validated"),
-                    SimRng::new(seed, stream::ARRIVALS | i as u64),
-                ),
-                (Some(Process::Constant), _) => ArrivalSource::constant(a.rate.expect("validated")),
+                (Some(process), _) => {
+                    generated(a, process, SimRng::new(seed, stream::ARRIVALS | i as u64))
+                }
                 (None, Some(path)) => match a.format.expect("validated") {
                     TraceFormat::Timestamps => {
                         let reader = res.open(path).map_err(|message| InputError {
@@ -2172,6 +2170,58 @@ fn cost(
         } else {
             0.0
         },
+    }
+}
+
+/// The arrival source of a generated process (validated).
+fn generated(a: &crate::scenario::Arrivals, process: Process, rng: SimRng) -> ArrivalSource {
+    use crate::workload::{RateShape, Spike};
+    let k = a.factor();
+    let spikes: Vec<Spike> = a
+        .spikes
+        .iter()
+        .map(|s| Spike {
+            start: s.at.0,
+            end: s.at.0.saturating_add(s.duration.0),
+            factor: s.factor,
+        })
+        .collect();
+    match process {
+        Process::Poisson if spikes.is_empty() => {
+            ArrivalSource::poisson(a.rate.expect("validated") * k, rng)
+        }
+        Process::Poisson => ArrivalSource::varying(
+            RateShape::Constant(a.rate.expect("validated") * k),
+            spikes,
+            rng,
+        ),
+        Process::Constant => ArrivalSource::constant(a.rate.expect("validated") * k),
+        Process::Diurnal => {
+            let period = a.period.map(|p| p.0).unwrap_or(86_400 * NS_PER_S);
+            ArrivalSource::varying(
+                RateShape::Diurnal {
+                    trough: a.trough.expect("validated") * k,
+                    peak: a.peak.expect("validated") * k,
+                    period,
+                    peak_at: a.peak_at.map(|p| p.0).unwrap_or(period / 2),
+                },
+                spikes,
+                rng,
+            )
+        }
+        Process::Profile => ArrivalSource::varying(
+            RateShape::Profile(a.points.iter().map(|&(t, r)| (t.0, r * k)).collect()),
+            spikes,
+            rng,
+        ),
+        Process::Mmpp => ArrivalSource::mmpp(
+            a.rate.expect("validated") * k,
+            a.quiet_rate.unwrap_or(0.0) * k,
+            a.burst.expect("validated").0 as f64,
+            a.quiet.expect("validated").0 as f64,
+            spikes,
+            rng,
+        ),
     }
 }
 

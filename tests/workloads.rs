@@ -250,3 +250,36 @@ fn bad_generator_keys_are_named() {
         assert_eq!(e.key, key, "{arrivals}: {e}");
     }
 }
+
+#[test]
+fn a_spike_that_outlasts_a_dip_is_not_cut_short() {
+    // ×0.5 over 0–100 s and ×4 over 50–200 s: the rate is 4 × 10 from 100 to 200 s.
+    let mut src = ArrivalSource::varying(
+        RateShape::Constant(10.0),
+        vec![
+            Spike {
+                start: 0,
+                end: 100_000_000_000,
+                factor: 0.5,
+            },
+            Spike {
+                start: 50_000_000_000,
+                end: 200_000_000_000,
+                factor: 4.0,
+            },
+        ],
+        SimRng::new(4, 2),
+    );
+    let mut late = 0;
+    loop {
+        let t = src.next_arrival().unwrap().unwrap();
+        if t >= 200_000_000_000 {
+            break;
+        }
+        late += (t >= 100_000_000_000) as u32;
+    }
+    assert!(
+        (late as f64 - 4000.0).abs() < 4.0 * 4000f64.sqrt(),
+        "{late}"
+    );
+}

@@ -1554,7 +1554,7 @@ impl Scenario {
                 (None, None) => {
                     return err(
                         k("arrivals"),
-                        "expected `process = \"poisson\"|\"constant\"` with `rate`, or `trace = \"FILE\"` with `format`",
+                        "expected `process` (poisson, constant, diurnal, profile or mmpp) with its keys, or `trace = \"FILE\"` with `format`",
                     );
                 }
                 (Some(process), None) => {

@@ -162,11 +162,13 @@ fn spike_factor(spikes: &[Spike], t: u64) -> f64 {
         .product()
 }
 
-/// The largest product of spike factors at any time (at least 1).
+/// The largest product of spike factors at any time (at least 1): the product changes only where
+/// a spike starts or ends.
 fn spike_bound(spikes: &[Spike]) -> f64 {
     spikes
         .iter()
-        .map(|s| spike_factor(spikes, s.start))
+        .flat_map(|s| [s.start, s.end])
+        .map(|t| spike_factor(spikes, t))
         .fold(1.0, f64::max)
 }
 

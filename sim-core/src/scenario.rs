@@ -965,7 +965,10 @@ impl Arrivals {
             Some(r) if r.is_finite() && (r > 0.0 || (zero_ok && r == 0.0)) && r <= 1e9 => Ok(()),
             Some(r) => Err((
                 key,
-                format!("must be a rate in requests per second, above 0 and at most 1e9, got {r}"),
+                format!(
+                    "must be a {} rate in requests per second, at most 1e9, got {r}",
+                    if zero_ok { "non-negative" } else { "positive" }
+                ),
             )),
             None => Err((
                 key,

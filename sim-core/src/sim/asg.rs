@@ -1769,31 +1769,19 @@ impl Simulation {
         let idle = asg.n_pending == 0;
         for (pi, p) in asg.policies.iter_mut().enumerate() {
             let c = &p.cfg;
-            let (value, n) = match c.metric {
-                AsgMetric::Cpu => match dp.cpu {
-                    Some(v) => v,
-                    None => {
-                        // INSUFFICIENT_DATA: no action.
-                        p.high = 0;
-                        p.low = 0;
-                        if c.kind == PolicyType::TargetTracking {
-                            tt_total += !c.disable_scale_in as u32;
-                        }
-                        continue;
-                    }
-                },
-                AsgMetric::RequestsPerTarget => match dp.per_target {
-                    Some(v) => v,
-                    None => {
-                        p.high = 0;
-                        p.low = 0;
-                        if c.kind == PolicyType::TargetTracking {
-                            tt_total += !c.disable_scale_in as u32;
-                        }
-                        continue;
-                    }
-                },
-                AsgMetric::QueueLength => (dp.queue, dp.in_service.max(1)),
+            let datapoint = match c.metric {
+                AsgMetric::Cpu => dp.cpu,
+                AsgMetric::RequestsPerTarget => dp.per_target,
+                AsgMetric::QueueLength => Some((dp.queue, dp.in_service.max(1))),
+            };
+            let Some((value, n)) = datapoint else {
+                // INSUFFICIENT_DATA: no action.
+                p.high = 0;
+                p.low = 0;
+                if c.kind == PolicyType::TargetTracking {
+                    tt_total += !c.disable_scale_in as u32;
+                }
+                continue;
             };
             let propose = |to: u32, slot: &mut Option<(u32, usize)>| {
                 if slot.is_none_or(|(v, _)| to > v) {

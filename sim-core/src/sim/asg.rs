@@ -1271,32 +1271,12 @@ impl Simulation {
         }
         if asg.mtbf > 0.0 {
             let at = now + (-asg.rng.uniform_open0().ln() * asg.mtbf) as u64;
-            if at < self.end {
-                self.q.schedule(
-                    at,
-                    Event::AsgInst {
-                        a,
-                        inst: i,
-                        epoch,
-                        kind: InstEv::Crash,
-                    },
-                );
-            }
+            self.asg_inst_at(at, a, i, epoch, InstEv::Crash);
         }
         let asg = &self.asgs[a as usize];
         if asg.lifetime != NONE {
             let at = born.saturating_add(asg.lifetime).max(now);
-            if at < self.end {
-                self.q.schedule(
-                    at,
-                    Event::AsgInst {
-                        a,
-                        inst: i,
-                        epoch,
-                        kind: InstEv::Lifetime,
-                    },
-                );
-            }
+            self.asg_inst_at(at, a, i, epoch, InstEv::Lifetime);
         }
         let _ = f;
         // Queued requests go to it.
@@ -1386,17 +1366,7 @@ impl Simulation {
         } else {
             InstEv::Ready
         };
-        if at < self.end {
-            self.q.schedule(
-                at,
-                Event::AsgInst {
-                    a,
-                    inst: i,
-                    epoch,
-                    kind,
-                },
-            );
-        }
+        self.asg_inst_at(at, a, i, epoch, kind);
     }
 
     /// One more (`up`) or one fewer instance running in function `f`'s group at `t`.
@@ -1434,17 +1404,7 @@ impl Simulation {
         let at = now + asg.pool_start.sample(&mut asg.rng);
         let f = asg.f;
         self.group_alive(f, now, true);
-        if at < self.end {
-            self.q.schedule(
-                at,
-                Event::AsgInst {
-                    a,
-                    inst: i,
-                    epoch,
-                    kind: InstEv::Ready,
-                },
-            );
-        }
+        self.asg_inst_at(at, a, i, epoch, InstEv::Ready);
     }
 
     /// Takes instance `i` out of service at `now`: it finishes its requests (up to the
@@ -1465,17 +1425,7 @@ impl Simulation {
         node.epoch = node.epoch.wrapping_add(1);
         let epoch = node.epoch;
         let at = now + asg.dereg;
-        if at < self.end {
-            self.q.schedule(
-                at,
-                Event::AsgInst {
-                    a,
-                    inst: i,
-                    epoch,
-                    kind: InstEv::Dereg,
-                },
-            );
-        }
+        self.asg_inst_at(at, a, i, epoch, InstEv::Dereg);
     }
 
     /// The requests running on instance `i` fail at `now` (the instance failed or was cut off).
@@ -1521,14 +1471,19 @@ impl Simulation {
             self.funcs[f as usize].counted.crashes += 1;
         }
         let at = now.max(healthy_at);
+        self.asg_inst_at(at, a, i, epoch, InstEv::Detect);
+    }
+
+    /// Schedules event `kind` of instance `inst` of group `a` at `at`, if within the run.
+    fn asg_inst_at(&mut self, at: u64, a: u32, inst: u32, epoch: u32, kind: InstEv) {
         if at < self.end {
             self.q.schedule(
                 at,
                 Event::AsgInst {
                     a,
-                    inst: i,
+                    inst,
                     epoch,
-                    kind: InstEv::Detect,
+                    kind,
                 },
             );
         }

@@ -472,8 +472,6 @@ pub(super) struct Asg {
     horizon: u64,
     /// The end of the current metric period.
     period_end: u64,
-    /// Instances with at least one request.
-    busy_insts: u64,
     last_touch: u64,
     last_queue: u64,
     int: Integrals,
@@ -611,7 +609,6 @@ impl Asg {
             busy_h: 0,
             horizon: 0,
             period_end: cfg.metric_period.0,
-            busy_insts: 0,
             last_touch: 0,
             last_queue: 0,
             int: Integrals::default(),
@@ -1064,7 +1061,6 @@ impl Simulation {
         if asg.add_outstanding(i, t, true) > 0 {
             func.advance(t);
             func.busy += 1;
-            asg.busy_insts += 1;
             self.busy_total += 1;
             if self.measuring {
                 func.peak_busy = func.peak_busy.max(func.busy);
@@ -1211,7 +1207,6 @@ impl Simulation {
         if asg.add_outstanding(i, t, false) < 0 {
             func.advance(t);
             func.busy -= 1;
-            asg.busy_insts -= 1;
             self.busy_total -= 1;
         }
         let measured = r.flags & MEAS != 0;
@@ -1442,7 +1437,6 @@ impl Simulation {
                 let func = &mut self.funcs[f as usize];
                 func.advance(now);
                 func.busy -= 1;
-                asg.busy_insts -= 1;
                 self.busy_total -= 1;
             }
             if r.flags & LATE != 0 && r.arrival + asg.timeout <= now {

@@ -28,23 +28,41 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
 }
 
-/// Loads and validates a scenario file, applying `--set PATH=VALUE` overrides.
+/// Loads and validates a scenario file, applying `--set PATH=VALUE` overrides and creating the
+/// functions of traces that name them. `skip_bad_rows` makes every trace skip (and count) bad
+/// rows.
 pub fn load_scenario(
     path: &Path,
     sets: &[String],
     seed: Option<u64>,
+    skip_bad_rows: bool,
 ) -> Result<Loaded, InputError> {
     let text = read_text(path)?;
     let file = path.display().to_string();
-    let mut scenario: Scenario = if sets.is_empty() {
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut table: toml::Table =
+        toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
+    let expand = needs_trace_functions(&table);
+    let mut scenario: Scenario = if sets.is_empty() && !expand && !skip_bad_rows {
         parse_toml(&text, &file)?
     } else {
-        let mut table: toml::Table =
-            toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
         for s in sets {
             apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
         }
-        from_value(toml::Value::Table(table), &format!("{file} (with --set)"))?
+        if skip_bad_rows {
+            mark_skip_bad_rows(&mut table);
+        }
+        let label = if sets.is_empty() {
+            file.clone()
+        } else {
+            format!("{file} (with --set)")
+        };
+        if needs_trace_functions(&table) {
+            crate::traces::add_trace_functions(&mut table, &base_dir, &label)?;
+        } else {
+            table.remove("function_defaults");
+        }
+        from_value(toml::Value::Table(table), &label)?
     };
     if scenario.name.is_none() {
         let stem = path
@@ -59,8 +77,37 @@ pub fn load_scenario(
     scenario
         .validate()
         .map_err(|e| InputError(format!("{file}: {e}")))?;
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(Loaded { scenario, base_dir })
+}
+
+/// Whether a workload replays a trace without naming a function (or function defaults are
+/// given, which only such workloads use).
+fn needs_trace_functions(table: &toml::Table) -> bool {
+    table.contains_key("function_defaults")
+        || workloads(table).any(|w| {
+            w.get("function").is_none() && w.get("arrivals").and_then(|a| a.get("trace")).is_some()
+        })
+}
+
+fn workloads(table: &toml::Table) -> impl Iterator<Item = &toml::Value> {
+    table
+        .get("workloads")
+        .and_then(|w| w.as_array())
+        .into_iter()
+        .flatten()
+}
+
+/// Sets `skip_bad_rows = true` on every trace.
+fn mark_skip_bad_rows(table: &mut toml::Table) {
+    if let Some(toml::Value::Array(ws)) = table.get_mut("workloads") {
+        for w in ws {
+            if let Some(toml::Value::Table(a)) = w.get_mut("arrivals")
+                && a.contains_key("trace")
+            {
+                a.insert("skip_bad_rows".into(), toml::Value::Boolean(true));
+            }
+        }
+    }
 }
 
 /// Deserializes TOML text, reporting `file:line:column: key: message` on error.
@@ -75,7 +122,7 @@ pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, Inpu
     })
 }
 
-fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
+pub fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
     let raw = v.clone();
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = dotted_path(e.path(), Some(&raw));
@@ -261,6 +308,14 @@ impl sim_core::Resources for FsResources {
     }
     fn display(&self, path: &str) -> String {
         self.path(path).display().to_string()
+    }
+    fn reopener(&self, path: &str) -> Option<sim_core::sim::Reopener> {
+        let full = self.path(path);
+        Some(Box::new(move || {
+            std::fs::File::open(&full)
+                .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _)
+                .map_err(|e| format!("cannot open again: {e}"))
+        }))
     }
 }
 

@@ -4,6 +4,7 @@ mod load;
 mod output;
 mod plot;
 mod sweep;
+mod traces;
 
 use clap::{Parser, Subcommand};
 use load::{FsResources, InputError, load_scenario};
@@ -48,6 +49,9 @@ enum Command {
         /// Skip drawing plots.
         #[arg(long)]
         no_plots: bool,
+        /// Count and report bad trace rows instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Run a base scenario under several configurations (a grid and named ones), each with
     /// replications, in parallel: results.csv, comparison.csv and a comparison plot.
@@ -73,6 +77,60 @@ enum Command {
         /// Override one scenario value before checking (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+        /// Count and report bad trace rows instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
+    /// Workload traces.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Describe a trace: invocations, functions, time covered, arrival-rate percentiles,
+    /// per-function inter-arrival mean and coefficient of variation, triggers; plot arrivals.
+    Stats {
+        /// The trace file.
+        file: PathBuf,
+        /// timestamps, azure2019, azure2021, aws-lambda-log or huawei2023.
+        #[arg(long, default_value = "timestamps")]
+        format: String,
+        /// timestamps: the time column (header name or 0-based index) [default: 0].
+        #[arg(long)]
+        time_column: Option<String>,
+        /// timestamps: the function column (header name or 0-based index).
+        #[arg(long)]
+        function_column: Option<String>,
+        /// timestamps: the duration column (header name or 0-based index).
+        #[arg(long)]
+        duration_column: Option<String>,
+        /// timestamps: s, ms, us or ns [default: s].
+        #[arg(long)]
+        time_unit: Option<String>,
+        /// timestamps: s, ms, us or ns [default: ms].
+        #[arg(long)]
+        duration_unit: Option<String>,
+        /// Per-request formats: how far out of order rows may come (e.g. 10s).
+        #[arg(long)]
+        reorder: Option<String>,
+        /// Print JSON (every function) instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Functions listed in the table.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Where the arrivals plot goes [default: reports/trace-<file stem>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Skip the plot.
+        #[arg(long)]
+        no_plots: bool,
+        /// Count and report bad rows instead of stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
 }
 
@@ -105,7 +163,17 @@ fn main() -> ExitCode {
             requests,
             quiet,
             no_plots,
-        } => run(&scenario, out, seed, &sets, requests, quiet, no_plots),
+            skip_bad_rows,
+        } => run(
+            &scenario,
+            out,
+            seed,
+            &sets,
+            requests,
+            quiet,
+            no_plots,
+            skip_bad_rows,
+        ),
         Command::Sweep {
             sweep,
             out,
@@ -113,7 +181,40 @@ fn main() -> ExitCode {
             quiet,
             no_plots,
         } => run_sweep(&sweep, out, jobs, quiet, no_plots),
-        Command::Validate { file, sets } => validate(&file, &sets),
+        Command::Validate {
+            file,
+            sets,
+            skip_bad_rows,
+        } => validate(&file, &sets, skip_bad_rows),
+        Command::Trace {
+            command:
+                TraceCommand::Stats {
+                    file,
+                    format,
+                    time_column,
+                    function_column,
+                    duration_column,
+                    time_unit,
+                    duration_unit,
+                    reorder,
+                    json,
+                    top,
+                    out,
+                    no_plots,
+                    skip_bad_rows,
+                },
+        } => trace_stats(
+            &file,
+            &format,
+            [time_column, function_column, duration_column],
+            [time_unit, duration_unit],
+            reorder,
+            json,
+            top,
+            out,
+            no_plots,
+            skip_bad_rows,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -199,7 +300,7 @@ fn run_sweep(
     Ok(())
 }
 
-fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
+fn validate(file: &Path, sets: &[String], skip_bad_rows: bool) -> Result<(), Failure> {
     // A sweep file names a base scenario.
     let text = load::read_text(file)?;
     if let Ok(t) = toml::from_str::<toml::Table>(&text)
@@ -215,30 +316,151 @@ fn validate(file: &Path, sets: &[String]) -> Result<(), Failure> {
         ));
         return Ok(());
     }
-    let loaded = load_scenario(file, sets, None)?;
+    let loaded = load_scenario(file, sets, None, skip_bad_rows)?;
     let res = FsResources {
         base: loaded.base_dir.clone(),
     };
     // Building the simulation opens every file the scenario names; reading each trace through
     // checks every row.
-    Simulation::new(&loaded.scenario, &res)?;
-    for w in &loaded.scenario.workloads {
-        if let Some(trace) = &w.arrivals.trace {
-            let reader = res
-                .open(trace)
-                .map_err(|m| Failure::Input(format!("{}: {m}", res.display(trace))))?;
-            let mut r = sim_core::workload::TimestampReader::new(reader, res.display(trace));
+    let scenario = &loaded.scenario;
+    Simulation::new(scenario, &res)?;
+    let mut notes = String::new();
+    for w in &scenario.workloads {
+        let a = &w.arrivals;
+        if let Some(trace) = &a.trace {
+            let opts = sim_core::sim::reader_options(a, scenario.simulation.seed);
+            let mut r = sim_core::trace::open(&res, trace, &opts, None)
+                .map_err(|e| Failure::Input(e.to_string()))?;
             while r
-                .next_arrival()
+                .next()
                 .map_err(|e| Failure::Input(e.to_string()))?
                 .is_some()
             {}
+            notes.push_str(&format!(
+                "  {}: {} rows{}\n",
+                res.display(trace),
+                r.rows(),
+                if r.skipped() > 0 {
+                    format!(", {} bad rows skipped", r.skipped())
+                } else {
+                    String::new()
+                }
+            ));
         }
     }
-    print_out(&format!("{}: ok\n", file.display()));
+    print_out(&format!("{}: ok\n{notes}", file.display()));
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
+fn trace_stats(
+    file: &Path,
+    format: &str,
+    columns: [Option<String>; 3],
+    units: [Option<String>; 2],
+    reorder: Option<String>,
+    json: bool,
+    top: usize,
+    out: Option<PathBuf>,
+    no_plots: bool,
+    skip_bad_rows: bool,
+) -> Result<(), Failure> {
+    use sim_core::trace::{Column, Format, ReaderOptions, TraceStats};
+    let fmt = Format::parse(format).ok_or_else(|| {
+        Failure::Input(format!(
+            "--format: expected {}, got \"{format}\"",
+            Format::NAMES
+        ))
+    })?;
+    let mut opts = ReaderOptions::new(fmt);
+    let col = |c: Option<String>| {
+        c.map(|c| match c.parse::<usize>() {
+            Ok(i) => Column::Index(i),
+            Err(_) => Column::Name(c),
+        })
+    };
+    let [tc, fc, dc] = columns;
+    let has_columns = tc.is_some() || fc.is_some() || dc.is_some();
+    opts.time_column = col(tc);
+    opts.function_column = col(fc);
+    opts.duration_column = col(dc);
+    for (flag, u, slot) in [
+        ("--time-unit", &units[0], &mut opts.time_unit),
+        ("--duration-unit", &units[1], &mut opts.duration_unit),
+    ] {
+        if let Some(u) = u {
+            *slot = sim_core::dist::unit_ns(u).ok_or_else(|| {
+                Failure::Input(format!("{flag}: expected s, ms, us or ns, got \"{u}\""))
+            })?;
+        }
+    }
+    if fmt != Format::Timestamps && (has_columns || units.iter().any(Option::is_some)) {
+        return Err(Failure::Input(
+            "--time-column, --function-column, --duration-column and the units apply to --format timestamps".into(),
+        ));
+    }
+    if let Some(r) = reorder {
+        opts.reorder = sim_core::Nanos::parse(&r)
+            .map_err(|e| Failure::Input(format!("--reorder: {e}")))?
+            .0;
+    }
+    opts.skip_bad_rows = skip_bad_rows;
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let res = FsResources { base: dir };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stream = sim_core::trace::open(&res, &name, &opts, None)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let stats = TraceStats::scan(stream.as_mut()).map_err(|e| Failure::Input(e.to_string()))?;
+    // A count trace covers its last interval too.
+    let report = traces::stats_report(
+        &stats,
+        &file.display().to_string(),
+        fmt.name(),
+        fmt == Format::AwsLambdaLog,
+        0.0,
+    );
+    if let Some(e) = stream.first_skipped() {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: {} bad rows skipped; the first: {e}",
+            stream.skipped()
+        );
+    }
+    let mut text = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| Failure::Other(e.to_string()))? + "\n"
+    } else {
+        traces::stats_text(&report, top)
+    };
+    if !no_plots {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "trace".into());
+        let out = out.unwrap_or_else(|| Path::new("reports").join(format!("trace-{stem}")));
+        std::fs::create_dir_all(&out)
+            .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", out.display())))?;
+        let pts: Vec<(f64, f64)> = stats
+            .bins
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let bin = stats.bin as f64 / 1e9;
+                (i as f64 * bin, c as f64 / bin)
+            })
+            .collect();
+        let files = plot::arrivals(&out, &stem, &pts).map_err(Failure::Other)?;
+        if !json {
+            text.push_str(&format!("\nwrote {}\n", files[0].display()));
+        }
+    }
+    print_out(&text);
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run(
     file: &Path,
     out: Option<PathBuf>,
@@ -247,8 +469,9 @@ fn run(
     with_requests: bool,
     quiet: bool,
     no_plots: bool,
+    skip_bad_rows: bool,
 ) -> Result<(), Failure> {
-    let loaded = load_scenario(file, sets, seed)?;
+    let loaded = load_scenario(file, sets, seed, skip_bad_rows)?;
     let scenario = &loaded.scenario;
     let name = scenario.name.clone().unwrap_or_default();
     let res = FsResources {
@@ -278,6 +501,16 @@ fn run(
     let totals = obs.finish().map_err(Failure::Other)?;
     let result = result?;
     let summary = &result.summary;
+    for t in &summary.traces {
+        if let Some(e) = &t.first_skipped {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {} bad rows of {} skipped; the first: {e}",
+                t.skipped_rows,
+                t.file
+            );
+        }
+    }
     let mut written = vec![
         output::write_summary(&dir, summary).map_err(Failure::Other)?,
         dir.join("timeseries.csv"),

@@ -501,6 +501,23 @@ pub fn summary_table(s: &Summary) -> String {
     if s.functions.0.len() > 1 {
         row(&mut out, "all functions", &s.total);
     }
+    for t in &s.traces {
+        let _ = write!(
+            out,
+            "trace {}: {} rows, {} replayed",
+            t.file, t.rows, t.replayed
+        );
+        if t.skipped_rows > 0 {
+            let _ = write!(out, ", {} bad rows skipped", t.skipped_rows);
+        }
+        if t.unmatched > 0 {
+            let _ = write!(out, ", {} of functions not in the scenario", t.unmatched);
+        }
+        if t.labelled_cold > 0 {
+            let _ = write!(out, ", {} labelled cold by the platform", t.labelled_cold);
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -142,7 +142,7 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
                 }
             };
             // Every configuration must give a valid scenario before anything runs.
-            load_scenario(&base, &all, None)
+            load_scenario(&base, &all, None, false)
                 .map_err(|e| InputError(format!("{file}: configuration \"{label}\": {}", e.0)))?;
             configs.push(Config {
                 name: label,
@@ -208,7 +208,7 @@ pub fn run(sweep: &Sweep, jobs: usize, progress: bool) -> Result<Vec<Summary>, S
 }
 
 fn run_one(base: &Path, sets: &[String], replication: u32) -> Result<Summary, String> {
-    let loaded = load_scenario(base, sets, None).map_err(|e| e.0)?;
+    let loaded = load_scenario(base, sets, None, false).map_err(|e| e.0)?;
     let mut scenario = loaded.scenario;
     scenario.simulation.seed = scenario.simulation.seed.wrapping_add(replication as u64);
     let res = FsResources {
@@ -240,6 +240,7 @@ pub const METRICS: &[&str] = &[
     "lambda_usd",
     "ec2_usd",
     "cost_per_million_usd",
+    "trace_labelled_cold",
 ];
 
 fn metrics(s: &Summary) -> Vec<f64> {
@@ -265,6 +266,7 @@ fn metrics(s: &Summary) -> Vec<f64> {
         c.requests + c.compute + c.provisioned,
         c.ec2,
         c.per_million_requests,
+        s.traces.iter().map(|t| t.labelled_cold as f64).sum(),
     ]
 }
 
@@ -353,9 +355,10 @@ pub fn table(sweep: &Sweep, runs: &[Summary]) -> String {
         .clamp(13, 48);
     let _ = writeln!(
         out,
-        "{:<width$} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
+        "{:<width$} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
         "configuration",
         "requests",
+        "cold",
         "p50 ms",
         "p99 ms",
         "p99.9 ms",
@@ -367,9 +370,10 @@ pub fn table(sweep: &Sweep, runs: &[Summary]) -> String {
     for (cfg, m) in sweep.configs.iter().zip(means(sweep, runs)) {
         let _ = writeln!(
             out,
-            "{:<width$} {:>11.0} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>10.0} {:>11.4} {:>11.4}",
+            "{:<width$} {:>11.0} {:>9.0} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>10.0} {:>11.4} {:>11.4}",
             cfg.name,
             m[idx("requests")],
+            m[idx("cold_starts")],
             m[idx("p50_ms")],
             m[idx("p99_ms")],
             m[idx("p999_ms")],

@@ -29,6 +29,9 @@ pub enum DistSpec {
         #[serde(default = "default_unit")]
         unit: String,
     },
+    /// Piecewise linear between (quantile, value) points, quantiles from 0 to 1 increasing and
+    /// values non-decreasing: `points = [[0, "20ms"], [0.5, "140ms"], [0.99, "3.3s"], [1, "4s"]]`.
+    Quantiles { points: Vec<(f64, Nanos)> },
 }
 
 fn default_unit() -> String {
@@ -73,6 +76,26 @@ impl DistSpec {
                 }
             }
             DistSpec::Normal { .. } => Ok(()),
+            DistSpec::Quantiles { points } => {
+                let (Some(first), Some(last)) = (points.first(), points.last()) else {
+                    return Err("points: give [quantile, value] pairs from quantile 0 to 1".into());
+                };
+                if first.0 != 0.0 || last.0 != 1.0 {
+                    return Err(format!(
+                        "points: the quantiles must run from 0 to 1, got {} to {}",
+                        first.0, last.0
+                    ));
+                }
+                for w in points.windows(2) {
+                    if !(w[1].0 > w[0].0) || w[1].1 < w[0].1 {
+                        return Err(format!(
+                            "points: quantiles must increase and values not decrease, got [{}, {}] then [{}, {}]",
+                            w[0].0, w[0].1, w[1].0, w[1].1
+                        ));
+                    }
+                }
+                Ok(())
+            }
             DistSpec::Empirical { file, unit } => {
                 if file.trim().is_empty() {
                     Err("file: must name a file".into())
@@ -103,11 +126,24 @@ pub fn unit_ns(unit: &str) -> Option<f64> {
 #[derive(Clone, Debug)]
 pub enum Dist {
     Constant(u64),
-    Exponential { mean: f64 },
-    Lognormal { mu: f64, sigma: f64 },
-    Uniform { min: u64, span: u64 },
-    Normal { mean: f64, sd: f64 },
+    Exponential {
+        mean: f64,
+    },
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: u64,
+        span: u64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     Empirical(Arc<[u64]>),
+    /// (quantile, ns) points, linear between them.
+    Quantiles(Arc<[(f64, f64)]>),
 }
 
 impl Dist {
@@ -140,6 +176,13 @@ impl Dist {
                         mean: mean.0 as f64,
                         sd: stddev.0 as f64,
                     }
+                }
+            }
+            DistSpec::Quantiles { points } => {
+                if points.len() < 2 || points[0].1 == points[points.len() - 1].1 {
+                    Dist::Constant(points[0].1.0)
+                } else {
+                    Dist::Quantiles(points.iter().map(|&(q, v)| (q, v.0 as f64)).collect())
                 }
             }
             DistSpec::Empirical { .. } => {
@@ -186,6 +229,13 @@ impl Dist {
                 0
             }
             Dist::Empirical(values) => values[rng.below(values.len() as u32) as usize],
+            Dist::Quantiles(p) => {
+                let u = rng.uniform();
+                let i = p.partition_point(|x| x.0 <= u).clamp(1, p.len() - 1);
+                let (q0, v0) = p[i - 1];
+                let (q1, v1) = p[i];
+                to_ns(v0 + (v1 - v0) * (u - q0) / (q1 - q0))
+            }
         }
     }
 
@@ -198,6 +248,10 @@ impl Dist {
             Dist::Uniform { min, span } => *min as f64 + *span as f64 / 2.0,
             Dist::Normal { mean, .. } => *mean,
             Dist::Empirical(v) => v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64,
+            Dist::Quantiles(p) => p
+                .windows(2)
+                .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+                .sum(),
         }
     }
 
@@ -299,6 +353,40 @@ mod tests {
                 d.mean() / ms
             );
         }
+    }
+
+    #[test]
+    fn quantile_points_are_followed() {
+        let spec = DistSpec::Quantiles {
+            points: vec![
+                (0.0, Nanos::from_millis(10)),
+                (0.5, Nanos::from_millis(20)),
+                (1.0, Nanos::from_millis(100)),
+            ],
+        };
+        spec.check().unwrap();
+        let d = Dist::from_spec(&spec, None);
+        let mut rng = SimRng::new(3, 3);
+        let n = 200_000;
+        let mut v: Vec<u64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+        v.sort_unstable();
+        let med = v[n / 2] as f64 / 1e6;
+        let p75 = v[3 * n / 4] as f64 / 1e6;
+        assert!((med - 20.0).abs() < 0.3, "{med}");
+        assert!((p75 - 60.0).abs() < 1.0, "{p75}");
+        let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+        assert!(
+            (mean - d.mean()).abs() / d.mean() < 0.01,
+            "{mean} vs {}",
+            d.mean()
+        );
+        assert!(
+            DistSpec::Quantiles {
+                points: vec![(0.0, Nanos(5)), (0.5, Nanos(4)), (1.0, Nanos(9))]
+            }
+            .check()
+            .is_err()
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod trace;
 pub mod workload;
 
 pub use metrics::{LatencyHist, Metrics, Outcome, Summary};

@@ -519,6 +519,25 @@ pub struct Summary {
     #[serde(flatten)]
     pub total: Metrics,
     pub functions: FunctionMetrics,
+    /// One entry per trace replayed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<TraceReport>,
+}
+
+/// What a replayed trace gave: rows read and skipped as bad, arrivals replayed, arrivals of
+/// functions the scenario does not have, and invocations the trace itself labelled cold.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TraceReport {
+    pub workload: String,
+    pub file: String,
+    pub rows: u64,
+    pub skipped_rows: u64,
+    pub replayed: u64,
+    pub unmatched: u64,
+    pub labelled_cold: u64,
+    /// The first bad row skipped (file:line: message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_skipped: Option<String>,
 }
 
 /// Per-function metrics, serialized as a JSON object in scenario order.

@@ -367,20 +367,7 @@ impl Workload {
             arrivals: Arrivals {
                 process: Some(Process::Poisson),
                 rate: Some(rate),
-                trace: None,
-                format: None,
-                start: None,
-                end: None,
-                peak: None,
-                trough: None,
-                period: None,
-                peak_at: None,
-                points: Vec::new(),
-                quiet_rate: None,
-                burst: None,
-                quiet: None,
-                spikes: Vec::new(),
-                scale: None,
+                ..Arrivals::default()
             },
             retry: None,
             async_config: None,
@@ -581,7 +568,9 @@ pub struct Workload {
     /// Optional label, so `--set workloads.<name>.…` can address it.
     #[serde(default)]
     pub name: Option<String>,
-    /// The function this workload invokes.
+    /// The function this workload invokes. Empty (omitted) with a trace that names functions:
+    /// each trace function invokes the scenario function of the same name.
+    #[serde(default)]
     pub function: String,
     #[serde(default)]
     pub invocation: Invocation,
@@ -898,14 +887,105 @@ pub struct SpikeSpec {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum TraceFormat {
-    /// One arrival time in seconds (from the start of the run) per row; optional header.
+    /// One arrival time per row (seconds by default); optional function and duration columns.
+    #[serde(rename = "timestamps")]
     Timestamps,
+    /// Azure Functions 2019: invocations per minute, one row per function.
+    #[serde(rename = "azure2019")]
+    Azure2019,
+    /// Azure Functions 2021: `app,func,end_timestamp,duration`, one row per invocation.
+    #[serde(rename = "azure2021")]
+    Azure2021,
+    /// Per-request AWS Lambda logs (`client_start_time`, `aws_duration`, `is_cold`).
+    #[serde(rename = "aws-lambda-log")]
+    AwsLambdaLog,
+    /// Huawei Cloud 2023: `day,time,<one column per function>`, invocations per interval.
+    #[serde(rename = "huawei2023")]
+    Huawei2023,
+}
+
+impl TraceFormat {
+    pub fn format(self) -> crate::trace::Format {
+        use crate::trace::Format;
+        match self {
+            TraceFormat::Timestamps => Format::Timestamps,
+            TraceFormat::Azure2019 => Format::Azure2019,
+            TraceFormat::Azure2021 => Format::Azure2021,
+            TraceFormat::AwsLambdaLog => Format::AwsLambdaLog,
+            TraceFormat::Huawei2023 => Format::Huawei2023,
+        }
+    }
+}
+
+/// A trace column: a header name or a 0-based index.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSpec {
+    Index(usize),
+    Name(String),
+}
+
+impl ColumnSpec {
+    pub fn column(&self) -> crate::trace::Column {
+        match self {
+            ColumnSpec::Index(i) => crate::trace::Column::Index(*i),
+            ColumnSpec::Name(n) => crate::trace::Column::Name(n.clone()),
+        }
+    }
+}
+
+/// How the invocations counted in one interval are placed within it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpreadSpec {
+    /// Evenly spaced.
+    Uniform,
+    /// At independent uniform times (a Poisson process given its count).
+    Poisson,
+}
+
+/// Where trace time 0 is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The trace's own zero.
+    Zero,
+    /// The first row's time (for absolute clock times such as Unix epochs).
+    First,
+}
+
+/// Which functions of a trace become scenario functions (all when empty). The filters combine:
+/// ids and triggers first, then the popularity range, then the top N.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Select {
+    /// Only these trace function ids.
+    #[serde(default)]
+    pub ids: Vec<String>,
+    /// Only functions with one of these triggers (azure2019: http, timer, queue, event, …).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    /// Only the N most invoked functions.
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// Only functions whose popularity rank lies in this quantile range of invocation counts:
+    /// [0.9, 1.0] is the most invoked tenth.
+    #[serde(default)]
+    pub popularity: Option<(f64, f64)>,
+}
+
+impl Select {
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+            && self.triggers.is_empty()
+            && self.top.is_none()
+            && self.popularity.is_none()
+    }
 }
 
 /// Either a generated process (`process` and `rate`) or a trace (`trace` and `format`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Arrivals {
     #[serde(default)]
@@ -951,12 +1031,172 @@ pub struct Arrivals {
     /// Every rate of the process is multiplied by this (default 1).
     #[serde(default)]
     pub scale: Option<f64>,
+    /// `profile`: the points from a CSV file of `time,rate` rows (seconds, requests per second).
+    #[serde(default)]
+    pub points_file: Option<String>,
+    /// Traces (`timestamps`): the time column (default the first), an optional function column
+    /// and an optional duration column, by header name or 0-based index; their units.
+    #[serde(default)]
+    pub time_column: Option<ColumnSpec>,
+    #[serde(default)]
+    pub function_column: Option<ColumnSpec>,
+    #[serde(default)]
+    pub duration_column: Option<ColumnSpec>,
+    /// `s` (default), `ms`, `us` or `ns`.
+    #[serde(default)]
+    pub time_unit: Option<String>,
+    /// `ms` (default), `s`, `us` or `ns`.
+    #[serde(default)]
+    pub duration_unit: Option<String>,
+    /// Count traces (`azure2019`, `huawei2023`): how an interval's invocations are placed in it
+    /// (default `poisson`), and the interval (default: a minute for azure2019, the gap between
+    /// rows for huawei2023).
+    #[serde(default)]
+    pub spread: Option<SpreadSpec>,
+    #[serde(default)]
+    pub interval: Option<Nanos>,
+    /// Per-request traces: how far out of order rows may come (default 0 for timestamps, 1m for
+    /// aws-lambda-log, 15m for azure2021).
+    #[serde(default)]
+    pub reorder: Option<Nanos>,
+    /// Where trace time 0 is (default `first` for aws-lambda-log and huawei2023, else `zero`).
+    #[serde(default)]
+    pub origin: Option<Origin>,
+    /// Trace seconds played per simulated second (default 1; 2 compresses time by half).
+    #[serde(default)]
+    pub speedup: Option<f64>,
+    /// `azure2019`: the duration-percentile and memory files (for functions made from the trace).
+    #[serde(default)]
+    pub durations: Option<String>,
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// Which trace functions become scenario functions (when `function` is omitted).
+    #[serde(default)]
+    pub select: Option<Select>,
+    /// Count bad trace rows and go on (the count is reported) instead of stopping at the first.
+    #[serde(default)]
+    pub skip_bad_rows: bool,
 }
 
 impl Arrivals {
     /// The rate multiplier (`scale`, default 1).
     pub fn factor(&self) -> f64 {
         self.scale.unwrap_or(1.0)
+    }
+
+    /// The first trace-only key set, if any.
+    fn trace_keys_set(&self) -> Option<&'static str> {
+        [
+            ("time_column", self.time_column.is_some()),
+            ("function_column", self.function_column.is_some()),
+            ("duration_column", self.duration_column.is_some()),
+            ("time_unit", self.time_unit.is_some()),
+            ("duration_unit", self.duration_unit.is_some()),
+            ("spread", self.spread.is_some()),
+            ("interval", self.interval.is_some()),
+            ("reorder", self.reorder.is_some()),
+            ("origin", self.origin.is_some()),
+            ("speedup", self.speedup.is_some()),
+            ("durations", self.durations.is_some()),
+            ("memory", self.memory.is_some()),
+            ("select", self.select.is_some()),
+            ("skip_bad_rows", self.skip_bad_rows),
+        ]
+        .into_iter()
+        .find(|k| k.1)
+        .map(|k| k.0)
+    }
+
+    /// Checks the keys of a trace; the error names the key below `arrivals`.
+    fn check_trace(&self) -> Result<(), (&'static str, String)> {
+        let format = self.format.expect("checked");
+        let only = |key: &'static str, set: bool, formats: &str| {
+            if set {
+                Err((key, format!("applies only to format {formats}")))
+            } else {
+                Ok(())
+            }
+        };
+        let ts = format == TraceFormat::Timestamps;
+        let counts = matches!(format, TraceFormat::Azure2019 | TraceFormat::Huawei2023);
+        for (key, set) in [
+            ("time_column", self.time_column.is_some()),
+            ("function_column", self.function_column.is_some()),
+            ("duration_column", self.duration_column.is_some()),
+            ("time_unit", self.time_unit.is_some()),
+            ("duration_unit", self.duration_unit.is_some()),
+        ] {
+            only(key, set && !ts, "timestamps")?;
+        }
+        for (key, set) in [
+            ("spread", self.spread.is_some()),
+            ("interval", self.interval.is_some()),
+        ] {
+            only(key, set && !counts, "azure2019 or huawei2023")?;
+        }
+        only(
+            "reorder",
+            self.reorder.is_some() && counts,
+            "timestamps, aws-lambda-log or azure2021",
+        )?;
+        for (key, set) in [
+            ("durations", self.durations.is_some()),
+            ("memory", self.memory.is_some()),
+        ] {
+            only(key, set && format != TraceFormat::Azure2019, "azure2019")?;
+        }
+        for (key, u) in [
+            ("time_unit", &self.time_unit),
+            ("duration_unit", &self.duration_unit),
+        ] {
+            if let Some(u) = u
+                && crate::dist::unit_ns(u).is_none()
+            {
+                return Err((key, format!("expected s, ms, us or ns, got \"{u}\"")));
+            }
+        }
+        if self.interval.is_some_and(|i| i.0 == 0) {
+            return Err(("interval", "must be greater than 0".into()));
+        }
+        if let Some(s) = self.speedup
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(("speedup", format!("must be a positive factor, got {s}")));
+        }
+        if let Some(sel) = &self.select {
+            if sel.top == Some(0) {
+                return Err(("select.top", "must be at least 1".into()));
+            }
+            if let Some((lo, hi)) = sel.popularity
+                && !(0.0 <= lo && lo < hi && hi <= 1.0)
+            {
+                return Err((
+                    "select.popularity",
+                    format!("expected [low, high] with 0 ≤ low < high ≤ 1, got [{lo}, {hi}]"),
+                ));
+            }
+            if !sel.triggers.is_empty() && format != TraceFormat::Azure2019 {
+                return Err((
+                    "select.triggers",
+                    "only azure2019 traces carry triggers".into(),
+                ));
+            }
+        }
+        for (key, set) in [
+            ("rate", self.rate.is_some()),
+            ("process", self.process.is_some()),
+            ("peak", self.peak.is_some() || self.trough.is_some()),
+            (
+                "points",
+                !self.points.is_empty() || self.points_file.is_some(),
+            ),
+            ("burst", self.burst.is_some() || self.quiet.is_some()),
+        ] {
+            if set {
+                return Err((key, "does not apply to a `trace`".into()));
+            }
+        }
+        self.check_common()
     }
 
     /// Checks the keys of a generated process; the error names the key below `arrivals`.
@@ -990,6 +1230,12 @@ impl Arrivals {
             || self.period.is_some()
             || self.peak_at.is_some();
         let mmpp = self.quiet_rate.is_some() || self.burst.is_some() || self.quiet.is_some();
+        if process != Process::Profile && self.points_file.is_some() {
+            return Err((
+                "points_file",
+                format!("does not apply to process = \"{process:?}\"").to_lowercase(),
+            ));
+        }
         match process {
             Process::Poisson | Process::Constant => {
                 rate_ok("rate", self.rate, false)?;
@@ -1013,9 +1259,20 @@ impl Arrivals {
                 unused("points", !self.points.is_empty())?;
                 unused("burst", mmpp)?;
             }
+            Process::Profile if self.points_file.is_some() => {
+                if !self.points.is_empty() {
+                    return Err(("points", "give `points` or `points_file`, not both".into()));
+                }
+                unused("rate", self.rate.is_some())?;
+                unused("peak", diurnal)?;
+                unused("burst", mmpp)?;
+            }
             Process::Profile => {
                 if self.points.is_empty() {
-                    return Err(("points", "give at least one [time, rate] point".into()));
+                    return Err((
+                        "points",
+                        "give at least one [time, rate] point (or `points_file`)".into(),
+                    ));
                 }
                 for (i, w) in self.points.windows(2).enumerate() {
                     if w[1].0 <= w[0].0 {
@@ -1061,6 +1318,11 @@ impl Arrivals {
                 unused("points", !self.points.is_empty())?;
             }
         }
+        self.check_common()
+    }
+
+    /// Checks scale, spikes, start and end.
+    fn check_common(&self) -> Result<(), (&'static str, String)> {
         if let Some(s) = self.scale
             && !(s.is_finite() && s > 0.0)
         {
@@ -1472,7 +1734,32 @@ impl Scenario {
                 None => i.to_string(),
             };
             let k = |field: &str| format!("workloads.{wl}.{field}");
-            if !self.functions.iter().any(|f| f.name == w.function) {
+            let from_trace = w.function.is_empty();
+            if from_trace {
+                let names_functions = match w.arrivals.format {
+                    Some(TraceFormat::Timestamps) => w.arrivals.function_column.is_some(),
+                    Some(TraceFormat::AwsLambdaLog) | None => false,
+                    Some(_) => true,
+                };
+                if w.arrivals.trace.is_none() || !names_functions {
+                    return err(
+                        k("function"),
+                        "required (it may be omitted only with a trace that names functions: azure2019, azure2021, huawei2023, or timestamps with `function_column`)",
+                    );
+                }
+                if w.invocation == Invocation::Sqs {
+                    return err(
+                        k("invocation"),
+                        "a trace of many functions is invoked \"sync\" or \"async\"",
+                    );
+                }
+            } else if w.arrivals.select.is_some() {
+                return err(
+                    k("arrivals.select"),
+                    "selects the trace functions made into scenario functions: only without `function`",
+                );
+            }
+            if !from_trace && !self.functions.iter().any(|f| f.name == w.function) {
                 let names: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
                 return err(
                     k("function"),
@@ -1538,8 +1825,8 @@ impl Scenario {
                     .functions
                     .iter()
                     .find(|f| f.name == w.function)
-                    .expect("checked above");
-                if q.visibility_timeout < f.timeout {
+                    .unwrap_or(&self.functions[0]);
+                if !from_trace && q.visibility_timeout < f.timeout {
                     return err(
                         k("sqs.visibility_timeout"),
                         format!(
@@ -1567,6 +1854,9 @@ impl Scenario {
                     if a.format.is_some() {
                         return err(k("arrivals.format"), "only applies to a `trace`");
                     }
+                    if let Some(key) = a.trace_keys_set() {
+                        return err(k(&format!("arrivals.{key}")), "only applies to a `trace`");
+                    }
                 }
                 (None, Some(t)) => {
                     if t.trim().is_empty() {
@@ -1575,23 +1865,14 @@ impl Scenario {
                     if a.format.is_none() {
                         return err(
                             k("arrivals.format"),
-                            "required with `trace` (formats: timestamps)",
+                            format!(
+                                "required with `trace` (formats: {})",
+                                crate::trace::Format::NAMES
+                            ),
                         );
                     }
-                    if a.rate.is_some() {
-                        return err(k("arrivals.rate"), "does not apply to a `trace`");
-                    }
-                    if a.start.is_some() || a.end.is_some() {
-                        return err(
-                            k("arrivals.start"),
-                            "start and end apply to a generated `process`, not to a `trace`",
-                        );
-                    }
-                    if a.scale.is_some() || !a.spikes.is_empty() {
-                        return err(
-                            k("arrivals.scale"),
-                            "scale and spikes apply to a generated `process`, not (yet) to a `trace`",
-                        );
+                    if let Err((key, msg)) = a.check_trace() {
+                        return err(k(&format!("arrivals.{key}")), msg);
                     }
                 }
             }

@@ -28,11 +28,13 @@ use crate::retry::{Failure, Policy};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{
     AllocationRule, Architecture, ConfigError, Invocation, KeepAlivePolicy, Process, Reuse,
-    ScalingRule, Scenario, TraceFormat,
+    ScalingRule, Scenario,
 };
 use crate::time::{NS_PER_S, Nanos};
-use crate::workload::{ArrivalSource, InputError, TimestampReader};
+use crate::trace::{NO_DURATION, Replay};
+use crate::workload::{ArrivalSource, InputError};
 use std::collections::BinaryHeap;
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -59,7 +61,15 @@ pub trait Resources {
     fn display(&self, path: &str) -> String {
         path.to_string()
     }
+    /// A function that opens `path` again, each call from its start (for readers that pass over
+    /// a file more than once to keep their memory bounded). Default: none.
+    fn reopener(&self, _path: &str) -> Option<Reopener> {
+        None
+    }
 }
+
+/// Opens a file again from its start (see [`Resources::reopener`]).
+pub type Reopener = Box<dyn FnMut() -> Result<Box<dyn BufRead>, String>>;
 
 /// Resources for scenarios that name no files.
 pub struct NoFiles;
@@ -656,6 +666,54 @@ struct Workload {
     asg: u32,
     /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
     until: u64,
+    /// The trace feed its arrivals come from (an index into `Simulation::feeds`), or `NIL`.
+    feed: u32,
+}
+
+/// A trace replayed into one or more workloads (one per function it invokes).
+struct Feed {
+    replay: Replay,
+    /// The workload of every arrival (a trace given a `function`), or `NIL`…
+    fixed: u32,
+    /// …else the workload of each scenario function by name, and of each trace function once
+    /// seen (`NIL`: no scenario function of that name).
+    by_name: HashMap<String, u32>,
+    targets: Vec<u32>,
+    /// The trace duration of the scheduled arrival.
+    next_duration: u64,
+    /// Arrivals of trace functions with no scenario function.
+    unmatched: u64,
+    workload: String,
+    file: String,
+}
+
+impl Feed {
+    /// The next arrival: (simulation time, workload); its duration goes to `next_duration`.
+    fn pull(&mut self) -> Result<Option<(u64, u32)>, InputError> {
+        while let Some(a) = self.replay.next_arrival()? {
+            let w = if self.fixed != NIL {
+                self.fixed
+            } else {
+                let f = a.func as usize;
+                while self.targets.len() <= f {
+                    let name = self
+                        .replay
+                        .stream()
+                        .function_name(self.targets.len() as u32);
+                    self.targets
+                        .push(self.by_name.get(name).copied().unwrap_or(NIL));
+                }
+                self.targets[f]
+            };
+            if w == NIL {
+                self.unmatched += 1;
+                continue;
+            }
+            self.next_duration = a.duration;
+            return Ok(Some((a.time, w)));
+        }
+        Ok(None)
+    }
 }
 
 /// A client's retry policy and its quota tokens.
@@ -685,6 +743,7 @@ pub struct Simulation {
     retry_free: Vec<u32>,
     /// SQS sources, their messages and their batches.
     sqs: Vec<SqsSource>,
+    feeds: Vec<Feed>,
     msgs: Vec<Msg>,
     msg_free: Vec<u32>,
     batches: Vec<Batch>,
@@ -882,75 +941,123 @@ impl Simulation {
             });
         }
 
-        let mut workloads = Vec::with_capacity(scenario.workloads.len());
+        let mut workloads: Vec<Workload> = Vec::with_capacity(scenario.workloads.len());
         let mut sqs = Vec::new();
-        for (i, w) in scenario.workloads.iter().enumerate() {
-            let function = scenario
-                .functions
-                .iter()
-                .position(|f| f.name == w.function)
-                .expect("validated") as u32;
+        let mut feeds: Vec<Feed> = Vec::new();
+        for (wi, w) in scenario.workloads.iter().enumerate() {
             let a = &w.arrivals;
-            let source = match (a.process, &a.trace) {
-                (Some(process), _) => {
-                    generated(a, process, SimRng::new(seed, stream::ARRIVALS | i as u64))
-                }
-                (None, Some(path)) => match a.format.expect("validated") {
-                    TraceFormat::Timestamps => {
-                        let reader = res.open(path).map_err(|message| InputError {
-                            file: res.display(path),
-                            line: 0,
-                            message,
-                        })?;
-                        ArrivalSource::Trace(TimestampReader::new(reader, res.display(path)))
+            let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
+            // The functions this workload invokes: one, or (a trace of many) every function.
+            let targets: Vec<u32> = if w.function.is_empty() {
+                (0..scenario.functions.len() as u32).collect()
+            } else {
+                vec![
+                    scenario
+                        .functions
+                        .iter()
+                        .position(|f| f.name == w.function)
+                        .expect("validated") as u32,
+                ]
+            };
+            let feed = if a.trace.is_some() {
+                let names: Option<std::collections::HashSet<&str>> = w
+                    .function
+                    .is_empty()
+                    .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
+                let replay = open_trace(a, names.as_ref(), sim, res, &key)?;
+                feeds.push(Feed {
+                    replay,
+                    fixed: NIL,
+                    by_name: HashMap::new(),
+                    targets: Vec::new(),
+                    next_duration: NO_DURATION,
+                    unmatched: 0,
+                    workload: w.name.clone().unwrap_or(wi.to_string()),
+                    file: res.display(a.trace.as_deref().unwrap_or_default()),
+                });
+                (feeds.len() - 1) as u32
+            } else {
+                NIL
+            };
+            for &function in &targets {
+                let i = workloads.len();
+                let source = match a.process {
+                    Some(process) => {
+                        let points = match &a.points_file {
+                            Some(path) => read_points(res, path, &format!("{key}.arrivals"))?,
+                            None => a.points.iter().map(|&(t, r)| (t.0, r)).collect(),
+                        };
+                        generated(
+                            a,
+                            process,
+                            &points,
+                            SimRng::new(seed, stream::ARRIVALS | i as u64),
+                        )
                     }
-                },
-                (None, None) => unreachable!("validated"),
-            };
-            let retry = w.retry.as_ref().map(|name| {
-                let spec = scenario
-                    .retry_policies
-                    .iter()
-                    .find(|p| &p.name == name)
-                    .expect("validated");
-                let policy = Policy::resolve(spec);
-                Box::new(ClientRetry {
-                    tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
-                    policy,
-                })
-            });
-            let (kind, asy, sqs_idx) = match w.invocation {
-                Invocation::Sync => (KIND_SYNC, None, NIL),
-                Invocation::Async => (
-                    KIND_ASYNC,
-                    Some(Box::new(AsyncPolicy::new(
-                        &w.async_config.clone().unwrap_or_default(),
-                    ))),
-                    NIL,
-                ),
-                Invocation::Sqs => {
-                    sqs.push(SqsSource::new(
-                        &w.sqs.clone().unwrap_or_default(),
-                        i as u32,
-                        function,
-                    ));
-                    (KIND_SQS, None, (sqs.len() - 1) as u32)
+                    None => ArrivalSource::Feed,
+                };
+                if feed != NIL {
+                    let fd = &mut feeds[feed as usize];
+                    if w.function.is_empty() {
+                        fd.by_name
+                            .insert(scenario.functions[function as usize].name.clone(), i as u32);
+                    } else {
+                        fd.fixed = i as u32;
+                    }
                 }
-            };
-            let start = a.start.map(|t| t.0).unwrap_or(0);
-            workloads.push(Workload {
-                function,
-                source: source.starting_at(start),
-                until: a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
-                service: SimRng::new(seed, stream::SERVICE | i as u64),
-                fault: SimRng::new(seed, stream::FAULT | i as u64),
-                redo: SimRng::new(seed, stream::RETRY | i as u64),
-                kind,
-                retry: retry.filter(|r| r.policy.max_attempts > 1),
-                asy,
-                sqs: sqs_idx,
-                asg: NIL,
-            });
+                let retry = w.retry.as_ref().map(|name| {
+                    let spec = scenario
+                        .retry_policies
+                        .iter()
+                        .find(|p| &p.name == name)
+                        .expect("validated");
+                    let policy = Policy::resolve(spec);
+                    Box::new(ClientRetry {
+                        tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
+                        policy,
+                    })
+                });
+                let (kind, asy, sqs_idx) = match w.invocation {
+                    Invocation::Sync => (KIND_SYNC, None, NIL),
+                    Invocation::Async => (
+                        KIND_ASYNC,
+                        Some(Box::new(AsyncPolicy::new(
+                            &w.async_config.clone().unwrap_or_default(),
+                        ))),
+                        NIL,
+                    ),
+                    Invocation::Sqs => {
+                        sqs.push(SqsSource::new(
+                            &w.sqs.clone().unwrap_or_default(),
+                            i as u32,
+                            function,
+                        ));
+                        (KIND_SQS, None, (sqs.len() - 1) as u32)
+                    }
+                };
+                let (start, until) = if a.trace.is_some() {
+                    (0, sim.duration.0)
+                } else {
+                    (
+                        a.start.map(|t| t.0).unwrap_or(0),
+                        a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
+                    )
+                };
+                workloads.push(Workload {
+                    function,
+                    source: source.starting_at(start),
+                    until,
+                    service: SimRng::new(seed, stream::SERVICE | i as u64),
+                    fault: SimRng::new(seed, stream::FAULT | i as u64),
+                    redo: SimRng::new(seed, stream::RETRY | i as u64),
+                    kind,
+                    retry: retry.filter(|r| r.policy.max_attempts > 1),
+                    asy,
+                    sqs: sqs_idx,
+                    asg: NIL,
+                    feed,
+                });
+            }
         }
 
         // About two events per request (arrival and completion): slots about as wide as the mean
@@ -995,6 +1102,7 @@ impl Simulation {
             retries: Vec::new(),
             retry_free: Vec::new(),
             sqs,
+            feeds,
             msgs: Vec::new(),
             msg_free: Vec::new(),
             batches: Vec::new(),
@@ -1043,6 +1151,11 @@ impl Simulation {
                 && t < self.workloads[w].until
             {
                 self.q.schedule(t, Event::Arrival(w as u32));
+            }
+        }
+        for feed in &mut self.feeds {
+            if let Some((t, w)) = feed.pull()? {
+                self.q.schedule(t, Event::Arrival(w));
             }
         }
         self.next_sample = if samples && self.interval < end {
@@ -1164,15 +1277,29 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) -> Result<(), SimError> {
-        if self.workloads[w as usize].asg != NIL {
+        let mut given = NO_DURATION;
+        let fi = self.workloads[w as usize].feed;
+        if fi != NIL {
+            let feed = &mut self.feeds[fi as usize];
+            given = feed.next_duration;
+            if let Some((t, w2)) = feed.pull()? {
+                self.q.schedule(t, Event::Arrival(w2));
+            }
+            if self.workloads[w as usize].asg != NIL {
+                self.asg_new_request(w, now, given, obs);
+                return Ok(());
+            }
+        } else if self.workloads[w as usize].asg != NIL {
             return self.asg_arrivals(w, now, obs);
+        } else {
+            let wl = &mut self.workloads[w as usize];
+            if let Some(t) = wl.source.next_arrival()?
+                && t < wl.until
+            {
+                self.q.schedule(t, Event::Arrival(w));
+            }
         }
         let wl = &mut self.workloads[w as usize];
-        if let Some(t) = wl.source.next_arrival()?
-            && t < wl.until
-        {
-            self.q.schedule(t, Event::Arrival(w));
-        }
         let f = wl.function;
         let func = &mut self.funcs[f as usize];
         let id = self.next_req;
@@ -1188,8 +1315,13 @@ impl Simulation {
             return Ok(());
         }
         // Drawn for every request, admitted or not, so that configurations compared with the
-        // same seed see the same service times (common random numbers).
-        let service = func.duration.sample(&mut wl.service);
+        // same seed see the same service times (common random numbers). A trace's own duration
+        // comes first.
+        let service = if given != NO_DURATION {
+            given
+        } else {
+            func.duration.sample(&mut wl.service)
+        };
         let retry = X && (wl.retry.is_some() || wl.kind == KIND_ASYNC);
         let req = Req {
             id,
@@ -2077,6 +2209,23 @@ impl Simulation {
             measured_s: window / 1e9,
             total,
             functions: FunctionMetrics(per_fn),
+            traces: self
+                .feeds
+                .iter()
+                .map(|f| {
+                    let st = f.replay.stream();
+                    crate::metrics::TraceReport {
+                        workload: f.workload.clone(),
+                        file: f.file.clone(),
+                        rows: st.rows(),
+                        skipped_rows: st.skipped(),
+                        replayed: f.replay.emitted - f.unmatched,
+                        unmatched: f.unmatched,
+                        labelled_cold: f.replay.cold_labelled,
+                        first_skipped: st.first_skipped().map(|e| e.to_string()),
+                    }
+                })
+                .collect(),
         };
         RunOutput {
             summary,
@@ -2174,7 +2323,12 @@ fn cost(
 }
 
 /// The arrival source of a generated process (validated).
-fn generated(a: &crate::scenario::Arrivals, process: Process, rng: SimRng) -> ArrivalSource {
+fn generated(
+    a: &crate::scenario::Arrivals,
+    process: Process,
+    points: &[(u64, f64)],
+    rng: SimRng,
+) -> ArrivalSource {
     use crate::workload::{RateShape, Spike};
     let k = a.factor();
     let spikes: Vec<Spike> = a
@@ -2210,7 +2364,7 @@ fn generated(a: &crate::scenario::Arrivals, process: Process, rng: SimRng) -> Ar
             )
         }
         Process::Profile => ArrivalSource::varying(
-            RateShape::Profile(a.points.iter().map(|&(t, r)| (t.0, r * k)).collect()),
+            RateShape::Profile(points.iter().map(|&(t, r)| (t, r * k)).collect()),
             spikes,
             rng,
         ),
@@ -2279,4 +2433,131 @@ mod layout_tests {
         let f = std::mem::offset_of!(Func, bin_succeeded);
         assert!(f + 8 <= 256, "hot fields end at {}", f + 8);
     }
+}
+
+/// Opens the trace of `a` for replay; `names`: the scenario functions a trace of many functions
+/// may invoke (the reader keeps only their counts).
+fn open_trace(
+    a: &crate::scenario::Arrivals,
+    names: Option<&std::collections::HashSet<&str>>,
+    sim: &crate::scenario::Simulation,
+    res: &dyn Resources,
+    key: &str,
+) -> Result<Replay, SimError> {
+    let path = a.trace.as_deref().expect("a trace");
+    let opts = reader_options(a, sim.seed);
+    let wanted = names.map(|n| move |s: &str| n.contains(s));
+    let stream = crate::trace::open(
+        res,
+        path,
+        &opts,
+        wanted.as_ref().map(|w| w as &dyn Fn(&str) -> bool),
+    )?;
+    let _ = key;
+    Ok(Replay::new(
+        stream,
+        replay_options(a, sim.duration.0, sim.seed),
+    ))
+}
+
+/// The reader options of a trace's `arrivals` keys.
+pub fn reader_options(a: &crate::scenario::Arrivals, seed: u64) -> crate::trace::ReaderOptions {
+    use crate::scenario::SpreadSpec;
+    use crate::trace::{ReaderOptions, Spread};
+    let format = a.format.expect("a trace has a format").format();
+    let mut o = ReaderOptions::new(format);
+    o.time_column = a.time_column.as_ref().map(|c| c.column());
+    o.function_column = a.function_column.as_ref().map(|c| c.column());
+    o.duration_column = a.duration_column.as_ref().map(|c| c.column());
+    if let Some(u) = a.time_unit.as_deref().and_then(crate::dist::unit_ns) {
+        o.time_unit = u;
+    }
+    if let Some(u) = a.duration_unit.as_deref().and_then(crate::dist::unit_ns) {
+        o.duration_unit = u;
+    }
+    o.spread = match a.spread {
+        Some(SpreadSpec::Uniform) => Spread::Uniform,
+        _ => Spread::Poisson,
+    };
+    o.interval = a.interval.map(|i| i.0);
+    if let Some(r) = a.reorder {
+        o.reorder = r.0;
+    }
+    o.skip_bad_rows = a.skip_bad_rows;
+    o.seed = seed;
+    o
+}
+
+/// The replay options of a trace's `arrivals` keys.
+pub fn replay_options(
+    a: &crate::scenario::Arrivals,
+    until: u64,
+    seed: u64,
+) -> crate::trace::ReplayOptions {
+    use crate::scenario::Origin;
+    let format = a.format.expect("a trace has a format").format();
+    crate::trace::ReplayOptions {
+        origin_first: match a.origin {
+            Some(Origin::First) => true,
+            Some(Origin::Zero) => false,
+            None => format.default_origin_first(),
+        },
+        start: a.start.map(|t| t.0).unwrap_or(0),
+        end: a.end.map(|t| t.0).unwrap_or(u64::MAX),
+        speedup: a.speedup.unwrap_or(1.0),
+        scale: a.factor(),
+        spikes: a
+            .spikes
+            .iter()
+            .map(|s| crate::workload::Spike {
+                start: s.at.0,
+                end: s.at.0.saturating_add(s.duration.0),
+                factor: s.factor,
+            })
+            .collect(),
+        until,
+        seed,
+    }
+}
+
+/// Reads a rate profile: `time,rate` rows (seconds, requests per second), times increasing.
+fn read_points(res: &dyn Resources, path: &str, key: &str) -> Result<Vec<(u64, f64)>, SimError> {
+    let file = res.display(path);
+    let reader = res.open(path).map_err(|message| InputError {
+        file: format!("{file} ({key}.points_file)"),
+        line: 0,
+        message,
+    })?;
+    let mut rows = crate::trace::Rows::new(reader, file, false);
+    let mut out: Vec<(u64, f64)> = Vec::new();
+    while rows.next_row()? {
+        if out.is_empty() && rows.line == 1 && rows.field(0).parse::<f64>().is_err() {
+            continue;
+        }
+        let t = rows.number(0, "a time in seconds")?;
+        let r = rows.number(1, "a rate in requests per second")?;
+        if t < 0.0 || !(0.0..=1e9).contains(&r) {
+            return Err(rows
+                .error(format!(
+                    "expected a time ≥ 0 s and a rate in [0, 1e9], found {t}, {r}"
+                ))
+                .into());
+        }
+        let t = (t * 1e9).round() as u64;
+        if let Some(&(t0, _)) = out.last()
+            && t <= t0
+        {
+            return Err(rows.error("times must increase").into());
+        }
+        out.push((t, r));
+    }
+    if !out.iter().any(|p| p.1 > 0.0) {
+        return Err(InputError {
+            file: rows.file.clone(),
+            line: 0,
+            message: "expected `time,rate` rows with at least one rate above 0".into(),
+        }
+        .into());
+    }
+    Ok(out)
 }

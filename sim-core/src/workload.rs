@@ -1,10 +1,9 @@
 //! Arrival processes: generated (Poisson, constant rate) and traces read as streams.
 //!
-//! A trace is never held in memory: the reader keeps one line buffer and the last time read.
+//! Traces are read by [`crate::trace`].
 
 use crate::rng::SimRng;
 use crate::time::NS_PER_S;
-use std::io::BufRead;
 
 /// An error in an input file (a trace or a data file): the file, the 1-based line and what was expected.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,105 +23,6 @@ impl std::fmt::Display for InputError {
     }
 }
 
-/// Streams a `timestamps` trace: one arrival time in seconds per row (the first comma-separated
-/// field; other fields are ignored), non-decreasing, optional header line, `#` comments and blank
-/// lines skipped.
-pub struct TimestampReader {
-    reader: Box<dyn BufRead>,
-    file: String,
-    buf: String,
-    line: u64,
-    last: u64,
-    rows: u64,
-}
-
-impl TimestampReader {
-    pub fn new(reader: Box<dyn BufRead>, file: impl Into<String>) -> Self {
-        TimestampReader {
-            reader,
-            file: file.into(),
-            buf: String::with_capacity(128),
-            line: 0,
-            last: 0,
-            rows: 0,
-        }
-    }
-
-    fn error(&self, message: String) -> InputError {
-        InputError {
-            file: self.file.clone(),
-            line: self.line,
-            message,
-        }
-    }
-
-    /// The next arrival time in nanoseconds, or `None` at the end of the file.
-    #[inline(never)]
-    pub fn next_arrival(&mut self) -> Result<Option<u64>, InputError> {
-        loop {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_line(&mut self.buf)
-                .map_err(|e| self.error(format!("cannot read: {e}")))?;
-            if n == 0 {
-                if self.rows == 0 {
-                    return Err(InputError {
-                        file: self.file.clone(),
-                        line: 0,
-                        message: "the trace holds no arrival times".into(),
-                    });
-                }
-                return Ok(None);
-            }
-            self.line += 1;
-            let field = self.buf.split(',').next().unwrap_or("").trim();
-            if field.is_empty() || field.starts_with('#') {
-                continue;
-            }
-            let secs: f64 = match field.parse() {
-                Ok(v) => v,
-                Err(_) if self.rows == 0 && self.line_is_header() => continue,
-                Err(_) => {
-                    return Err(self.error(format!(
-                        "expected an arrival time in seconds, found \"{field}\""
-                    )));
-                }
-            };
-            if !secs.is_finite() || secs < 0.0 {
-                return Err(self.error(format!(
-                    "expected a non-negative arrival time in seconds, found {field}"
-                )));
-            }
-            if secs > 1e10 {
-                return Err(self.error(format!("arrival time {field} s is beyond 300 years")));
-            }
-            let t = (secs * NS_PER_S as f64).round() as u64;
-            if t < self.last {
-                return Err(self.error(format!(
-                    "arrival times must not decrease: {field} s comes after {} s",
-                    self.last as f64 / NS_PER_S as f64
-                )));
-            }
-            self.last = t;
-            self.rows += 1;
-            return Ok(Some(t));
-        }
-    }
-
-    /// A header is a first row whose first field starts with a letter.
-    fn line_is_header(&self) -> bool {
-        self.buf
-            .trim_start()
-            .starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '"')
-    }
-
-    /// Rows read so far.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-}
-
 /// Where a workload's arrivals come from.
 pub enum ArrivalSource {
     /// Exponential inter-arrival times with mean `1/rate`.
@@ -132,17 +32,14 @@ pub enum ArrivalSource {
         last: u64,
     },
     /// Evenly spaced: the k-th arrival at `k * gap` (no drift from rounding).
-    Constant {
-        gap_ns: f64,
-        k: u64,
-        offset: u64,
-    },
-    Trace(TimestampReader),
+    Constant { gap_ns: f64, k: u64, offset: u64 },
     /// A non-homogeneous Poisson process (a rate that varies in time, spikes included), by
     /// thinning a homogeneous one at the largest rate.
     Thinned(Box<Thinned>),
     /// A two-state Markov-modulated Poisson process (bursts and quiet spells).
     Mmpp(Box<Mmpp>),
+    /// Arrivals come from a trace shared by several workloads (the simulation's feeds).
+    Feed,
 }
 
 /// A multiplication of the rate by `factor` over `[start, end)` (ns).
@@ -154,7 +51,7 @@ pub struct Spike {
 }
 
 /// The product of the factors of the spikes active at `t`.
-fn spike_factor(spikes: &[Spike], t: u64) -> f64 {
+pub(crate) fn spike_factor(spikes: &[Spike], t: u64) -> f64 {
     spikes
         .iter()
         .filter(|s| s.start <= t && t < s.end)
@@ -344,7 +241,7 @@ impl ArrivalSource {
                 m.last = t;
                 m.switch_at = m.switch_at.saturating_add(t);
             }
-            ArrivalSource::Trace(_) => {}
+            ArrivalSource::Feed => {}
         }
         self
     }
@@ -366,7 +263,7 @@ impl ArrivalSource {
                 *k += 1;
                 Ok(Some(*offset + (*k as f64 * *gap_ns + 0.5) as u64))
             }
-            ArrivalSource::Trace(r) => r.next_arrival(),
+            ArrivalSource::Feed => Ok(None),
             ArrivalSource::Thinned(p) => Ok(Some(p.next())),
             ArrivalSource::Mmpp(m) => Ok(Some(m.next())),
         }
@@ -398,37 +295,6 @@ impl Thinned {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reader(text: &'static str) -> TimestampReader {
-        TimestampReader::new(Box::new(text.as_bytes()), "t.csv")
-    }
-
-    #[test]
-    fn reads_with_header_and_extra_columns() {
-        let mut r = reader("time_s,function\n0.5,a\n\n1,b\n1.25\n");
-        assert_eq!(r.next_arrival().unwrap(), Some(500_000_000));
-        assert_eq!(r.next_arrival().unwrap(), Some(1_000_000_000));
-        assert_eq!(r.next_arrival().unwrap(), Some(1_250_000_000));
-        assert_eq!(r.next_arrival().unwrap(), None);
-        assert_eq!(r.rows(), 3);
-    }
-
-    #[test]
-    fn names_the_bad_line() {
-        let mut r = reader("1\n2\nfoo\n");
-        r.next_arrival().unwrap();
-        r.next_arrival().unwrap();
-        let e = r.next_arrival().unwrap_err();
-        assert_eq!(e.line, 3);
-        assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
-        let mut r = reader("2\n1\n");
-        r.next_arrival().unwrap();
-        assert_eq!(r.next_arrival().unwrap_err().line, 2);
-        let mut r = reader("-1\n");
-        assert_eq!(r.next_arrival().unwrap_err().line, 1);
-        let mut r = reader("");
-        assert!(r.next_arrival().is_err());
-    }
 
     #[test]
     fn poisson_and_constant_rates() {

@@ -915,7 +915,7 @@ impl Simulation {
         let mut limit = 0;
         loop {
             let next = self.workloads[w as usize].source.next_arrival()?;
-            self.asg_new_request(w, now, obs);
+            self.asg_new_request(w, now, crate::trace::NO_DURATION, obs);
             match next {
                 Some(t) if t < self.workloads[w as usize].until => {
                     if self.q.len() != queued {
@@ -939,7 +939,7 @@ impl Simulation {
     }
 
     #[inline]
-    fn asg_new_request(&mut self, w: u32, now: u64, obs: &mut dyn Observer) {
+    pub(super) fn asg_new_request(&mut self, w: u32, now: u64, given: u64, obs: &mut dyn Observer) {
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.funcs[f as usize];
@@ -948,7 +948,11 @@ impl Simulation {
         let measured = now >= self.warmup;
         func.requests += measured as u64;
         func.bin_arrivals += 1;
-        let service = func.duration.sample(&mut wl.service);
+        let service = if given != crate::trace::NO_DURATION {
+            given
+        } else {
+            func.duration.sample(&mut wl.service)
+        };
         let req = Req {
             id,
             first: now,

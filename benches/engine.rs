@@ -81,5 +81,72 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, end_to_end);
+/// Opens files from a folder.
+struct Folder(std::path::PathBuf);
+impl sim_core::Resources for Folder {
+    fn open(&self, path: &str) -> Result<Box<dyn std::io::BufRead>, String> {
+        std::fs::File::open(self.0.join(path))
+            .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The same 600,000 requests (1,000 a second for 10 minutes, 20 ms each) generated as a Poisson
+/// process and replayed from a `timestamps` file of the same arrivals: the cost of reading a trace.
+fn replay(c: &mut Criterion) {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("faasim-bench-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut rng = sim_core::rng::SimRng::new(5, 5);
+    let (mut t, mut n) = (0.0f64, 0u64);
+    {
+        let mut w =
+            std::io::BufWriter::new(std::fs::File::create(dir.join("t.csv")).expect("file"));
+        loop {
+            t += -rng.uniform_open0().ln() / 1000.0;
+            if t >= 600.0 {
+                break;
+            }
+            writeln!(w, "{t:.6}").expect("write");
+            n += 1;
+        }
+    }
+    let base = r#"
+        [simulation]
+        duration = "10m"
+        seed = 5
+        [[functions]]
+        name = "f"
+        duration = { dist = "exponential", mean = "20ms" }
+        cold_start = { dist = "constant", value = "200ms" }
+        [[workloads]]
+        function = "f"
+    "#;
+    let poisson: Scenario = toml::from_str(&format!(
+        "{base}arrivals = {{ process = \"poisson\", rate = 1000 }}\n"
+    ))
+    .expect("parses");
+    let trace: Scenario = toml::from_str(&format!(
+        "{base}arrivals = {{ trace = \"t.csv\", format = \"timestamps\" }}\n"
+    ))
+    .expect("parses");
+    let res = Folder(dir.clone());
+    let mut g = c.benchmark_group("replay");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n));
+    for (name, scenario) in [("poisson_600k", &poisson), ("timestamps_600k", &trace)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                Simulation::new(scenario, &res)
+                    .expect("valid")
+                    .run(&mut NullObserver)
+                    .expect("runs")
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, engine, end_to_end, replay);
 criterion_main!(benches);

@@ -388,13 +388,16 @@ pub fn stats_text(rep: &StatsReport, top: usize) -> String {
         let _ = writeln!(t, "  labelled cold    {c} (by the platform, in the trace)");
     }
     let mut fs: Vec<&FunctionReport> = rep.per_function.iter().collect();
-    fs.sort_by(|a, b| b.invocations.cmp(&a.invocations));
+    fs.sort_by_key(|f| std::cmp::Reverse(f.invocations));
     let shown = fs.len().min(top);
     let _ = writeln!(
         t,
-        "\n{} function{} by invocations{}:",
-        if shown < fs.len() { "top" } else { "all" },
-        if fs.len() == 1 { "" } else { "s" },
+        "\n{} by invocations{}:",
+        if shown < fs.len() {
+            "most invoked functions"
+        } else {
+            "functions"
+        },
         if shown < fs.len() {
             format!(" ({shown} of {}; --json lists all)", fs.len())
         } else {
@@ -439,5 +442,98 @@ fn human_secs(s: f64) -> String {
         format!("{:.2} min", s / 60.0)
     } else {
         format!("{s:.3} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Functions made from the Azure 2019 slice take their memory (peak allocated, rounded up
+    /// to 64 MB) and execution-time percentiles from the trace, and the rest from the defaults.
+    #[test]
+    fn trace_functions_take_memory_and_durations_from_the_trace() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = r#"
+            [simulation]
+            duration = "1h"
+            [function_defaults]
+            timeout = "5m"
+            keep_alive = "3m"
+            [[functions]]
+            name = "1"
+            duration = { dist = "constant", value = "1s" }
+            [[workloads]]
+            arrivals = { trace = "traces/azure2019-slice/exp_sim_invocation_traces_0.csv", format = "azure2019", durations = "traces/azure2019-slice/exp_sim_duration_traces_0.csv", memory = "traces/azure2019-slice/exp_sim_memory_traces_0.csv", select = { ids = ["0", "1", "2"] } }
+        "#;
+        let mut table: toml::Table = toml::from_str(text).unwrap();
+        add_trace_functions(&mut table, root, "t.toml").unwrap();
+        let fns = table["functions"].as_array().unwrap();
+        // "1" was written by hand and is kept; "0" and "2" are made.
+        let names: Vec<&str> = fns.iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["1", "0", "2"]);
+        assert_eq!(fns[0]["duration"]["dist"].as_str(), Some("constant"));
+        // Memory pct100: function 0 uses 246 MB → 256; function 2 uses 287 MB → 320.
+        assert_eq!(fns[1]["memory_mb"].as_integer(), Some(256));
+        assert_eq!(fns[2]["memory_mb"].as_integer(), Some(320));
+        assert_eq!(fns[1]["timeout"].as_str(), Some("5m"));
+        assert_eq!(fns[1]["keep_alive"].as_str(), Some("3m"));
+        // Function 0's percentiles: 23, 43, 107, 140, 280, 3317, 4084 ms.
+        let pts = fns[1]["duration"]["points"].as_array().unwrap();
+        let ms: Vec<f64> = pts
+            .iter()
+            .map(|p| {
+                let s = p[1].as_str().unwrap();
+                s.trim_end_matches("ms").parse().unwrap()
+            })
+            .collect();
+        assert_eq!(ms, [23.0, 43.0, 107.0, 140.0, 280.0, 3317.0, 4084.0]);
+        assert_eq!(pts[5][0].as_float(), Some(0.99));
+        // The result is a valid scenario.
+        let s: sim_core::Scenario = from_value(toml::Value::Table(table), "t").unwrap();
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn selection_filters_combine() {
+        let f = |name: &str, n: u64, trig: &str| FunctionStats {
+            name: name.into(),
+            invocations: n,
+            trigger: Some(trig.into()),
+            ..FunctionStats::default()
+        };
+        let fs = vec![
+            f("a", 10, "http"),
+            f("b", 50, "timer"),
+            f("c", 30, "http"),
+            f("d", 0, "http"),
+            f("e", 40, "http"),
+        ];
+        let names = |sel: Select| -> Vec<String> {
+            select(&fs, Some(&sel))
+                .unwrap()
+                .iter()
+                .map(|f| f.name.clone())
+                .collect()
+        };
+        let all = Select::default();
+        assert_eq!(names(all.clone()), ["a", "b", "c", "e"]);
+        let http_top2 = Select {
+            triggers: vec!["http".into()],
+            top: Some(2),
+            ..all.clone()
+        };
+        assert_eq!(names(http_top2), ["c", "e"]);
+        // The most invoked half of the four invoked functions.
+        let top_half = Select {
+            popularity: Some((0.5, 1.0)),
+            ..all.clone()
+        };
+        assert_eq!(names(top_half), ["b", "e"]);
+        let missing = Select {
+            ids: vec!["zz".into()],
+            ..all
+        };
+        assert!(select(&fs, Some(&missing)).unwrap_err().contains("zz"));
     }
 }

@@ -345,12 +345,12 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             ..bad(
                 "trace out of order",
                 trace_scn.clone(),
-                &["arrivals.csv:2", "decrease"],
+                &["arrivals.csv:2", "out of order"],
             )
         },
         Bad {
             extra_files: vec![("arrivals.csv", "")],
-            ..bad("empty trace", trace_scn, &["arrivals.csv", "no arrival"])
+            ..bad("empty trace", trace_scn, &["arrivals.csv", "empty"])
         },
         Bad {
             extra_files: vec![("d.csv", "ms\n1\n2\nx\n")],

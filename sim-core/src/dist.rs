@@ -87,7 +87,9 @@ impl DistSpec {
                     ));
                 }
                 for w in points.windows(2) {
-                    if !(w[1].0 > w[0].0) || w[1].1 < w[0].1 {
+                    if w[1].0.partial_cmp(&w[0].0) != Some(std::cmp::Ordering::Greater)
+                        || w[1].1 < w[0].1
+                    {
                         return Err(format!(
                             "points: quantiles must increase and values not decrease, got [{}, {}] then [{}, {}]",
                             w[0].0, w[0].1, w[1].0, w[1].1

@@ -1191,6 +1191,8 @@ impl Arrivals {
                 !self.points.is_empty() || self.points_file.is_some(),
             ),
             ("burst", self.burst.is_some() || self.quiet.is_some()),
+            ("period", self.period.is_some() || self.peak_at.is_some()),
+            ("quiet_rate", self.quiet_rate.is_some()),
         ] {
             if set {
                 return Err((key, "does not apply to a `trace`".into()));

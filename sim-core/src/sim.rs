@@ -964,7 +964,7 @@ impl Simulation {
                     .function
                     .is_empty()
                     .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
-                let replay = open_trace(a, names.as_ref(), sim, res, &key)?;
+                let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
                 feeds.push(Feed {
                     replay,
                     fixed: NIL,
@@ -2421,20 +2421,6 @@ pub fn simulate(
     Ok(Simulation::new(scenario, res)?.run(obs)?.summary)
 }
 
-#[cfg(test)]
-mod layout_tests {
-    use super::*;
-
-    #[test]
-    fn hot_structures_fit_their_cache_lines() {
-        assert_eq!(std::mem::size_of::<Instance>(), 64);
-        assert!(std::mem::size_of::<Event>() <= 16);
-        // The per-request fields of Func end within its first four cache lines.
-        let f = std::mem::offset_of!(Func, bin_succeeded);
-        assert!(f + 8 <= 256, "hot fields end at {}", f + 8);
-    }
-}
-
 /// Opens the trace of `a` for replay; `names`: the scenario functions a trace of many functions
 /// may invoke (the reader keeps only their counts).
 fn open_trace(
@@ -2442,10 +2428,12 @@ fn open_trace(
     names: Option<&std::collections::HashSet<&str>>,
     sim: &crate::scenario::Simulation,
     res: &dyn Resources,
-    key: &str,
+    workload: u64,
 ) -> Result<Replay, SimError> {
     let path = a.trace.as_deref().expect("a trace");
-    let opts = reader_options(a, sim.seed);
+    // Each workload spreads and scales with its own draws.
+    let seed = sim.seed ^ workload.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let opts = reader_options(a, seed);
     let wanted = names.map(|n| move |s: &str| n.contains(s));
     let stream = crate::trace::open(
         res,
@@ -2453,11 +2441,7 @@ fn open_trace(
         &opts,
         wanted.as_ref().map(|w| w as &dyn Fn(&str) -> bool),
     )?;
-    let _ = key;
-    Ok(Replay::new(
-        stream,
-        replay_options(a, sim.duration.0, sim.seed),
-    ))
+    Ok(Replay::new(stream, replay_options(a, sim.duration.0, seed)))
 }
 
 /// The reader options of a trace's `arrivals` keys.
@@ -2560,4 +2544,18 @@ fn read_points(res: &dyn Resources, path: &str, key: &str) -> Result<Vec<(u64, f
         .into());
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn hot_structures_fit_their_cache_lines() {
+        assert_eq!(std::mem::size_of::<Instance>(), 64);
+        assert!(std::mem::size_of::<Event>() <= 16);
+        // The per-request fields of Func end within its first four cache lines.
+        let f = std::mem::offset_of!(Func, bin_succeeded);
+        assert!(f + 8 <= 256, "hot fields end at {}", f + 8);
+    }
 }

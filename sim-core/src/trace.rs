@@ -183,6 +183,11 @@ pub trait TraceStream {
     fn skipped(&self) -> u64;
     /// The first bad row skipped, for the report.
     fn first_skipped(&self) -> Option<&InputError>;
+    /// Trace time of the first row (the start of the first interval of a count format), once
+    /// known; `None` for per-request formats (the first arrival then).
+    fn first_row_time(&self) -> Option<u64> {
+        None
+    }
     /// Count formats scale their counts themselves (`factor` of trace time): returns true.
     fn scale_counts(&mut self, _factor: Box<dyn Fn(u64) -> f64>) -> bool {
         false
@@ -735,8 +740,9 @@ struct Spreader {
     spread: Spread,
     rng: SimRng,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
-    /// Per function with invocations in this interval: (left, position in ns as f64, count).
-    state: HashMap<u32, (u64, f64, u64)>,
+    /// Per function (by index) with invocations in this interval: (left, position in ns as
+    /// f64, count).
+    state: Vec<(u64, f64, u64)>,
     start: u64,
     len: u64,
 }
@@ -747,7 +753,7 @@ impl Spreader {
             spread,
             rng: SimRng::new(seed, crate::rng::stream::ARRIVALS | 0xFF_FFFF),
             heap: BinaryHeap::new(),
-            state: HashMap::new(),
+            state: Vec::new(),
             start: 0,
             len: 0,
         }
@@ -757,21 +763,24 @@ impl Spreader {
         self.start = start;
         self.len = len;
         self.heap.clear();
-        self.state.clear();
     }
 
     fn add(&mut self, func: u32, count: u64) {
         if count == 0 {
             return;
         }
-        self.state.insert(func, (count, self.start as f64, count));
+        let i = func as usize;
+        if self.state.len() <= i {
+            self.state.resize(i + 1, (0, 0.0, 0));
+        }
+        self.state[i] = (count, self.start as f64, count);
         let t = self.step(func);
         self.heap.push(Reverse((t, func)));
     }
 
     /// The next time of `func` (its count not yet exhausted).
     fn step(&mut self, func: u32) -> u64 {
-        let (left, pos, n) = self.state.get_mut(&func).expect("added");
+        let (left, pos, n) = &mut self.state[func as usize];
         let end = (self.start + self.len) as f64;
         let t = match self.spread {
             Spread::Uniform => {
@@ -791,7 +800,7 @@ impl Spreader {
 
     fn next(&mut self) -> Option<(u64, u32)> {
         let Reverse((t, f)) = self.heap.pop()?;
-        if self.state[&f].0 > 0 {
+        if self.state[f as usize].0 > 0 {
             let t2 = self.step(f).max(t);
             self.heap.push(Reverse((t2, f)));
         }
@@ -1078,6 +1087,9 @@ impl TraceStream for Azure2019Reader {
         self.begin_minute();
         true
     }
+    fn first_row_time(&self) -> Option<u64> {
+        Some(0)
+    }
 }
 
 /// `huawei2023`: `day,time,<one column per function>` — invocations per interval (a minute or
@@ -1099,6 +1111,7 @@ pub struct HuaweiReader {
     scale_rng: SimRng,
     read: u64,
     started: bool,
+    first_time: u64,
 }
 
 impl HuaweiReader {
@@ -1142,8 +1155,10 @@ impl HuaweiReader {
             scale_rng: SimRng::new(opts.seed, crate::rng::stream::ARRIVALS | 0xFF_FFFE),
             read: 0,
             started: false,
+            first_time: 0,
         };
         r.next = r.read_row(None)?;
+        r.first_time = r.next.as_ref().map(|n| n.0).unwrap_or(0);
         if r.next.is_none() {
             return Err(InputError {
                 file: r.rows.file.clone(),
@@ -1254,6 +1269,9 @@ impl TraceStream for HuaweiReader {
         self.factor = Some(factor);
         true
     }
+    fn first_row_time(&self) -> Option<u64> {
+        Some(self.first_time)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1295,18 +1313,22 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(mut stream: Box<dyn TraceStream>, opts: ReplayOptions) -> Self {
-        let origin = if opts.origin_first { None } else { Some(0) };
+        let origin = if opts.origin_first {
+            stream.first_row_time()
+        } else {
+            Some(0)
+        };
         let mut counts_scaled = false;
-        if opts.scale != 1.0 || !opts.spikes.is_empty() {
+        if let Some(o) = origin
+            && (opts.scale != 1.0 || !opts.spikes.is_empty())
+        {
             // Count formats scale counts per interval; the factor is a function of trace time.
             let (scale, spikes, start, speedup) =
                 (opts.scale, opts.spikes.clone(), opts.start, opts.speedup);
-            // Count formats start at their own zero (origin 0 when not first).
-            counts_scaled = !opts.origin_first
-                && stream.scale_counts(Box::new(move |t| {
-                    let sim = (t.saturating_sub(start) as f64 / speedup) as u64;
-                    scale * spike_factor(&spikes, sim)
-                }));
+            counts_scaled = stream.scale_counts(Box::new(move |t| {
+                let sim = (t.saturating_sub(o).saturating_sub(start) as f64 / speedup) as u64;
+                scale * spike_factor(&spikes, sim)
+            }));
         }
         Replay {
             stream,

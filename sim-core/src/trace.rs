@@ -240,7 +240,7 @@ pub struct Rows {
     reader: Box<dyn BufRead>,
     pub file: String,
     pub line: u64,
-    buf: String,
+    buf: Vec<u8>,
     fields: Vec<(u32, u32)>,
     skip_bad: bool,
     pub skipped: u64,
@@ -253,7 +253,7 @@ impl Rows {
             reader,
             file,
             line: 0,
-            buf: String::with_capacity(256),
+            buf: Vec::with_capacity(256),
             fields: Vec::with_capacity(32),
             skip_bad,
             skipped: 0,
@@ -275,15 +275,15 @@ impl Rows {
             self.buf.clear();
             let n = self
                 .reader
-                .read_line(&mut self.buf)
+                .read_until(b'\n', &mut self.buf)
                 .map_err(|e| self.error(format!("cannot read: {e}")))?;
             if n == 0 {
                 return Ok(false);
             }
             self.line += 1;
-            let t = self.buf.trim();
-            if t.is_empty() || t.starts_with('#') {
-                continue;
+            match self.buf.iter().find(|c| !c.is_ascii_whitespace()) {
+                None | Some(b'#') => continue,
+                Some(_) => {}
             }
             self.split();
             return Ok(true);
@@ -292,7 +292,11 @@ impl Rows {
 
     fn split(&mut self) {
         self.fields.clear();
-        let b = self.buf.trim_end_matches(['\n', '\r']).as_bytes();
+        let mut end = self.buf.len();
+        while end > 0 && matches!(self.buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        let b = &self.buf[..end];
         let mut start = 0;
         let mut quoted = false;
         for (i, &c) in b.iter().enumerate() {
@@ -318,7 +322,10 @@ impl Rows {
     pub fn field(&self, i: usize) -> &str {
         match self.fields.get(i) {
             Some(&(a, b)) => {
-                let f = self.buf[a as usize..b as usize].trim();
+                // A field that is not UTF-8 reads as empty (and is reported as missing).
+                let f = std::str::from_utf8(&self.buf[a as usize..b as usize])
+                    .unwrap_or("")
+                    .trim();
                 f.strip_prefix('"')
                     .and_then(|f| f.strip_suffix('"'))
                     .unwrap_or(f)
@@ -333,7 +340,18 @@ impl Rows {
     }
 
     /// Field `i` as a finite number, or an error naming `what`.
+    #[inline]
     pub fn number(&self, i: usize, what: &str) -> Result<f64, InputError> {
+        if let Some(&(a, b)) = self.fields.get(i)
+            && let Some(v) = fast_decimal(&self.buf[a as usize..b as usize])
+        {
+            return Ok(v);
+        }
+        self.number_slow(i, what)
+    }
+
+    #[inline(never)]
+    fn number_slow(&self, i: usize, what: &str) -> Result<f64, InputError> {
         let f = self.field(i);
         if i >= self.len() {
             return Err(self.error(format!(
@@ -359,6 +377,35 @@ impl Rows {
         }
         Ok(())
     }
+}
+
+/// Plain decimals (`digits[.digits]`, at most 15 significant digits) converted exactly: the
+/// mantissa is an integer below 2^53 and 10^k (k ≤ 22) is exact, so one division rounds once,
+/// as `str::parse` would. Anything else returns `None` for the full parser.
+#[inline]
+fn fast_decimal(s: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    if s.is_empty() || s.len() > 16 {
+        return None;
+    }
+    let (mut m, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + (c - b'0') as u64;
+                digits += 1;
+                frac += dot as usize;
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    Some(m as f64 / POW10[frac])
 }
 
 /// Finds a column by name or index in the header (or the first row, for an index).
@@ -557,6 +604,7 @@ impl RequestReader {
         Ok(r)
     }
 
+    #[inline]
     fn to_ns(&self, v: f64, unit: f64, what: &str) -> Result<u64, InputError> {
         let ns = v * unit;
         if !(0.0..=1e19).contains(&ns) {
@@ -564,7 +612,7 @@ impl RequestReader {
                 .rows
                 .error(format!("expected a non-negative {what}, found {v}")));
         }
-        Ok(ns.round() as u64)
+        Ok((ns + 0.5) as u64)
     }
 
     /// Parses the current row into a pending arrival.
@@ -684,6 +732,39 @@ impl RequestReader {
 
 impl TraceStream for RequestReader {
     fn next(&mut self) -> Result<Option<TraceArrival>, InputError> {
+        // In order (no reorder window): each row is returned as it is read (after the one
+        // read ahead to find the header, if any).
+        if self.window == 0
+            && let Some(Reverse(p)) = self.heap.pop()
+        {
+            self.emitted = p.time;
+            return Ok(Some(TraceArrival {
+                time: p.time,
+                func: p.func,
+                duration: p.duration,
+                cold: p.cold,
+            }));
+        }
+        while self.window == 0 && !self.eof {
+            if !self.rows.next_row()? {
+                self.eof = true;
+                break;
+            }
+            match self.parse() {
+                Ok(p) => {
+                    self.max_seen = p.time;
+                    self.emitted = p.time;
+                    self.read += 1;
+                    return Ok(Some(TraceArrival {
+                        time: p.time,
+                        func: p.func,
+                        duration: p.duration,
+                        cold: p.cold,
+                    }));
+                }
+                Err(e) => self.rows.bad(e)?,
+            }
+        }
         loop {
             if let Some(Reverse(p)) = self.heap.peek()
                 && (self.eof || p.time < self.max_seen.saturating_sub(self.window))
@@ -1368,15 +1449,21 @@ impl Replay {
             if rel >= self.opts.end {
                 return Ok(None);
             }
-            let sim = ((rel - self.opts.start) as f64 / self.opts.speedup).round();
-            if sim >= self.opts.until as f64 {
+            let d = rel - self.opts.start;
+            let sim = if self.opts.speedup == 1.0 {
+                d
+            } else {
+                (d as f64 / self.opts.speedup + 0.5) as u64
+            };
+            if sim >= self.opts.until {
                 return Ok(None);
             }
-            a.time = sim as u64;
+            a.time = sim;
             if a.cold {
                 self.cold_labelled += 1;
             }
-            let k = if self.counts_scaled {
+            let k = if self.counts_scaled || (self.opts.scale == 1.0 && self.opts.spikes.is_empty())
+            {
                 1
             } else {
                 let f = self.opts.scale * spike_factor(&self.opts.spikes, a.time);

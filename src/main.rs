@@ -3,7 +3,9 @@
 mod load;
 mod output;
 mod plot;
+mod html;
 mod sweep;
+mod sweep_plots;
 mod traces;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +67,35 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
         /// Print nothing but errors; no progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Skip drawing plots.
+        #[arg(long)]
+        no_plots: bool,
+        /// Keep the runs already in the output folder's results.csv; run only the others.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard K of N (K from 1 to N), or `env/N` to take K from FAASIM_SHARD,
+        /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (index mod N + 1); `faasim merge`
+        /// joins the shards.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Stop after this many new runs (rerun with --resume for the rest).
+        #[arg(long, value_name = "N")]
+        max_runs: Option<usize>,
+    },
+    /// Join the results of a sweep's shards (their output folders or results.csv files) into one
+    /// report.
+    Merge {
+        /// The sweep file the shards ran.
+        sweep: PathBuf,
+        /// The shards' output folders (or their results.csv files).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder [default: reports/<sweep file name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
         /// Skip drawing plots.
@@ -180,7 +211,17 @@ fn main() -> ExitCode {
             jobs,
             quiet,
             no_plots,
-        } => run_sweep(&sweep, out, jobs, quiet, no_plots),
+            resume,
+            shard,
+            max_runs,
+        } => run_sweep(&sweep, out, jobs, quiet, no_plots, resume, shard, max_runs),
+        Command::Merge {
+            sweep,
+            shards,
+            out,
+            quiet,
+            no_plots,
+        } => merge(&sweep, &shards, out, no_plots, quiet),
         Command::Validate {
             file,
             sets,
@@ -235,13 +276,16 @@ fn print_out(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// Files named in a scenario, resolved relative to the scenario's folder.
+#[allow(clippy::too_many_arguments)]
 fn run_sweep(
     file: &Path,
     out: Option<PathBuf>,
     jobs: Option<usize>,
     quiet: bool,
     no_plots: bool,
+    resume: bool,
+    shard: Option<String>,
+    max_runs: Option<usize>,
 ) -> Result<(), Failure> {
     let sweep = sweep::load(file)?;
     let jobs = match jobs {
@@ -249,6 +293,7 @@ fn run_sweep(
         Some(j) => j,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let shard = shard.map(|s| parse_shard(&s)).transpose()?;
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -257,38 +302,37 @@ fn run_sweep(
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     let started = Instant::now();
-    let runs = sweep::run(&sweep, jobs, !quiet).map_err(Failure::Input)?;
+    let opts = sweep::RunOptions {
+        jobs,
+        progress: !quiet,
+        resume,
+        shard,
+        max_runs,
+    };
+    let outcome = sweep::run(&sweep, &dir, &opts).map_err(Failure::Input)?;
     let wall = started.elapsed();
-    let mut written = sweep::write_tables(&dir, &sweep, &runs).map_err(Failure::Other)?;
-    if !no_plots {
-        let idx = |n: &str| {
-            sweep::METRICS
-                .iter()
-                .position(|m| *m == n)
-                .expect("a metric")
-        };
-        let rows: Vec<plot::Compared> = sweep
-            .configs
-            .iter()
-            .zip(sweep::means(&sweep, &runs))
-            .map(|(c, m)| plot::Compared {
-                name: c.name.clone(),
-                p50: m[idx("p50_ms")],
-                p99: m[idx("p99_ms")],
-                per_million: m[idx("cost_per_million_usd")],
-                rejected: m[idx("throttled")] + m[idx("timed_out")],
-            })
-            .collect();
-        written.extend(plot::comparison(&dir, &stem, &rows).map_err(Failure::Other)?);
-    }
+    let written = report(&sweep, &dir, &outcome.rows, &stem, no_plots, &sweep_command(file, &dir, shard))?;
     if !quiet {
         let mut text = format!(
-            "{stem} · {} configurations × {} replications · {:.1} s wall on {jobs} threads\n\n",
+            "{stem} · {} configurations × {} replications · {} runs in {:.1} s on {jobs} threads{}{}\n\n",
             sweep.configs.len(),
             sweep.replications,
-            wall.as_secs_f64()
+            outcome.ran,
+            wall.as_secs_f64(),
+            if outcome.resumed > 0 {
+                format!(" ({} kept from results.csv)", outcome.resumed)
+            } else {
+                String::new()
+            },
+            match shard {
+                Some((k, n)) => format!(" · shard {k} of {n}"),
+                None => String::new(),
+            }
         );
-        text.push_str(&sweep::table(&sweep, &runs));
+        text.push_str(&sweep::table(&sweep, &outcome.rows));
+        if !outcome.complete {
+            text.push_str("\nnot finished: rerun with --resume to run the rest\n");
+        }
         text.push_str(&format!("\nwrote {}\n", dir.display()));
         for p in &written {
             if let Some(n) = p.file_name() {
@@ -296,6 +340,126 @@ fn run_sweep(
             }
         }
         print_out(&text);
+    }
+    Ok(())
+}
+
+/// The command that reproduces a sweep's report.
+fn sweep_command(file: &Path, dir: &Path, shard: Option<(usize, usize)>) -> String {
+    let mut c = format!("faasim sweep {} --out {}", file.display(), dir.display());
+    if let Some((k, n)) = shard {
+        c.push_str(&format!(" --shard {k}/{n}"));
+    }
+    c
+}
+
+/// `K/N`, K from 1 to N; `env/N` takes K from FAASIM_SHARD, JOB_COMPLETION_INDEX (a Kubernetes
+/// indexed job) or SLURM_ARRAY_TASK_ID (a Slurm job array), as index mod N + 1.
+fn parse_shard(s: &str) -> Result<(usize, usize), Failure> {
+    let bad = |m: &str| Failure::Input(format!("--shard {s}: {m}"));
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| bad("expected K/N, e.g. 1/4, or env/N"))?;
+    let n: usize = n
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| bad("N must be a whole number ≥ 1"))?;
+    let k = if k == "env" {
+        let (var, v) = ["FAASIM_SHARD", "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
+            .ok_or_else(|| {
+                bad("none of FAASIM_SHARD, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID is set")
+            })?;
+        let i: usize = v
+            .trim()
+            .parse()
+            .map_err(|_| bad(&format!("{var}={v} is not a whole number")))?;
+        i % n + 1
+    } else {
+        k.parse()
+            .ok()
+            .filter(|k| (1..=n).contains(k))
+            .ok_or_else(|| bad("K must be a whole number from 1 to N"))?
+    };
+    Ok((k, n))
+}
+
+/// Tables, plots and index.html of a sweep's rows.
+fn report(
+    sweep: &sweep::Sweep,
+    dir: &Path,
+    rows: &[sweep::Row],
+    stem: &str,
+    no_plots: bool,
+    command: &str,
+) -> Result<Vec<PathBuf>, Failure> {
+    let mut written = sweep::write_tables(dir, sweep, rows).map_err(Failure::Other)?;
+    if !no_plots && !rows.is_empty() {
+        written.extend(sweep_plots::draw(dir, stem, sweep, rows).map_err(Failure::Other)?);
+    }
+    written.push(
+        html::sweep_index(dir, stem, sweep, rows, &written, command).map_err(Failure::Other)?,
+    );
+    Ok(written)
+}
+
+/// `faasim merge`: the shards' results joined into one report.
+fn merge(file: &Path, shards: &[PathBuf], out: Option<PathBuf>, no_plots: bool, quiet: bool) -> Result<(), Failure> {
+    let sweep = sweep::load(file)?;
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    let mut rows: Vec<sweep::Row> = Vec::new();
+    for s in shards {
+        let path = if s.is_dir() { s.join("results.csv") } else { s.clone() };
+        for row in sweep::read_rows(&path, &sweep).map_err(Failure::Input)? {
+            match rows.iter().find(|r| (r.config, r.rep) == (row.config, row.rep)) {
+                Some(r) if *r == row => {}
+                Some(_) => {
+                    return Err(Failure::Input(format!(
+                        "{}: configuration \"{}\" replication {} differs from another shard's",
+                        path.display(),
+                        sweep.configs[row.config].name,
+                        row.rep
+                    )));
+                }
+                None => rows.push(row),
+            }
+        }
+    }
+    rows.sort_by_key(|r| (r.config, r.rep));
+    let total = sweep.configs.len() * sweep.replications as usize;
+    let mut text = sweep::results_header(&sweep);
+    for r in &rows {
+        text.push_str(&sweep::row_line(r, &sweep));
+    }
+    sweep::write_atomic(&dir.join("results.csv"), &text).map_err(Failure::Other)?;
+    let command = format!(
+        "faasim merge {} {} --out {}",
+        file.display(),
+        shards.iter().map(|s| s.display().to_string()).collect::<Vec<_>>().join(" "),
+        dir.display()
+    );
+    let written = report(&sweep, &dir, &rows, &stem, no_plots, &command)?;
+    if !quiet {
+        let mut t = format!("{stem} · merged {} of {total} runs from {} shards\n\n", rows.len(), shards.len());
+        t.push_str(&sweep::table(&sweep, &rows));
+        if rows.len() < total {
+            t.push_str(&format!("\nmissing {} runs\n", total - rows.len()));
+        }
+        t.push_str(&format!("\nwrote {}\n", dir.display()));
+        for p in &written {
+            if let Some(n) = p.file_name() {
+                t.push_str(&format!("  {}\n", n.to_string_lossy()));
+            }
+        }
+        print_out(&t);
     }
     Ok(())
 }
@@ -529,6 +693,27 @@ fn run(
             written.extend(plot::faults_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
         }
     }
+    let mut command = format!("faasim run {} --out {}", file.display(), dir.display());
+    if let Some(seed) = seed {
+        command.push_str(&format!(" --seed {seed}"));
+    }
+    for s in sets {
+        command.push_str(&format!(" --set '{s}'"));
+    }
+    if with_requests {
+        command.push_str(" --requests");
+    }
+    written.push(
+        html::run_index(
+            &dir,
+            &name,
+            file,
+            &output::summary_table(summary),
+            &written,
+            &command,
+        )
+        .map_err(Failure::Other)?,
+    );
     if !quiet {
         use std::fmt::Write as _;
         let mut text = String::new();

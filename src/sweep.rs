@@ -30,6 +30,9 @@ pub struct SweepFile {
     /// Named configurations: each sets some values of the base (and the grid applies to each).
     #[serde(default)]
     pub configurations: Vec<Configuration>,
+    /// The configuration the others are compared with, pair by pair (`summary.csv`).
+    #[serde(default)]
+    pub baseline: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -52,9 +55,31 @@ pub struct Config {
     pub sets: Vec<String>,
 }
 
+impl Config {
+    /// A short label for plots: the named configuration (if any) and the grid values with the
+    /// last segment of their path (`keep_alive=5m`).
+    pub fn short(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let first = self.name.split(' ').next().unwrap_or("");
+        if !first.contains('=') {
+            parts.push(first.to_string());
+        }
+        for (k, v) in &self.params {
+            parts.push(format!("{}={v}", k.rsplit('.').next().unwrap_or(k)));
+        }
+        if parts.is_empty() {
+            self.name.clone()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
 /// A sweep ready to run.
 pub struct Sweep {
     pub base: PathBuf,
+    /// The baseline configuration (an index into `configs`).
+    pub baseline: Option<usize>,
     pub replications: u32,
     pub param_names: Vec<String>,
     pub configs: Vec<Config>,
@@ -151,7 +176,18 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
             });
         }
     }
+    let baseline = match &sf.baseline {
+        None => None,
+        Some(b) => Some(configs.iter().position(|c: &Config| &c.name == b).ok_or_else(|| {
+            let names: Vec<&str> = configs.iter().map(|c| c.name.as_str()).collect();
+            InputError(format!(
+                "{file}: baseline: no configuration named \"{b}\" (configurations: {})",
+                names.join(", ")
+            ))
+        })?),
+    };
     Ok(Sweep {
+        baseline,
         base,
         replications: sf.replications,
         param_names: grid.into_iter().map(|(k, _)| k).collect(),
@@ -167,13 +203,194 @@ fn plain(v: &toml::Value) -> String {
     }
 }
 
-/// The summaries of every (configuration, replication) pair, in that order.
-pub fn run(sweep: &Sweep, jobs: usize, progress: bool) -> Result<Vec<Summary>, String> {
-    let pairs: Vec<(usize, u32)> = (0..sweep.configs.len())
+/// How a sweep runs.
+pub struct RunOptions {
+    pub jobs: usize,
+    pub progress: bool,
+    /// Keep the rows already in `results.csv` and run only the missing pairs.
+    pub resume: bool,
+    /// Run only the pairs of shard K of N (K from 1): pair p (in configuration, replication
+    /// order) belongs to shard p mod N + 1.
+    pub shard: Option<(usize, usize)>,
+    /// Stop after this many new runs (the rest can be resumed).
+    pub max_runs: Option<usize>,
+}
+
+/// One finished run as written in `results.csv`: its pair, its seed and its metric cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub config: usize,
+    pub rep: u32,
+    pub seed: u64,
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    fn new(config: usize, rep: u32, s: &Summary) -> Row {
+        Row {
+            config,
+            rep,
+            seed: s.seed,
+            cells: metrics(s).into_iter().map(cell).collect(),
+        }
+    }
+
+    /// The metrics as numbers, read back from their cells (so that tables computed from a
+    /// resumed or merged sweep equal those of an uninterrupted one).
+    pub fn values(&self) -> Vec<f64> {
+        self.cells
+            .iter()
+            .map(|c| c.parse().unwrap_or(f64::NAN))
+            .collect()
+    }
+
+    pub fn line(&self, sweep: &Sweep) -> String {
+        let cfg = &sweep.configs[self.config];
+        let mut row = vec![csv_field(&cfg.name)];
+        row.extend(cfg.params.iter().map(|(_, v)| csv_field(v)));
+        row.push(self.rep.to_string());
+        row.push(self.seed.to_string());
+        row.extend(self.cells.iter().cloned());
+        let mut l = row.join(",");
+        l.push('\n');
+        l
+    }
+}
+
+/// The header of `results.csv`.
+pub fn results_header(sweep: &Sweep) -> String {
+    let mut h = vec!["configuration".to_string()];
+    h.extend(sweep.param_names.iter().map(|p| csv_field(p)));
+    h.push("replication".into());
+    h.push("seed".into());
+    h.extend(METRICS.iter().map(|m| m.to_string()));
+    h.join(",") + "\n"
+}
+
+/// Reads the complete rows of a `results.csv` written by this sweep (a last line cut short by
+/// an interruption is dropped).
+pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
+    let file = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    if lines.last().is_some_and(|l| !l.ends_with('\n')) {
+        lines.pop();
+    }
+    let Some(header) = lines.first() else {
+        return Ok(Vec::new());
+    };
+    if *header != results_header(sweep) {
+        return Err(format!(
+            "{file}:1: the header does not match this sweep's configurations and metrics; write to another --out folder or remove the file"
+        ));
+    }
+    let width = 3 + sweep.param_names.len() + METRICS.len();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        let at = format!("{file}:{}", i + 1);
+        let rec = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .transpose()
+            .map_err(|e| format!("{at}: {e}"))?
+            .ok_or_else(|| format!("{at}: an empty row"))?;
+        if rec.len() != width {
+            return Err(format!("{at}: expected {width} fields, found {}", rec.len()));
+        }
+        let name = &rec[0];
+        let config = sweep
+            .configs
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| format!("{at}: configuration \"{name}\" is not in this sweep"))?;
+        let np = sweep.param_names.len();
+        let rep: u32 = rec[1 + np]
+            .parse()
+            .ok()
+            .filter(|r| *r < sweep.replications)
+            .ok_or_else(|| format!("{at}: replication \"{}\" is not in this sweep", &rec[1 + np]))?;
+        let seed: u64 = rec[2 + np]
+            .parse()
+            .map_err(|_| format!("{at}: expected a seed, found \"{}\"", &rec[2 + np]))?;
+        let cells: Vec<String> = rec.iter().skip(3 + np).map(str::to_string).collect();
+        if let Some(bad) = cells.iter().find(|c| c.parse::<f64>().is_err()) {
+            return Err(format!("{at}: expected a number, found \"{bad}\""));
+        }
+        if !seen.insert((config, rep)) {
+            return Err(format!(
+                "{at}: configuration \"{name}\" replication {rep} appears twice"
+            ));
+        }
+        rows.push(Row {
+            config,
+            rep,
+            seed,
+            cells,
+        });
+    }
+    Ok(rows)
+}
+
+/// What a sweep's execution gave: every row of its pairs done so far (new and resumed), in
+/// (configuration, replication) order, and whether all of them are done.
+pub struct Outcome {
+    pub rows: Vec<Row>,
+    pub complete: bool,
+    pub ran: usize,
+    pub resumed: usize,
+}
+
+/// Runs the sweep's pairs (those of the shard, less those already in `results.csv` when
+/// resuming), appending each row to `dir/results.csv` as it finishes; then rewrites the file in
+/// (configuration, replication) order.
+pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, String> {
+    use std::io::Write;
+    let path = dir.join("results.csv");
+    let mut done: Vec<Row> = if opts.resume && path.exists() {
+        read_rows(&path, sweep)?
+    } else {
+        Vec::new()
+    };
+    let r = sweep.replications as usize;
+    let mine = |p: usize| opts.shard.is_none_or(|(k, n)| p % n + 1 == k);
+    if let Some(row) = done.iter().find(|row| !mine(row.config * r + row.rep as usize)) {
+        return Err(format!(
+            "{}: holds configuration \"{}\" replication {}, which is not in this shard",
+            path.display(),
+            sweep.configs[row.config].name,
+            row.rep
+        ));
+    }
+    let have: std::collections::BTreeSet<(usize, u32)> =
+        done.iter().map(|row| (row.config, row.rep)).collect();
+    let all: Vec<(usize, u32)> = (0..sweep.configs.len())
         .flat_map(|c| (0..sweep.replications).map(move |r| (c, r)))
+        .enumerate()
+        .filter(|(p, _)| mine(*p))
+        .map(|(_, pair)| pair)
         .collect();
-    let bar = (progress && std::io::stderr().is_terminal()).then(|| {
-        let b = ProgressBar::new(pairs.len() as u64);
+    let mut pending: Vec<(usize, u32)> =
+        all.iter().copied().filter(|p| !have.contains(p)).collect();
+    if let Some(m) = opts.max_runs {
+        pending.truncate(m);
+    }
+    // Start the file afresh with the rows kept (a partial last line is gone).
+    let mut text = results_header(sweep);
+    for row in &done {
+        text.push_str(&row.line(sweep));
+    }
+    std::fs::write(&path, &text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    let out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+    let out = std::sync::Mutex::new(out);
+    let bar = (opts.progress && std::io::stderr().is_terminal() && !pending.is_empty()).then(|| {
+        let b = ProgressBar::new(pending.len() as u64);
         b.set_style(
             ProgressStyle::with_template(
                 "{spinner} runs [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
@@ -184,27 +401,59 @@ pub fn run(sweep: &Sweep, jobs: usize, progress: bool) -> Result<Vec<Summary>, S
         b
     });
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(opts.jobs)
         .build()
-        .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
-    let results: Vec<Result<Summary, String>> = pool.install(|| {
-        pairs
+        .map_err(|e| format!("cannot start {} threads: {e}", opts.jobs))?;
+    let results: Vec<Result<Row, String>> = pool.install(|| {
+        pending
             .par_iter()
-            .map(|&(c, r)| {
+            .map(|&(c, rep)| {
                 let cfg = &sweep.configs[c];
-                let out = run_one(&sweep.base, &cfg.sets, r)
-                    .map_err(|e| format!("configuration \"{}\", replication {r}: {e}", cfg.name));
+                let row = run_one(&sweep.base, &cfg.sets, rep)
+                    .map(|s| Row::new(c, rep, &s))
+                    .map_err(|e| format!("configuration \"{}\", replication {rep}: {e}", cfg.name))?;
+                // One write per row, so an interruption loses at most the row being written.
+                let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
+                f.write_all(row.line(sweep).as_bytes())
+                    .and_then(|_| f.flush())
+                    .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+                drop(f);
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
-                out
+                Ok(row)
             })
             .collect()
     });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    results.into_iter().collect()
+    let resumed = done.len();
+    let mut ran = 0;
+    for res in results {
+        done.push(res?);
+        ran += 1;
+    }
+    done.sort_by_key(|row| (row.config, row.rep));
+    let mut text = results_header(sweep);
+    for row in &done {
+        text.push_str(&row.line(sweep));
+    }
+    write_atomic(&path, &text)?;
+    Ok(Outcome {
+        complete: done.len() == all.len(),
+        rows: done,
+        ran,
+        resumed,
+    })
+}
+
+/// Writes `text` to `path` through a temporary file, so the file is never half written.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("csv.tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
 fn run_one(base: &Path, sets: &[String], replication: u32) -> Result<Summary, String> {
@@ -226,6 +475,7 @@ pub const METRICS: &[&str] = &[
     "succeeded",
     "failed",
     "throttled",
+    "throttle_ratio",
     "timed_out",
     "dead_lettered",
     "in_flight",
@@ -252,6 +502,11 @@ fn metrics(s: &Summary) -> Vec<f64> {
         o.succeeded as f64,
         o.failed as f64,
         o.throttled as f64,
+        if t.requests > 0 {
+            o.throttled as f64 / t.requests as f64
+        } else {
+            0.0
+        },
         o.timed_out as f64,
         o.dead_lettered as f64,
         o.in_flight as f64,
@@ -289,51 +544,136 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The mean of each metric per configuration, in configuration order.
-pub fn means(sweep: &Sweep, runs: &[Summary]) -> Vec<Vec<f64>> {
-    let r = sweep.replications as usize;
-    runs.chunks(r)
-        .map(|chunk| {
-            let rows: Vec<Vec<f64>> = chunk.iter().map(metrics).collect();
-            (0..METRICS.len())
-                .map(|k| rows.iter().map(|row| row[k]).sum::<f64>() / rows.len() as f64)
-                .collect()
+/// The rows of each configuration, in configuration order.
+fn by_config<'a>(sweep: &Sweep, rows: &'a [Row]) -> Vec<Vec<&'a Row>> {
+    let mut out: Vec<Vec<&Row>> = vec![Vec::new(); sweep.configs.len()];
+    for row in rows {
+        out[row.config].push(row);
+    }
+    out
+}
+
+/// The mean of each metric per configuration with at least one row: (configuration, means).
+pub fn means(sweep: &Sweep, rows: &[Row]) -> Vec<(usize, Vec<f64>)> {
+    by_config(sweep, rows)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, rs)| !rs.is_empty())
+        .map(|(c, rs)| {
+            let vals: Vec<Vec<f64>> = rs.iter().map(|r| r.values()).collect();
+            let m = (0..METRICS.len())
+                .map(|k| vals.iter().map(|v| v[k]).sum::<f64>() / vals.len() as f64)
+                .collect();
+            (c, m)
         })
         .collect()
 }
 
-/// Writes `results.csv` (one row per run) and `comparison.csv` (means per configuration).
-pub fn write_tables(dir: &Path, sweep: &Sweep, runs: &[Summary]) -> Result<Vec<PathBuf>, String> {
-    let mut header = vec!["configuration".to_string()];
-    header.extend(sweep.param_names.iter().cloned());
-    let mut results = header.join(",");
-    results.push_str(",replication,seed,");
-    results.push_str(&METRICS.join(","));
-    results.push('\n');
-    let r = sweep.replications as usize;
-    for (k, s) in runs.iter().enumerate() {
-        let cfg = &sweep.configs[k / r];
-        let mut row = vec![csv_field(&cfg.name)];
-        row.extend(cfg.params.iter().map(|(_, v)| csv_field(v)));
-        row.push((k % r).to_string());
-        row.push(s.seed.to_string());
-        row.extend(metrics(s).into_iter().map(cell));
-        results.push_str(&row.join(","));
-        results.push('\n');
+/// The two-sided 95 % quantile of Student's t with `df` degrees of freedom.
+pub fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,
+        2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739,
+        2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+    ];
+    if df == 0 {
+        return f64::NAN;
     }
+    if df <= 30 {
+        return T[df - 1];
+    }
+    // Cornish–Fisher expansion about the normal quantile (error below 1e-5 from 30 on).
+    let z: f64 = 1.959_963_984_540_054;
+    let n = df as f64;
+    let z3 = z.powi(3);
+    let z5 = z.powi(5);
+    let z7 = z.powi(7);
+    z + (z3 + z) / (4.0 * n)
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * n * n * n)
+}
+
+/// Mean, standard deviation and 95 % Student-t interval of `x` (NaN where undefined).
+pub fn interval(x: &[f64]) -> (f64, f64, f64, f64) {
+    let n = x.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mean = x.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, f64::NAN, f64::NAN, f64::NAN);
+    }
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let half = t975(n - 1) * sd / (n as f64).sqrt();
+    (mean, sd, mean - half, mean + half)
+}
+
+fn cell_or_empty(v: f64) -> String {
+    if v.is_finite() { cell(v) } else { String::new() }
+}
+
+/// Writes `comparison.csv` (means per configuration) and `summary.csv` (per configuration and
+/// metric: mean, standard deviation, 95 % interval, and with a baseline the paired difference
+/// from it and its interval).
+pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathBuf>, String> {
+    let mut header = vec!["configuration".to_string()];
+    header.extend(sweep.param_names.iter().map(|p| csv_field(p)));
     let mut comparison = header.join(",");
-    comparison.push(',');
+    comparison.push_str(",replications,");
     comparison.push_str(&METRICS.join(","));
     comparison.push('\n');
-    for (cfg, m) in sweep.configs.iter().zip(means(sweep, runs)) {
+    let groups = by_config(sweep, rows);
+    for (c, m) in means(sweep, rows) {
+        let cfg = &sweep.configs[c];
         let mut row = vec![csv_field(&cfg.name)];
         row.extend(cfg.params.iter().map(|(_, v)| csv_field(v)));
+        row.push(groups[c].len().to_string());
         row.extend(m.into_iter().map(cell));
         comparison.push_str(&row.join(","));
         comparison.push('\n');
     }
-    let mut written = Vec::new();
-    for (name, text) in [("results.csv", results), ("comparison.csv", comparison)] {
+    let mut summary = header.join(",");
+    summary.push_str(",metric,n,mean,sd,ci95_low,ci95_high");
+    if sweep.baseline.is_some() {
+        summary.push_str(",diff_vs_baseline,diff_ci95_low,diff_ci95_high");
+    }
+    summary.push('\n');
+    let base_rows: Option<std::collections::BTreeMap<u32, Vec<f64>>> = sweep
+        .baseline
+        .map(|b| groups[b].iter().map(|r| (r.rep, r.values())).collect());
+    for (c, rs) in groups.iter().enumerate() {
+        if rs.is_empty() {
+            continue;
+        }
+        let cfg = &sweep.configs[c];
+        let vals: Vec<(u32, Vec<f64>)> = rs.iter().map(|r| (r.rep, r.values())).collect();
+        for (k, metric) in METRICS.iter().enumerate() {
+            let x: Vec<f64> = vals.iter().map(|v| v.1[k]).collect();
+            let (mean, sd, lo, hi) = interval(&x);
+            let mut row = vec![csv_field(&cfg.name)];
+            row.extend(cfg.params.iter().map(|(_, v)| csv_field(v)));
+            row.push(metric.to_string());
+            row.push(x.len().to_string());
+            row.extend([mean, sd, lo, hi].into_iter().map(cell_or_empty));
+            if let Some(base) = &base_rows {
+                // Paired by replication: the same seeds in both.
+                let d: Vec<f64> = vals
+                    .iter()
+                    .filter_map(|(rep, v)| base.get(rep).map(|b| v[k] - b[k]))
+                    .collect();
+                let (dm, _, dlo, dhi) = if Some(c) == sweep.baseline {
+                    (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
+                } else {
+                    interval(&d)
+                };
+                row.extend([dm, dlo, dhi].into_iter().map(cell_or_empty));
+            }
+            summary.push_str(&row.join(","));
+            summary.push('\n');
+        }
+    }
+    let mut written = vec![dir.join("results.csv")];
+    for (name, text) in [("comparison.csv", comparison), ("summary.csv", summary)] {
         let p = dir.join(name);
         std::fs::write(&p, text).map_err(|e| format!("{}: cannot write: {e}", p.display()))?;
         written.push(p);
@@ -342,7 +682,7 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, runs: &[Summary]) -> Result<Vec<P
 }
 
 /// The comparison table printed after a sweep: means over the replications.
-pub fn table(sweep: &Sweep, runs: &[Summary]) -> String {
+pub fn table(sweep: &Sweep, rows: &[Row]) -> String {
     use std::fmt::Write as _;
     let idx = |name: &str| METRICS.iter().position(|m| *m == name).expect("a metric");
     let mut out = String::new();
@@ -367,11 +707,11 @@ pub fn table(sweep: &Sweep, runs: &[Summary]) -> String {
         "cost USD",
         "USD per 1M"
     );
-    for (cfg, m) in sweep.configs.iter().zip(means(sweep, runs)) {
+    for (c, m) in means(sweep, rows) {
         let _ = writeln!(
             out,
             "{:<width$} {:>11.0} {:>9.0} {:>9.1} {:>9.1} {:>9.1} {:>10.0} {:>10.0} {:>11.4} {:>11.4}",
-            cfg.name,
+            sweep.configs[c].name,
             m[idx("requests")],
             m[idx("cold_starts")],
             m[idx("p50_ms")],
@@ -384,4 +724,9 @@ pub fn table(sweep: &Sweep, runs: &[Summary]) -> String {
         );
     }
     out
+}
+
+/// A row as a line of `results.csv`.
+pub fn row_line(row: &Row, sweep: &Sweep) -> String {
+    row.line(sweep)
 }

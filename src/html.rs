@@ -119,7 +119,10 @@ pub fn sweep_index(
     let mut per: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); 3]; sweep.configs.len()];
     for r in rows {
         let v = r.values();
-        for (k, n) in ["p99_ms", "cost_per_million_usd", "cold_starts"].iter().enumerate() {
+        for (k, n) in ["p99_ms", "cost_per_million_usd", "cold_starts"]
+            .iter()
+            .enumerate()
+        {
             per[r.config][k].push(v[idx(n)]);
         }
     }

@@ -1,9 +1,9 @@
 //! `faasim`: the command line of the simulator.
 
+mod html;
 mod load;
 mod output;
 mod plot;
-mod html;
 mod sweep;
 mod sweep_plots;
 mod traces;
@@ -311,7 +311,14 @@ fn run_sweep(
     };
     let outcome = sweep::run(&sweep, &dir, &opts).map_err(Failure::Input)?;
     let wall = started.elapsed();
-    let written = report(&sweep, &dir, &outcome.rows, &stem, no_plots, &sweep_command(file, &dir, shard))?;
+    let written = report(
+        &sweep,
+        &dir,
+        &outcome.rows,
+        &stem,
+        no_plots,
+        &sweep_command(file, &dir, shard),
+    )?;
     if !quiet {
         let mut text = format!(
             "{stem} · {} configurations × {} replications · {} runs in {:.1} s on {jobs} threads{}{}\n\n",
@@ -366,12 +373,16 @@ fn parse_shard(s: &str) -> Result<(usize, usize), Failure> {
         .filter(|n| *n >= 1)
         .ok_or_else(|| bad("N must be a whole number ≥ 1"))?;
     let k = if k == "env" {
-        let (var, v) = ["FAASIM_SHARD", "JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
-            .ok_or_else(|| {
-                bad("none of FAASIM_SHARD, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID is set")
-            })?;
+        let (var, v) = [
+            "FAASIM_SHARD",
+            "JOB_COMPLETION_INDEX",
+            "SLURM_ARRAY_TASK_ID",
+        ]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
+        .ok_or_else(|| {
+            bad("none of FAASIM_SHARD, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID is set")
+        })?;
         let i: usize = v
             .trim()
             .parse()
@@ -406,7 +417,13 @@ fn report(
 }
 
 /// `faasim merge`: the shards' results joined into one report.
-fn merge(file: &Path, shards: &[PathBuf], out: Option<PathBuf>, no_plots: bool, quiet: bool) -> Result<(), Failure> {
+fn merge(
+    file: &Path,
+    shards: &[PathBuf],
+    out: Option<PathBuf>,
+    no_plots: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
     let sweep = sweep::load(file)?;
     let stem = file
         .file_stem()
@@ -417,9 +434,16 @@ fn merge(file: &Path, shards: &[PathBuf], out: Option<PathBuf>, no_plots: bool, 
         .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     let mut rows: Vec<sweep::Row> = Vec::new();
     for s in shards {
-        let path = if s.is_dir() { s.join("results.csv") } else { s.clone() };
+        let path = if s.is_dir() {
+            s.join("results.csv")
+        } else {
+            s.clone()
+        };
         for row in sweep::read_rows(&path, &sweep).map_err(Failure::Input)? {
-            match rows.iter().find(|r| (r.config, r.rep) == (row.config, row.rep)) {
+            match rows
+                .iter()
+                .find(|r| (r.config, r.rep) == (row.config, row.rep))
+            {
                 Some(r) if *r == row => {}
                 Some(_) => {
                     return Err(Failure::Input(format!(
@@ -443,12 +467,20 @@ fn merge(file: &Path, shards: &[PathBuf], out: Option<PathBuf>, no_plots: bool, 
     let command = format!(
         "faasim merge {} {} --out {}",
         file.display(),
-        shards.iter().map(|s| s.display().to_string()).collect::<Vec<_>>().join(" "),
+        shards
+            .iter()
+            .map(|s| s.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
         dir.display()
     );
     let written = report(&sweep, &dir, &rows, &stem, no_plots, &command)?;
     if !quiet {
-        let mut t = format!("{stem} · merged {} of {total} runs from {} shards\n\n", rows.len(), shards.len());
+        let mut t = format!(
+            "{stem} · merged {} of {total} runs from {} shards\n\n",
+            rows.len(),
+            shards.len()
+        );
         t.push_str(&sweep::table(&sweep, &rows));
         if rows.len() < total {
             t.push_str(&format!("\nmissing {} runs\n", total - rows.len()));

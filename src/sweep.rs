@@ -78,8 +78,9 @@ impl Config {
 /// A sweep ready to run.
 pub struct Sweep {
     pub base: PathBuf,
-    /// The baseline configuration (an index into `configs`).
-    pub baseline: Option<usize>,
+    /// For each configuration, the one it is compared with (`baseline`): the baseline
+    /// configuration at the same grid point. Empty without a baseline.
+    pub baseline_of: Vec<Option<usize>>,
     pub replications: u32,
     pub param_names: Vec<String>,
     pub configs: Vec<Config>,
@@ -176,18 +177,30 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
             });
         }
     }
-    let baseline = match &sf.baseline {
-        None => None,
-        Some(b) => Some(configs.iter().position(|c: &Config| &c.name == b).ok_or_else(|| {
-            let names: Vec<&str> = configs.iter().map(|c| c.name.as_str()).collect();
-            InputError(format!(
-                "{file}: baseline: no configuration named \"{b}\" (configurations: {})",
-                names.join(", ")
-            ))
-        })?),
+    // The baseline: a named configuration (compared at each grid point), or one configuration.
+    let baseline_of: Vec<Option<usize>> = match &sf.baseline {
+        None => Vec::new(),
+        Some(b) => {
+            let per = points.len();
+            if let Some(k) = named.iter().position(|(n, _)| n == b)
+                && !sf.configurations.is_empty()
+            {
+                (0..configs.len())
+                    .map(|c| Some(k * per + c % per))
+                    .collect()
+            } else if let Some(i) = configs.iter().position(|c: &Config| &c.name == b) {
+                vec![Some(i); configs.len()]
+            } else {
+                let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(InputError(format!(
+                    "{file}: baseline: no configuration named \"{b}\" (named configurations: {}; or give a full configuration name)",
+                    names.join(", ")
+                )));
+            }
+        }
     };
     Ok(Sweep {
-        baseline,
+        baseline_of,
         base,
         replications: sf.replications,
         param_names: grid.into_iter().map(|(k, _)| k).collect(),
@@ -271,8 +284,7 @@ pub fn results_header(sweep: &Sweep) -> String {
 /// an interruption is dropped).
 pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
     let file = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
     if lines.last().is_some_and(|l| !l.ends_with('\n')) {
         lines.pop();
@@ -299,7 +311,10 @@ pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
             .map_err(|e| format!("{at}: {e}"))?
             .ok_or_else(|| format!("{at}: an empty row"))?;
         if rec.len() != width {
-            return Err(format!("{at}: expected {width} fields, found {}", rec.len()));
+            return Err(format!(
+                "{at}: expected {width} fields, found {}",
+                rec.len()
+            ));
         }
         let name = &rec[0];
         let config = sweep
@@ -312,7 +327,12 @@ pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
             .parse()
             .ok()
             .filter(|r| *r < sweep.replications)
-            .ok_or_else(|| format!("{at}: replication \"{}\" is not in this sweep", &rec[1 + np]))?;
+            .ok_or_else(|| {
+                format!(
+                    "{at}: replication \"{}\" is not in this sweep",
+                    &rec[1 + np]
+                )
+            })?;
         let seed: u64 = rec[2 + np]
             .parse()
             .map_err(|_| format!("{at}: expected a seed, found \"{}\"", &rec[2 + np]))?;
@@ -357,7 +377,10 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
     };
     let r = sweep.replications as usize;
     let mine = |p: usize| opts.shard.is_none_or(|(k, n)| p % n + 1 == k);
-    if let Some(row) = done.iter().find(|row| !mine(row.config * r + row.rep as usize)) {
+    if let Some(row) = done
+        .iter()
+        .find(|row| !mine(row.config * r + row.rep as usize))
+    {
         return Err(format!(
             "{}: holds configuration \"{}\" replication {}, which is not in this shard",
             path.display(),
@@ -389,17 +412,18 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
         .open(&path)
         .map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
     let out = std::sync::Mutex::new(out);
-    let bar = (opts.progress && std::io::stderr().is_terminal() && !pending.is_empty()).then(|| {
-        let b = ProgressBar::new(pending.len() as u64);
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} runs [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        b
-    });
+    let bar =
+        (opts.progress && std::io::stderr().is_terminal() && !pending.is_empty()).then(|| {
+            let b = ProgressBar::new(pending.len() as u64);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} runs [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            b
+        });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -411,7 +435,9 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
                 let cfg = &sweep.configs[c];
                 let row = run_one(&sweep.base, &cfg.sets, rep)
                     .map(|s| Row::new(c, rep, &s))
-                    .map_err(|e| format!("configuration \"{}\", replication {rep}: {e}", cfg.name))?;
+                    .map_err(|e| {
+                        format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
+                    })?;
                 // One write per row, so an interruption loses at most the row being written.
                 let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
                 f.write_all(row.line(sweep).as_bytes())
@@ -609,7 +635,11 @@ pub fn interval(x: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 fn cell_or_empty(v: f64) -> String {
-    if v.is_finite() { cell(v) } else { String::new() }
+    if v.is_finite() {
+        cell(v)
+    } else {
+        String::new()
+    }
 }
 
 /// Writes `comparison.csv` (means per configuration) and `summary.csv` (per configuration and
@@ -634,14 +664,14 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathB
     }
     let mut summary = header.join(",");
     summary.push_str(",metric,n,mean,sd,ci95_low,ci95_high");
-    if sweep.baseline.is_some() {
+    if !sweep.baseline_of.is_empty() {
         summary.push_str(",diff_vs_baseline,diff_ci95_low,diff_ci95_high");
     }
     summary.push('\n');
-    let base_rows: Option<std::collections::BTreeMap<u32, Vec<f64>>> = sweep
-        .baseline
-        .map(|b| groups[b].iter().map(|r| (r.rep, r.values())).collect());
     for (c, rs) in groups.iter().enumerate() {
+        let base = sweep.baseline_of.get(c).copied().flatten();
+        let base_rows: Option<std::collections::BTreeMap<u32, Vec<f64>>> =
+            base.map(|b| groups[b].iter().map(|r| (r.rep, r.values())).collect());
         if rs.is_empty() {
             continue;
         }
@@ -655,13 +685,13 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathB
             row.push(metric.to_string());
             row.push(x.len().to_string());
             row.extend([mean, sd, lo, hi].into_iter().map(cell_or_empty));
-            if let Some(base) = &base_rows {
+            if let Some(base_vals) = &base_rows {
                 // Paired by replication: the same seeds in both.
                 let d: Vec<f64> = vals
                     .iter()
-                    .filter_map(|(rep, v)| base.get(rep).map(|b| v[k] - b[k]))
+                    .filter_map(|(rep, v)| base_vals.get(rep).map(|b| v[k] - b[k]))
                     .collect();
-                let (dm, _, dlo, dhi) = if Some(c) == sweep.baseline {
+                let (dm, _, dlo, dhi) = if base == Some(c) {
                     (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
                 } else {
                     interval(&d)

@@ -78,7 +78,10 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                 .collect();
             let named = cfg.name.split(' ').next().unwrap_or("").to_string();
             let label = if cfg.name.contains('=') && !named.contains('=') {
-                std::iter::once(named).chain(rest).collect::<Vec<_>>().join(" ")
+                std::iter::once(named)
+                    .chain(rest)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             } else {
                 rest.join(" ")
             };
@@ -86,7 +89,11 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                 Some(s) => s,
                 None => {
                     series.push(plot::ParamSeries {
-                        label: if label.is_empty() { param.clone() } else { label },
+                        label: if label.is_empty() {
+                            param.clone()
+                        } else {
+                            label
+                        },
                         points: vec![Vec::new(); PANELS.len()],
                     });
                     series.len() - 1
@@ -125,7 +132,12 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
         };
         let (xs, ys) = (uniq(0), uniq(1));
         // With named configurations too, the heatmap is of the first one's grid.
-        let first = sweep.configs[0].name.split(' ').next().unwrap_or("").to_string();
+        let first = sweep.configs[0]
+            .name
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string();
         let mut panels = Vec::new();
         for (name, label) in [
             ("p99_ms", "p99 latency (ms)"),
@@ -137,8 +149,14 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                 if cfg.name.split(' ').next().unwrap_or("") != first && !first.contains('=') {
                     continue;
                 }
-                let i = xs.iter().position(|x| *x == cfg.params[0].1).expect("a value");
-                let j = ys.iter().position(|y| *y == cfg.params[1].1).expect("a value");
+                let i = xs
+                    .iter()
+                    .position(|x| *x == cfg.params[0].1)
+                    .expect("a value");
+                let j = ys
+                    .iter()
+                    .position(|y| *y == cfg.params[1].1)
+                    .expect("a value");
                 grid[i][j] = v[idx(name)];
             }
             panels.push((label, grid));

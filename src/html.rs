@@ -46,9 +46,9 @@ fn files_section(dir: &Path, written: &[PathBuf]) -> String {
             Some("png") => {
                 let svg = name.trim_end_matches(".png").to_string() + ".svg";
                 let alt = name.trim_end_matches(".png").replace('_', " ");
-                let _ = write!(
+                let _ = writeln!(
                     figs,
-                    "<figure><img src=\"{n}\" alt=\"{a}\"><figcaption>{a}{s}</figcaption></figure>\n",
+                    "<figure><img src=\"{n}\" alt=\"{a}\"><figcaption>{a}{s}</figcaption></figure>",
                     n = esc(&name),
                     a = esc(&alt),
                     s = if dir.join(&svg).is_file() {
@@ -60,7 +60,7 @@ fn files_section(dir: &Path, written: &[PathBuf]) -> String {
             }
             Some("svg") => {}
             _ => {
-                let _ = write!(links, "<li><a href=\"{0}\">{0}</a></li>\n", esc(&name));
+                let _ = writeln!(links, "<li><a href=\"{0}\">{0}</a></li>", esc(&name));
             }
         }
     }

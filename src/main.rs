@@ -694,7 +694,7 @@ fn run(
     let result = sim.run(&mut obs);
     let wall = started.elapsed();
     // Whatever was streamed before an error is flushed, so nothing already written is lost.
-    let totals = obs.finish().map_err(Failure::Other)?;
+    let (totals, scaling_times) = obs.finish().map_err(Failure::Other)?;
     let result = result?;
     let summary = &result.summary;
     for t in &summary.traces {
@@ -720,7 +720,11 @@ fn run(
     if !no_plots {
         written
             .extend(plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Failure::Other)?);
-        written.extend(plot::instances_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
+        written.extend(
+            plot::instances_over_time(&dir, &name, &totals, &scaling_times)
+                .map_err(Failure::Other)?,
+        );
+        written.extend(plot::latency_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
         if plot::has_faults(&totals) {
             written.extend(plot::faults_over_time(&dir, &name, &totals).map_err(Failure::Other)?);
         }

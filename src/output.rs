@@ -38,6 +38,8 @@ pub struct TotalPoint {
     pub pending: f64,
     pub warm_pool: f64,
     pub desired: f64,
+    /// The worst function's p99 latency in the interval (ms).
+    pub p99_ms: f64,
 }
 
 const MAX_POINTS: usize = 4096;
@@ -68,6 +70,7 @@ impl TotalPoint {
         self.pending += o.pending;
         self.warm_pool += o.warm_pool;
         self.desired += o.desired;
+        self.p99_ms += o.p99_ms;
     }
     fn scaled(mut self, k: f64) -> TotalPoint {
         self.instances *= k;
@@ -86,6 +89,7 @@ impl TotalPoint {
         self.pending *= k;
         self.warm_pool *= k;
         self.desired *= k;
+        self.p99_ms *= k;
         self
     }
 }
@@ -110,6 +114,8 @@ pub struct RunObserver {
     scaling: Option<BufWriter<File>>,
     /// Per function, what its scaling activities change.
     kinds: Vec<&'static str>,
+    /// Times of scaling activities (s), for the plots (at most `MAX_POINTS`).
+    scaling_times: Vec<f64>,
 }
 
 impl RunObserver {
@@ -163,6 +169,7 @@ impl RunObserver {
                 p
             },
             scaling: None,
+            scaling_times: Vec::new(),
             kinds: asg
                 .iter()
                 .map(|&g| {
@@ -220,7 +227,7 @@ impl RunObserver {
     }
 
     /// Flushes the files; reports the first write error, naming the file.
-    pub fn finish(mut self) -> Result<Vec<TotalPoint>, String> {
+    pub fn finish(mut self) -> Result<(Vec<TotalPoint>, Vec<f64>), String> {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
@@ -249,7 +256,7 @@ impl RunObserver {
         }
         match self.error {
             Some((p, e)) => Err(format!("{}: cannot write: {e}", p.display())),
-            None => Ok(self.totals),
+            None => Ok((self.totals, self.scaling_times)),
         }
     }
 }
@@ -370,6 +377,7 @@ impl Observer for RunObserver {
         p.point.dlq_depth += r.dlq_depth as f64;
         p.point.incidents += r.incidents as f64;
         p.point.provisioned += r.provisioned as f64;
+        p.point.p99_ms = p.point.p99_ms.max(r.p99_latency_ms);
         if let Some(g) = &r.asg {
             p.point.in_service += g.in_service as f64;
             p.point.pending += g.pending as f64;
@@ -379,6 +387,9 @@ impl Observer for RunObserver {
     }
 
     fn scaling(&mut self, time: Nanos, function: u32, from: u32, to: u32, why: &str) {
+        if self.scaling_times.len() < MAX_POINTS {
+            self.scaling_times.push(time.as_secs_f64());
+        }
         if self.scaling.is_none() {
             match File::create(&self.scaling_path) {
                 Ok(f) => {

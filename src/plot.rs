@@ -21,6 +21,20 @@ fn register_font() {
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Writes an RGB image as PNG, compressed fast (plots are flat colours; the files stay small).
+fn write_png(path: &Path, rgb: &[u8]) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| format!("{}: cannot write: {e}", path.display());
+    let f = std::fs::File::create(path).map_err(|e| err(&e))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(f), W, H);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    enc.set_filter(png::FilterType::Sub);
+    let mut w = enc.write_header().map_err(|e| err(&e))?;
+    w.write_image_data(rgb).map_err(|e| err(&e))?;
+    w.finish().map_err(|e| err(&e))
+}
+
 /// A line of the instances plot: its label, colour, and the value it draws.
 type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
 
@@ -31,9 +45,13 @@ macro_rules! both {
         let png = $dir.join(format!("{}.png", $stem));
         let svg = $dir.join(format!("{}.svg", $stem));
         {
-            let root = BitMapBackend::new(&png, (W, H)).into_drawing_area();
-            $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
-            root.present().map_err(|e| format!("{}: cannot write: {e}", png.display()))?;
+            let mut buf = vec![0u8; (W * H * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+                $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+                root.present().map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+            }
+            write_png(&png, &buf)?;
         }
         {
             let root = SVGBackend::new(&svg, (W, H)).into_drawing_area();
@@ -119,14 +137,16 @@ pub fn instances_over_time(
     dir: &Path,
     title: &str,
     pts: &[TotalPoint],
+    scaling: &[f64],
 ) -> Result<Vec<PathBuf>, String> {
-    both!(dir, "instances", draw_instances(title, pts))
+    both!(dir, "instances", draw_instances(title, pts, scaling))
 }
 
 fn draw_instances<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     pts: &[TotalPoint],
+    scaling: &[f64],
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -156,6 +176,21 @@ where
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 17))
             .draw()?;
+        if !scaling.is_empty() {
+            // Scaling activities (changes of provisioned concurrency or desired capacity).
+            let grey = RGBColor(170, 170, 170);
+            chart
+                .draw_series(scaling.iter().map(|&t| {
+                    PathElement::new(
+                        vec![(t / scale, 0.0), (t / scale, y_max)],
+                        grey.stroke_width(1),
+                    )
+                }))?
+                .label("scaling activity")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], grey.stroke_width(1))
+                });
+        }
         let series: [Series; 3] = [
             ("alive", BLUE, |p| p.instances),
             ("busy", RED, |p| p.busy),
@@ -880,5 +915,52 @@ where
             }
         }
     }
+    Ok(())
+}
+
+/// The worst function's p99 latency per sample interval over time.
+pub fn latency_over_time(
+    dir: &Path,
+    title: &str,
+    pts: &[TotalPoint],
+) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "latency_over_time", draw_latency_over_time(title, pts))
+}
+
+fn draw_latency_over_time<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    pts: &[TotalPoint],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let t_end = pts.last().map(|p| p.time_s).unwrap_or(1.0).max(1e-9);
+    let (unit, scale) = time_unit(t_end);
+    let y_max = pts.iter().map(|p| p.p99_ms).fold(1.0, f64::max) * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{title}: p99 latency over time"),
+            ("sans-serif", 24),
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..t_end / scale, 0.0..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("simulated time ({unit})"))
+        .y_desc("p99 latency per interval, worst function (ms)")
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| tidy(*v))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .draw()?;
+    let red = RGBColor(200, 50, 50);
+    chart.draw_series(LineSeries::new(
+        pts.iter().map(|p| (p.time_s / scale, p.p99_ms)),
+        red.stroke_width(2),
+    ))?;
     Ok(())
 }

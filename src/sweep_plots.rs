@@ -25,9 +25,13 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
+type Job<'a> = Box<dyn Fn() -> Result<Vec<PathBuf>, String> + Send + Sync + 'a>;
+
+/// Draws every plot of the sweep, in parallel (each plot is its own files).
 pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathBuf>, String> {
+    use rayon::prelude::*;
     let m = means(sweep, rows);
-    let mut written = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     let compared: Vec<plot::Compared> = m
         .iter()
         .map(|(c, v)| plot::Compared {
@@ -38,7 +42,14 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             rejected: v[idx("throttled")] + v[idx("timed_out")],
         })
         .collect();
-    written.extend(plot::comparison(dir, stem, &compared)?);
+    // Bars of more configurations than this are unreadable; the Pareto plot shows them all.
+    if compared.len() <= 16 {
+        jobs.push(Box::new(move || plot::comparison(dir, stem, &compared)));
+    } else {
+        for ext in ["png", "svg"] {
+            let _ = std::fs::remove_file(dir.join(format!("comparison.{ext}")));
+        }
+    }
     let pts: Vec<plot::ParetoPoint> = m
         .iter()
         .map(|(c, v)| plot::ParetoPoint {
@@ -47,7 +58,7 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             per_million: v[idx("cost_per_million_usd")],
         })
         .collect();
-    written.extend(plot::pareto(dir, stem, &pts)?);
+    jobs.push(Box::new(move || plot::pareto(dir, stem, &pts)));
     // Per configuration and panel metric: the replications' values.
     let mut per: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); PANELS.len()]; sweep.configs.len()];
     for r in rows {
@@ -99,26 +110,28 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                     series.len() - 1
                 }
             };
-            for k in 0..PANELS.len() {
-                if per[c][k].is_empty() {
+            for (k, vals) in per[c].iter().enumerate() {
+                if vals.is_empty() {
                     continue;
                 }
-                let (mean, _, lo, hi) = interval(&per[c][k]);
+                let (mean, _, lo, hi) = interval(vals);
                 series[s].points[k].push((x, mean, lo, hi));
             }
         }
         if series.len() > 12 {
             continue; // too many lines to read; the tables hold them
         }
-        let panels: Vec<&str> = PANELS.iter().map(|p| p.1).collect();
-        written.extend(plot::by_param(
-            dir,
-            &format!("by_{}", slug(param)),
-            &format!("{stem}: against {param} (means, 95 % intervals)"),
-            &values,
-            &panels,
-            &series,
-        )?);
+        jobs.push(Box::new(move || {
+            let panels: Vec<&str> = PANELS.iter().map(|p| p.1).collect();
+            plot::by_param(
+                dir,
+                &format!("by_{}", slug(param)),
+                &format!("{stem}: against {param} (means, 95 % intervals)"),
+                &values,
+                &panels,
+                &series,
+            )
+        }));
     }
     if sweep.param_names.len() == 2 {
         let uniq = |pi: usize| {
@@ -161,13 +174,20 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             }
             panels.push((label, grid));
         }
-        written.extend(plot::heatmap(
-            dir,
-            &format!("{stem}: the grid"),
-            (&sweep.param_names[0], &sweep.param_names[1]),
-            (&xs, &ys),
-            &panels,
-        )?);
+        jobs.push(Box::new(move || {
+            plot::heatmap(
+                dir,
+                &format!("{stem}: the grid"),
+                (&sweep.param_names[0], &sweep.param_names[1]),
+                (&xs, &ys),
+                &panels,
+            )
+        }));
+    }
+    let drawn: Vec<Result<Vec<PathBuf>, String>> = jobs.par_iter().map(|j| j()).collect();
+    let mut written = Vec::new();
+    for d in drawn {
+        written.extend(d?);
     }
     Ok(written)
 }

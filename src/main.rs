@@ -458,6 +458,18 @@ fn merge(
         }
     }
     rows.sort_by_key(|r| (r.config, r.rep));
+    // The shards' latency CDFs (replication 0 of each configuration they ran).
+    for s in shards.iter().filter(|s| s.is_dir()) {
+        for c in 0..sweep.configs.len() {
+            let from = sweep::cdf_path(s, c);
+            let to = sweep::cdf_path(&dir, c);
+            if from.is_file() && from != to {
+                std::fs::create_dir_all(dir.join("cdf"))
+                    .and_then(|_| std::fs::copy(&from, &to).map(|_| ()))
+                    .map_err(|e| Failure::Other(format!("{}: cannot copy: {e}", to.display())))?;
+            }
+        }
+    }
     let total = sweep.configs.len() * sweep.replications as usize;
     let mut text = sweep::results_header(&sweep);
     for r in &rows {

@@ -964,3 +964,76 @@ where
     ))?;
     Ok(())
 }
+
+/// Latency CDFs of several configurations overlaid (log latency axis).
+pub fn latency_cdfs(
+    dir: &Path,
+    title: &str,
+    cdfs: &[(String, Vec<(f64, f64)>)],
+) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "latency_cdfs", draw_cdfs(title, cdfs))
+}
+
+fn draw_cdfs<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    cdfs: &[(String, Vec<(f64, f64)>)],
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let lo = cdfs
+        .iter()
+        .filter_map(|c| c.1.first().map(|p| p.0))
+        .fold(f64::MAX, f64::min)
+        .max(0.001)
+        / 1.5;
+    let hi = cdfs
+        .iter()
+        .filter_map(|c| c.1.last().map(|p| p.0))
+        .fold(lo * 3.0, f64::max)
+        * 1.5;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{title}: latency of succeeded requests, replication 0"),
+            ("sans-serif", 22),
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("fraction of requests ≤ latency")
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .draw()?;
+    for (i, (name, cdf)) in cdfs.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let mut pts = Vec::with_capacity(cdf.len() * 2);
+        let mut prev = 0.0;
+        for &(x, y) in cdf {
+            pts.push((x, prev));
+            pts.push((x, y));
+            prev = y;
+        }
+        chart
+            .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
+            .label(name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    Ok(())
+}

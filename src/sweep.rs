@@ -33,6 +33,9 @@ pub struct SweepFile {
     /// The configuration the others are compared with, pair by pair (`summary.csv`).
     #[serde(default)]
     pub baseline: Option<String>,
+    /// Configurations whose latency CDFs are overlaid (default: the Pareto frontier).
+    #[serde(default)]
+    pub cdf: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +84,8 @@ pub struct Sweep {
     /// For each configuration, the one it is compared with (`baseline`): the baseline
     /// configuration at the same grid point. Empty without a baseline.
     pub baseline_of: Vec<Option<usize>>,
+    /// The configurations whose latency CDFs are overlaid (empty: the Pareto frontier).
+    pub cdf: Vec<usize>,
     pub replications: u32,
     pub param_names: Vec<String>,
     pub configs: Vec<Config>,
@@ -199,7 +204,16 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
             }
         }
     };
+    let mut cdf = Vec::new();
+    for name in &sf.cdf {
+        let i = configs
+            .iter()
+            .position(|c| &c.name == name || &c.short() == name)
+            .ok_or_else(|| InputError(format!("{file}: cdf: no configuration named \"{name}\"")))?;
+        cdf.push(i);
+    }
     Ok(Sweep {
+        cdf,
         baseline_of,
         base,
         replications: sf.replications,
@@ -433,11 +447,13 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
             .par_iter()
             .map(|&(c, rep)| {
                 let cfg = &sweep.configs[c];
-                let row = run_one(&sweep.base, &cfg.sets, rep)
-                    .map(|s| Row::new(c, rep, &s))
-                    .map_err(|e| {
-                        format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
-                    })?;
+                let (summary, cdf) = run_one(&sweep.base, &cfg.sets, rep).map_err(|e| {
+                    format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
+                })?;
+                if rep == 0 {
+                    write_cdf(dir, c, &cfg.name, &cdf)?;
+                }
+                let row = Row::new(c, rep, &summary);
                 // One write per row, so an interruption loses at most the row being written.
                 let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
                 f.write_all(row.line(sweep).as_bytes())
@@ -482,7 +498,45 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-fn run_one(base: &Path, sets: &[String], replication: u32) -> Result<Summary, String> {
+/// Where the latency CDF of a configuration's replication 0 is kept (for the overlay plot).
+pub fn cdf_path(dir: &Path, config: usize) -> PathBuf {
+    dir.join("cdf").join(format!("{config}.csv"))
+}
+
+/// Writes a configuration's latency CDF: a `# name` line, then `latency_ms,fraction` rows.
+fn write_cdf(dir: &Path, config: usize, name: &str, cdf: &[(f64, f64)]) -> Result<(), String> {
+    use std::fmt::Write as _;
+    let p = cdf_path(dir, config);
+    let mut t = format!("# {name}\nlatency_ms,fraction\n");
+    for (x, y) in cdf {
+        let _ = writeln!(t, "{x},{y}");
+    }
+    std::fs::create_dir_all(dir.join("cdf"))
+        .and_then(|_| std::fs::write(&p, t))
+        .map_err(|e| format!("{}: cannot write: {e}", p.display()))
+}
+
+/// Reads a configuration's latency CDF, if it was kept and belongs to that configuration.
+pub fn read_cdf(dir: &Path, config: usize, name: &str) -> Option<Vec<(f64, f64)>> {
+    let t = std::fs::read_to_string(cdf_path(dir, config)).ok()?;
+    let mut lines = t.lines();
+    if lines.next()? != format!("# {name}") {
+        return None;
+    }
+    lines
+        .skip(1)
+        .map(|l| {
+            let (a, b) = l.split_once(',')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect()
+}
+
+fn run_one(
+    base: &Path,
+    sets: &[String],
+    replication: u32,
+) -> Result<(Summary, Vec<(f64, f64)>), String> {
     let loaded = load_scenario(base, sets, None, false).map_err(|e| e.0)?;
     let mut scenario = loaded.scenario;
     scenario.simulation.seed = scenario.simulation.seed.wrapping_add(replication as u64);
@@ -491,7 +545,14 @@ fn run_one(base: &Path, sets: &[String], replication: u32) -> Result<Summary, St
     };
     let sim = Simulation::new(&scenario, &res).map_err(|e| e.to_string())?;
     sim.run(&mut NullObserver)
-        .map(|o| o.summary)
+        .map(|o| {
+            let cdf = if replication == 0 {
+                o.latency.cdf()
+            } else {
+                Vec::new()
+            };
+            (o.summary, cdf)
+        })
         .map_err(|e| e.to_string())
 }
 

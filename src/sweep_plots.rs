@@ -184,6 +184,35 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             )
         }));
     }
+    // Latency CDFs of the chosen configurations (default: the Pareto frontier, at most 8).
+    let chosen: Vec<usize> = if sweep.cdf.is_empty() {
+        let pts: Vec<plot::ParetoPoint> = m
+            .iter()
+            .map(|(_, v)| plot::ParetoPoint {
+                name: String::new(),
+                p99: v[idx("p99_ms")],
+                per_million: v[idx("cost_per_million_usd")],
+            })
+            .collect();
+        plot::pareto_front(&pts)
+            .into_iter()
+            .map(|i| m[i].0)
+            .take(8)
+            .collect()
+    } else {
+        sweep.cdf.clone()
+    };
+    let cdfs: Vec<(String, Vec<(f64, f64)>)> = chosen
+        .iter()
+        .filter_map(|&c| {
+            let cfg = &sweep.configs[c];
+            crate::sweep::read_cdf(dir, c, &cfg.name).map(|d| (cfg.short(), d))
+        })
+        .filter(|(_, d)| !d.is_empty())
+        .collect();
+    if !cdfs.is_empty() {
+        jobs.push(Box::new(move || plot::latency_cdfs(dir, stem, &cdfs)));
+    }
     let drawn: Vec<Result<Vec<PathBuf>, String>> = jobs.par_iter().map(|j| j()).collect();
     let mut written = Vec::new();
     for d in drawn {

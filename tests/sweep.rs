@@ -350,7 +350,12 @@ fn a_sweep_report_has_every_plot_and_an_index_that_links_only_real_files() {
     let dir = setup("report");
     ok(&faasim(&["sweep", "s.toml", "--out", "r", "--quiet"], &dir));
     let r = dir.join("r");
-    for stem in ["comparison", "pareto", "by_workloads_0_arrivals_rate"] {
+    for stem in [
+        "comparison",
+        "pareto",
+        "by_workloads_0_arrivals_rate",
+        "latency_cdfs",
+    ] {
         for ext in ["png", "svg"] {
             let p = r.join(format!("{stem}.{ext}"));
             assert!(

@@ -340,15 +340,21 @@ fn run_sweep(
         if !outcome.complete {
             text.push_str("\nnot finished: rerun with --resume to run the rest\n");
         }
-        text.push_str(&format!("\nwrote {}\n", dir.display()));
-        for p in &written {
-            if let Some(n) = p.file_name() {
-                text.push_str(&format!("  {}\n", n.to_string_lossy()));
-            }
-        }
+        text.push_str(&wrote(&dir, &written));
         print_out(&text);
     }
     Ok(())
+}
+
+/// `wrote DIR` and the files written in it, one a line.
+fn wrote(dir: &Path, written: &[PathBuf]) -> String {
+    let mut text = format!("\nwrote {}\n", dir.display());
+    for p in written {
+        if let Some(n) = p.file_name() {
+            text.push_str(&format!("  {}\n", n.to_string_lossy()));
+        }
+    }
+    text
 }
 
 /// The command that reproduces a sweep's report.
@@ -497,12 +503,7 @@ fn merge(
         if rows.len() < total {
             t.push_str(&format!("\nmissing {} runs\n", total - rows.len()));
         }
-        t.push_str(&format!("\nwrote {}\n", dir.display()));
-        for p in &written {
-            if let Some(n) = p.file_name() {
-                t.push_str(&format!("  {}\n", n.to_string_lossy()));
-            }
-        }
+        t.push_str(&wrote(&dir, &written));
         print_out(&t);
     }
     Ok(())

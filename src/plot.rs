@@ -62,6 +62,18 @@ macro_rules! both {
     }};
 }
 
+/// A CDF's points as a staircase (each value holds until the next).
+fn steps(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut pts = Vec::with_capacity(cdf.len() * 2);
+    let mut prev = 0.0;
+    for &(x, y) in cdf {
+        pts.push((x, prev));
+        pts.push((x, y));
+        prev = y;
+    }
+    pts
+}
+
 /// Latency CDF of succeeded requests, log-scaled latency axis.
 pub fn latency_cdf(dir: &Path, title: &str, cdf: &[(f64, f64)]) -> Result<Vec<PathBuf>, String> {
     both!(dir, "latency_cdf", draw_cdf(title, cdf))
@@ -107,14 +119,7 @@ where
             )))?;
             return Ok(());
         }
-        let mut pts = Vec::with_capacity(cdf.len() * 2);
-        let mut prev = 0.0;
-        for &(x, y) in cdf {
-            pts.push((x, prev));
-            pts.push((x, y));
-            prev = y;
-        }
-        chart.draw_series(LineSeries::new(pts, BLUE.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(steps(cdf), BLUE.stroke_width(2)))?;
         for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
             if let Some(&(x, _)) = cdf.iter().find(|p| p.1 >= q) {
                 chart.draw_series(std::iter::once(PathElement::new(
@@ -1014,15 +1019,8 @@ where
         .draw()?;
     for (i, (name, cdf)) in cdfs.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
-        let mut pts = Vec::with_capacity(cdf.len() * 2);
-        let mut prev = 0.0;
-        for &(x, y) in cdf {
-            pts.push((x, prev));
-            pts.push((x, y));
-            prev = y;
-        }
         chart
-            .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
+            .draw_series(LineSeries::new(steps(cdf), color.stroke_width(2)))?
             .label(name.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))

@@ -223,6 +223,61 @@ fn validate_accepts_every_shipped_scenario() {
     );
 }
 
+/// Every shipped scenario runs (two simulated minutes of it, so that none rots unnoticed), and
+/// every shipped sweep runs whole.
+#[test]
+fn every_shipped_scenario_and_sweep_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = temp_dir("shipped");
+    let mut n = 0;
+    for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = p.file_stem().unwrap().to_string_lossy().to_string();
+        let dir = out.join(&name);
+        let o = if name.ends_with(".sweep") {
+            // The shipped sweeps are small: each runs whole (a few seconds at most).
+            faasim(
+                &[
+                    "sweep",
+                    p.to_str().unwrap(),
+                    "--out",
+                    dir.to_str().unwrap(),
+                    "--quiet",
+                    "--no-plots",
+                ],
+                root,
+            )
+        } else {
+            faasim(
+                &[
+                    "run",
+                    p.to_str().unwrap(),
+                    "--out",
+                    dir.to_str().unwrap(),
+                    "--quiet",
+                    "--no-plots",
+                    "--set",
+                    "simulation.duration=2m",
+                    "--set",
+                    "simulation.warmup=0s",
+                ],
+                root,
+            )
+        };
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            p.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        n += 1;
+    }
+    assert!(n >= 20, "expected the shipped scenarios, found {n}");
+}
+
 /// Each malformed input: the file(s) to write, the arguments, and fragments the message must hold.
 struct Bad {
     what: &'static str,

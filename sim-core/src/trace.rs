@@ -431,6 +431,15 @@ fn find_column(rows: &Rows, c: &Column, header: bool, key: &str) -> Result<usize
     }
 }
 
+/// The index of the header column `name` of a `format` trace, or an error naming it.
+fn header_column(rows: &Rows, name: &str, format: &str) -> Result<usize, InputError> {
+    rows.position(name).ok_or_else(|| {
+        rows.error(format!(
+            "expected the {format} header, with a `{name}` column"
+        ))
+    })
+}
+
 fn is_header(rows: &Rows, col: usize) -> bool {
     rows.field(col).parse::<f64>().is_err()
         && rows
@@ -545,13 +554,7 @@ impl RequestReader {
                 }
             }
             Format::AwsLambdaLog => {
-                let col = |n: &str| {
-                    rows.position(n).ok_or_else(|| {
-                        rows.error(format!(
-                            "expected the aws-lambda-log header with a `{n}` column"
-                        ))
-                    })
-                };
+                let col = |n: &str| header_column(&rows, n, "aws-lambda-log");
                 Layout::Aws {
                     time: col("client_start_time")?,
                     duration: col("aws_duration")?,
@@ -559,13 +562,7 @@ impl RequestReader {
                 }
             }
             Format::Azure2021 => {
-                let col = |n: &str| {
-                    rows.position(n).ok_or_else(|| {
-                        rows.error(format!(
-                            "expected the azure2021 header app,func,end_timestamp,duration (no `{n}` column)"
-                        ))
-                    })
-                };
+                let col = |n: &str| header_column(&rows, n, "azure2021");
                 Layout::Azure2021 {
                     app: col("app")?,
                     func: col("func")?,

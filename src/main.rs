@@ -294,13 +294,7 @@ fn run_sweep(
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let shard = shard.map(|s| parse_shard(&s)).transpose()?;
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sweep".into());
-    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    let (stem, dir) = sweep_out(file, out)?;
     let started = Instant::now();
     let opts = sweep::RunOptions {
         jobs,
@@ -355,6 +349,18 @@ fn wrote(dir: &Path, written: &[PathBuf]) -> String {
         }
     }
     text
+}
+
+/// A sweep's name (its file's stem) and output folder (`--out`, else `reports/<stem>/`), created.
+fn sweep_out(file: &Path, out: Option<PathBuf>) -> Result<(String, PathBuf), Failure> {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    Ok((stem, dir))
 }
 
 /// The command that reproduces a sweep's report.
@@ -431,13 +437,7 @@ fn merge(
     quiet: bool,
 ) -> Result<(), Failure> {
     let sweep = sweep::load(file)?;
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sweep".into());
-    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
+    let (stem, dir) = sweep_out(file, out)?;
     let mut rows: Vec<sweep::Row> = Vec::new();
     for s in shards {
         let path = if s.is_dir() {
@@ -479,7 +479,7 @@ fn merge(
     let total = sweep.configs.len() * sweep.replications as usize;
     let mut text = sweep::results_header(&sweep);
     for r in &rows {
-        text.push_str(&sweep::row_line(r, &sweep));
+        text.push_str(&r.line(&sweep));
     }
     sweep::write_atomic(&dir.join("results.csv"), &text).map_err(Failure::Other)?;
     let command = format!(
@@ -623,13 +623,11 @@ fn trace_stats(
     let mut stream = sim_core::trace::open(&res, &name, &opts, None)
         .map_err(|e| Failure::Input(e.to_string()))?;
     let stats = TraceStats::scan(stream.as_mut()).map_err(|e| Failure::Input(e.to_string()))?;
-    // A count trace covers its last interval too.
     let report = traces::stats_report(
         &stats,
         &file.display().to_string(),
         fmt.name(),
         fmt == Format::AwsLambdaLog,
-        0.0,
     );
     if let Some(e) = stream.first_skipped() {
         let _ = writeln!(

@@ -816,8 +816,3 @@ pub fn table(sweep: &Sweep, rows: &[Row]) -> String {
     }
     out
 }
-
-/// A row as a line of `results.csv`.
-pub fn row_line(row: &Row, sweep: &Sweep) -> String {
-    row.line(sweep)
-}

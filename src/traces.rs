@@ -121,7 +121,7 @@ pub fn add_trace_functions(
             } else if !t.contains_key("duration") {
                 return Err(InputError(format!(
                     "{file}: key `{key}`: the {} trace gives no durations for function \"{}\"; give `durations` (azure2019) or `function_defaults.duration`",
-                    format_name(format),
+                    format.format().name(),
                     f.name
                 )));
             }
@@ -141,10 +141,6 @@ pub fn add_trace_functions(
         }
     }
     Ok(())
-}
-
-fn format_name(f: sim_core::scenario::TraceFormat) -> &'static str {
-    f.format().name()
 }
 
 fn open(res: &FsResources, path: &str) -> Result<Box<dyn std::io::BufRead>, InputError> {
@@ -278,14 +274,8 @@ pub struct FunctionReport {
     pub duration_mean_ms: Option<f64>,
 }
 
-pub fn stats_report(
-    s: &TraceStats,
-    file: &str,
-    format: &str,
-    labelled: bool,
-    span_hint: f64,
-) -> StatsReport {
-    let span = s.span().max(span_hint);
+pub fn stats_report(s: &TraceStats, file: &str, format: &str, labelled: bool) -> StatsReport {
+    let span = s.span();
     let mut triggers: HashMap<&str, u64> = HashMap::new();
     for f in &s.functions {
         if let Some(t) = &f.trigger {

@@ -237,36 +237,19 @@ fn every_shipped_scenario_and_sweep_runs() {
         }
         let name = p.file_stem().unwrap().to_string_lossy().to_string();
         let dir = out.join(&name);
-        let o = if name.ends_with(".sweep") {
-            // The shipped sweeps are small: each runs whole (a few seconds at most).
-            faasim(
-                &[
-                    "sweep",
-                    p.to_str().unwrap(),
-                    "--out",
-                    dir.to_str().unwrap(),
-                    "--quiet",
-                    "--no-plots",
-                ],
-                root,
-            )
-        } else {
-            faasim(
-                &[
-                    "run",
-                    p.to_str().unwrap(),
-                    "--out",
-                    dir.to_str().unwrap(),
-                    "--quiet",
-                    "--no-plots",
-                    "--set",
-                    "simulation.duration=2m",
-                    "--set",
-                    "simulation.warmup=0s",
-                ],
-                root,
-            )
-        };
+        // The shipped sweeps are small: each runs whole (a few seconds at most).
+        let sweep = name.ends_with(".sweep");
+        let mut args = vec![if sweep { "sweep" } else { "run" }, p.to_str().unwrap()];
+        args.extend(["--out", dir.to_str().unwrap(), "--quiet", "--no-plots"]);
+        if !sweep {
+            args.extend([
+                "--set",
+                "simulation.duration=2m",
+                "--set",
+                "simulation.warmup=0s",
+            ]);
+        }
+        let o = faasim(&args, root);
         assert!(
             o.status.success(),
             "{}: {}",

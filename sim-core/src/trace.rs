@@ -686,7 +686,6 @@ impl RequestReader {
                 (t, f, d, false)
             }
         };
-        let _ = self.duration_unit;
         let floor = self.max_seen.saturating_sub(self.window);
         if time < floor || time < self.emitted {
             return Err(self.rows.error(format!(

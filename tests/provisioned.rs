@@ -261,3 +261,42 @@ fn allocation_follows_the_current_or_the_legacy_rule() {
     assert_eq!(ready_at("current"), 130);
     assert_eq!(ready_at("legacy"), 210);
 }
+
+/// Environments come and go while target tracking scales provisioned concurrency out and in, so
+/// slots of retired provisioned environments are reused by on-demand ones. An on-demand
+/// environment must never count as provisioned: the provisioned utilization (busy provisioned
+/// over provisioned) stays within [0, 1] in every interval and in total, whatever the seed.
+#[test]
+fn reused_environments_do_not_count_as_provisioned() {
+    for seed in 1..=6 {
+        let text = format!(
+            r#"
+            [simulation]
+            duration = "3h"
+            seed = {seed}
+            sample_interval = "1m"
+            [[functions]]
+            name = "api"
+            keep_alive = "2m"
+            duration = {{ dist = "lognormal", median = "900ms", p99 = "2.5s" }}
+            cold_start = {{ dist = "lognormal", median = "600ms", p99 = "1.5s" }}
+            provisioned_concurrency = 2
+            provisioned_scaling = {{ target = 0.7, min = 2, max = 20 }}
+            [[workloads]]
+            function = "api"
+            arrivals = {{ process = "profile", points = [["0s", 2], ["40m", 12], ["80m", 1], ["120m", 12], ["180m", 1]] }}
+            "#
+        );
+        let (summary, rec) = record(&text);
+        let u = summary.total.provisioned_utilization;
+        assert!((0.0..=1.0).contains(&u), "seed {seed}: utilization {u}");
+        for row in &rec.rows {
+            assert!(
+                (0.0..=1.0 + 1e-9).contains(&row.provisioned_utilization),
+                "seed {seed}: utilization {} at {} ns",
+                row.provisioned_utilization,
+                row.time
+            );
+        }
+    }
+}

@@ -1921,6 +1921,8 @@ impl Simulation {
         let it = &mut self.insts[idx as usize];
         it.func = f;
         it.born = now;
+        // A reused slot must not keep its last occupant's flags (PROV above all).
+        it.flags = 0;
         it.prev = NIL;
         it.next = NIL;
         let func = &mut self.funcs[f as usize];

@@ -28,6 +28,87 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
         .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
 }
 
+/// A scenario file read and parsed once, from which scenarios with different overrides are made
+/// (a sweep's configurations).
+pub struct ScenarioFile {
+    path: PathBuf,
+    file: String,
+    text: String,
+    table: toml::Table,
+}
+
+impl ScenarioFile {
+    pub fn read(path: &Path) -> Result<ScenarioFile, InputError> {
+        let text = read_text(path)?;
+        let file = path.display().to_string();
+        let table = toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
+        Ok(ScenarioFile {
+            path: path.to_path_buf(),
+            file,
+            text,
+            table,
+        })
+    }
+
+    /// The folder the scenario's relative paths start from.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The validated scenario with `--set PATH=VALUE` overrides applied and the functions of
+    /// traces that name them created. `skip_bad_rows` makes every trace skip (and count) bad
+    /// rows.
+    pub fn scenario(
+        &self,
+        sets: &[String],
+        seed: Option<u64>,
+        skip_bad_rows: bool,
+    ) -> Result<Scenario, InputError> {
+        let file = &self.file;
+        let expand = needs_trace_functions(&self.table);
+        let mut scenario: Scenario = if sets.is_empty() && !expand && !skip_bad_rows {
+            parse_toml(&self.text, file)?
+        } else {
+            let mut table = self.table.clone();
+            for s in sets {
+                apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
+            }
+            if skip_bad_rows {
+                mark_skip_bad_rows(&mut table);
+            }
+            let label = if sets.is_empty() {
+                file.clone()
+            } else {
+                format!("{file} (with --set)")
+            };
+            if needs_trace_functions(&table) {
+                crate::traces::add_trace_functions(&mut table, &self.base_dir(), &label)?;
+            } else {
+                table.remove("function_defaults");
+            }
+            from_value(toml::Value::Table(table), &label)?
+        };
+        if scenario.name.is_none() {
+            let stem = self
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".into());
+            scenario.name = Some(stem);
+        }
+        if let Some(seed) = seed {
+            scenario.simulation.seed = seed;
+        }
+        scenario
+            .validate()
+            .map_err(|e| InputError(format!("{file}: {e}")))?;
+        Ok(scenario)
+    }
+}
+
 /// Loads and validates a scenario file, applying `--set PATH=VALUE` overrides and creating the
 /// functions of traces that name them. `skip_bad_rows` makes every trace skip (and count) bad
 /// rows.
@@ -37,47 +118,11 @@ pub fn load_scenario(
     seed: Option<u64>,
     skip_bad_rows: bool,
 ) -> Result<Loaded, InputError> {
-    let text = read_text(path)?;
-    let file = path.display().to_string();
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut table: toml::Table =
-        toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
-    let expand = needs_trace_functions(&table);
-    let mut scenario: Scenario = if sets.is_empty() && !expand && !skip_bad_rows {
-        parse_toml(&text, &file)?
-    } else {
-        for s in sets {
-            apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
-        }
-        if skip_bad_rows {
-            mark_skip_bad_rows(&mut table);
-        }
-        let label = if sets.is_empty() {
-            file.clone()
-        } else {
-            format!("{file} (with --set)")
-        };
-        if needs_trace_functions(&table) {
-            crate::traces::add_trace_functions(&mut table, &base_dir, &label)?;
-        } else {
-            table.remove("function_defaults");
-        }
-        from_value(toml::Value::Table(table), &label)?
-    };
-    if scenario.name.is_none() {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "scenario".into());
-        scenario.name = Some(stem);
-    }
-    if let Some(seed) = seed {
-        scenario.simulation.seed = seed;
-    }
-    scenario
-        .validate()
-        .map_err(|e| InputError(format!("{file}: {e}")))?;
-    Ok(Loaded { scenario, base_dir })
+    let file = ScenarioFile::read(path)?;
+    Ok(Loaded {
+        scenario: file.scenario(sets, seed, skip_bad_rows)?,
+        base_dir: file.base_dir(),
+    })
 }
 
 /// Whether a workload replays a trace without naming a function (or function defaults are

@@ -112,6 +112,13 @@ enum Command {
         #[arg(long)]
         skip_bad_rows: bool,
     },
+    /// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
+    /// that check and complete TOML against a schema.
+    Schema {
+        /// The schema of sweep files instead.
+        #[arg(long)]
+        sweep: bool,
+    },
     /// Workload traces.
     Trace {
         #[command(subcommand)]
@@ -227,6 +234,10 @@ fn main() -> ExitCode {
             sets,
             skip_bad_rows,
         } => validate(&file, &sets, skip_bad_rows),
+        Command::Schema { sweep } => {
+            print_out(&schema(sweep));
+            Ok(())
+        }
         Command::Trace {
             command:
                 TraceCommand::Stats {
@@ -270,6 +281,44 @@ fn main() -> ExitCode {
     }
 }
 
+/// The JSON Schema of scenario files (or sweep files), pretty-printed.
+fn schema(sweep: bool) -> String {
+    let mut s = if sweep {
+        schemars::schema_for!(sweep::SweepFile)
+    } else {
+        let mut s = schemars::schema_for!(sim_core::Scenario);
+        // `function_defaults` is read before the scenario proper (src/traces.rs): the keys of a
+        // function, less its name, for every function made from a trace.
+        if let Some(props) = s.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "function_defaults".into(),
+                serde_json::json!({
+                    "description": "Keys every function made from a trace starts from (any key of [[functions]] but name); functions written by hand win.",
+                    "$ref": "#/$defs/Function"
+                }),
+            );
+        }
+        s
+    };
+    s.insert(
+        "title".into(),
+        (if sweep {
+            "faasim sweep file"
+        } else {
+            "faasim scenario file"
+        })
+        .into(),
+    );
+    let mut text = serde_json::to_string_pretty(&s).expect("a schema is JSON");
+    text.push('\n');
+    text
+}
+
+/// The number of threads to use when `--jobs` is not given.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Writes to stdout; a closed pipe (`faasim run … | head`) is not an error.
 fn print_out(text: &str) {
     use std::io::Write;
@@ -287,12 +336,12 @@ fn run_sweep(
     shard: Option<String>,
     max_runs: Option<usize>,
 ) -> Result<(), Failure> {
-    let sweep = sweep::load(file)?;
     let jobs = match jobs {
         Some(0) => return Err(Failure::Input("--jobs: must be at least 1".into())),
         Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => cores(),
     };
+    let sweep = sweep::load(file, jobs)?;
     let shard = shard.map(|s| parse_shard(&s)).transpose()?;
     let (stem, dir) = sweep_out(file, out)?;
     let started = Instant::now();
@@ -418,10 +467,19 @@ fn report(
     no_plots: bool,
     command: &str,
 ) -> Result<Vec<PathBuf>, Failure> {
-    let mut written = sweep::write_tables(dir, sweep, rows).map_err(Failure::Other)?;
-    if !no_plots && !rows.is_empty() {
-        written.extend(sweep_plots::draw(dir, stem, sweep, rows).map_err(Failure::Other)?);
-    }
+    // The tables and the plots are independent: make them at once.
+    let (tables, plots) = rayon::join(
+        || sweep::write_tables(dir, sweep, rows),
+        || {
+            if !no_plots && !rows.is_empty() {
+                sweep_plots::draw(dir, stem, sweep, rows)
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let mut written = tables.map_err(Failure::Other)?;
+    written.extend(plots.map_err(Failure::Other)?);
     written.push(
         html::sweep_index(dir, stem, sweep, rows, &written, command).map_err(Failure::Other)?,
     );
@@ -436,7 +494,7 @@ fn merge(
     no_plots: bool,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let sweep = sweep::load(file)?;
+    let sweep = sweep::load(file, cores())?;
     let (stem, dir) = sweep_out(file, out)?;
     let mut rows: Vec<sweep::Row> = Vec::new();
     for s in shards {
@@ -515,7 +573,7 @@ fn validate(file: &Path, sets: &[String], skip_bad_rows: bool) -> Result<(), Fai
     if let Ok(t) = toml::from_str::<toml::Table>(&text)
         && t.contains_key("base")
     {
-        let sweep = sweep::load(file)?;
+        let sweep = sweep::load(file, cores())?;
         print_out(&format!(
             "{}: a valid sweep of {} configurations × {} replications of {}\n",
             file.display(),

@@ -44,20 +44,24 @@ macro_rules! both {
         register_font();
         let png = $dir.join(format!("{}.png", $stem));
         let svg = $dir.join(format!("{}.svg", $stem));
-        {
-            let mut buf = vec![0u8; (W * H * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
-                $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
-                root.present().map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
-            }
-            write_png(&png, &buf)?;
-        }
-        {
-            let root = SVGBackend::new(&svg, (W, H)).into_drawing_area();
-            $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", svg.display()))?;
-            root.present().map_err(|e| format!("{}: cannot write: {e}", svg.display()))?;
-        }
+        // The two renderings are independent: draw them at once.
+        let (a, b) = rayon::join(
+            || -> Result<(), String> {
+                let mut buf = vec![0u8; (W * H * 3) as usize];
+                {
+                    let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+                    $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+                    root.present().map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+                }
+                write_png(&png, &buf)
+            },
+            || -> Result<(), String> {
+                let root = SVGBackend::new(&svg, (W, H)).into_drawing_area();
+                $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", svg.display()))?;
+                root.present().map_err(|e| format!("{}: cannot write: {e}", svg.display()))
+            },
+        );
+        a.and(b)?;
         Ok(vec![png, svg])
     }};
 }
@@ -761,7 +765,13 @@ where
             .filter(|v| v.is_finite());
         let (lo, hi) = all.fold((f64::MAX, f64::MIN), |a, v| (a.0.min(v), a.1.max(v)));
         let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
-        let d = ((hi - lo) * 0.1).max(hi.abs() * 0.02).max(1e-9);
+        // A flat metric (all zero, say) gets an axis of one unit, not of rounding noise.
+        let hi = if hi - lo < 1e-9 * hi.abs().max(1.0) {
+            lo + lo.abs().max(1.0)
+        } else {
+            hi
+        };
+        let d = ((hi - lo) * 0.1).max(hi.abs() * 0.02);
         let mut chart = ChartBuilder::on(area)
             .margin(12)
             .x_label_area_size(36)
@@ -770,6 +780,7 @@ where
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .y_max_light_lines(1)
             .x_labels(n.min(12))
             .x_label_formatter(&|v| {
                 let i = v.round();

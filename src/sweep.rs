@@ -7,16 +7,16 @@
 //! configurations', not noise. Results are written in configuration order whatever the number
 //! of threads, so a sweep's files are identical with `--jobs 1` and `--jobs 8`.
 
-use crate::load::{FsResources, InputError, load_scenario, parse_toml, read_text};
+use crate::load::{FsResources, InputError, ScenarioFile, parse_toml, read_text};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Deserialize;
-use sim_core::{NullObserver, Simulation, Summary};
+use sim_core::{NullObserver, Scenario, Simulation, Summary};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// A sweep file.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepFile {
     /// The scenario to vary, relative to the sweep file.
@@ -26,6 +26,7 @@ pub struct SweepFile {
     pub replications: u32,
     /// Dotted scenario paths to lists of values: every combination is a configuration.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub grid: toml::Table,
     /// Named configurations: each sets some values of the base (and the grid applies to each).
     #[serde(default)]
@@ -38,12 +39,13 @@ pub struct SweepFile {
     pub cdf: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Configuration {
     pub name: String,
     /// Dotted scenario paths to values, as `--set` takes them.
     #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
     pub set: toml::Table,
 }
 
@@ -51,11 +53,12 @@ fn one() -> u32 {
     1
 }
 
-/// One configuration to run: its name, the grid values it takes, and its overrides.
+/// One configuration to run: its name, the grid values it takes, and the scenario its
+/// overrides give (checked, before anything runs).
 pub struct Config {
     pub name: String,
     pub params: Vec<(String, String)>,
-    pub sets: Vec<String>,
+    pub scenario: Scenario,
 }
 
 impl Config {
@@ -81,6 +84,8 @@ impl Config {
 /// A sweep ready to run.
 pub struct Sweep {
     pub base: PathBuf,
+    /// The folder the base scenario's relative paths start from.
+    pub base_dir: PathBuf,
     /// For each configuration, the one it is compared with (`baseline`): the baseline
     /// configuration at the same grid point. Empty without a baseline.
     pub baseline_of: Vec<Option<usize>>,
@@ -91,8 +96,9 @@ pub struct Sweep {
     pub configs: Vec<Config>,
 }
 
-/// Reads a sweep file and checks every configuration's scenario.
-pub fn load(path: &Path) -> Result<Sweep, InputError> {
+/// Reads a sweep file and checks every configuration's scenario, on `jobs` threads. The base
+/// scenario is read and parsed once; each configuration applies its overrides to a copy.
+pub fn load(path: &Path, jobs: usize) -> Result<Sweep, InputError> {
     let text = read_text(path)?;
     let file = path.display().to_string();
     let sf: SweepFile = parse_toml(&text, &file)?;
@@ -155,7 +161,7 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
             })
             .collect();
     }
-    let mut configs = Vec::new();
+    let mut labelled = Vec::new();
     for (name, sets) in &named {
         for point in &points {
             let params: Vec<(String, String)> =
@@ -172,15 +178,32 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
                     format!("{name} {}", vals.join(" "))
                 }
             };
-            // Every configuration must give a valid scenario before anything runs.
-            load_scenario(&base, &all, None, false)
-                .map_err(|e| InputError(format!("{file}: configuration \"{label}\": {}", e.0)))?;
-            configs.push(Config {
-                name: label,
-                params,
-                sets: all,
-            });
+            labelled.push((label, params, all));
         }
+    }
+    // Every configuration must give a valid scenario before anything runs; the first bad one
+    // (in configuration order) is reported.
+    let scenario =
+        ScenarioFile::read(&base).map_err(|e| InputError(format!("{file}: base: {}", e.0)))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| InputError(format!("cannot start {jobs} threads: {e}")))?;
+    let checked: Vec<Result<Scenario, InputError>> = pool.install(|| {
+        labelled
+            .par_iter()
+            .map(|(_, _, sets)| scenario.scenario(sets, None, false))
+            .collect()
+    });
+    let mut configs = Vec::with_capacity(labelled.len());
+    for ((name, params, _), checked) in labelled.into_iter().zip(checked) {
+        let scenario = checked
+            .map_err(|e| InputError(format!("{file}: configuration \"{name}\": {}", e.0)))?;
+        configs.push(Config {
+            name,
+            params,
+            scenario,
+        });
     }
     // The baseline: a named configuration (compared at each grid point), or one configuration.
     let baseline_of: Vec<Option<usize>> = match &sf.baseline {
@@ -215,6 +238,7 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
     Ok(Sweep {
         cdf,
         baseline_of,
+        base_dir: scenario.base_dir(),
         base,
         replications: sf.replications,
         param_names: grid.into_iter().map(|(k, _)| k).collect(),
@@ -250,25 +274,38 @@ pub struct Row {
     pub rep: u32,
     pub seed: u64,
     pub cells: Vec<String>,
+    /// The cells as numbers.
+    values: Vec<f64>,
 }
 
 impl Row {
     fn new(config: usize, rep: u32, s: &Summary) -> Row {
+        Row::from_cells(
+            config,
+            rep,
+            s.seed,
+            metrics(s).into_iter().map(cell).collect(),
+        )
+    }
+
+    fn from_cells(config: usize, rep: u32, seed: u64, cells: Vec<String>) -> Row {
+        let values = cells
+            .iter()
+            .map(|c| c.parse().unwrap_or(f64::NAN))
+            .collect();
         Row {
             config,
             rep,
-            seed: s.seed,
-            cells: metrics(s).into_iter().map(cell).collect(),
+            seed,
+            cells,
+            values,
         }
     }
 
     /// The metrics as numbers, read back from their cells (so that tables computed from a
     /// resumed or merged sweep equal those of an uninterrupted one).
-    pub fn values(&self) -> Vec<f64> {
-        self.cells
-            .iter()
-            .map(|c| c.parse().unwrap_or(f64::NAN))
-            .collect()
+    pub fn values(&self) -> &[f64] {
+        &self.values
     }
 
     pub fn line(&self, sweep: &Sweep) -> String {
@@ -359,12 +396,7 @@ pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
                 "{at}: configuration \"{name}\" replication {rep} appears twice"
             ));
         }
-        rows.push(Row {
-            config,
-            rep,
-            seed,
-            cells,
-        });
+        rows.push(Row::from_cells(config, rep, seed, cells));
     }
     Ok(rows)
 }
@@ -447,7 +479,7 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
             .par_iter()
             .map(|&(c, rep)| {
                 let cfg = &sweep.configs[c];
-                let (summary, cdf) = run_one(&sweep.base, &cfg.sets, rep).map_err(|e| {
+                let (summary, cdf) = run_one(&cfg.scenario, &sweep.base_dir, rep).map_err(|e| {
                     format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
                 })?;
                 if rep == 0 {
@@ -503,51 +535,54 @@ pub fn cdf_path(dir: &Path, config: usize) -> PathBuf {
     dir.join("cdf").join(format!("{config}.csv"))
 }
 
-/// Writes a configuration's latency CDF: a `# name` line, then `latency_ms,fraction` rows.
-fn write_cdf(dir: &Path, config: usize, name: &str, cdf: &[(f64, f64)]) -> Result<(), String> {
+/// Writes a configuration's latency CDF: a `# name` line, then `latency_ms,requests` rows (the
+/// succeeded requests at or below each latency; in integers, exact and quick to write).
+fn write_cdf(dir: &Path, config: usize, name: &str, cdf: &[(u64, u64)]) -> Result<(), String> {
     use std::fmt::Write as _;
     let p = cdf_path(dir, config);
-    let mut t = format!("# {name}\nlatency_ms,fraction\n");
-    for (x, y) in cdf {
-        let _ = writeln!(t, "{x},{y}");
+    let mut t = format!("# {name}\nlatency_ms,requests\n");
+    for (ns, n) in cdf {
+        let _ = writeln!(t, "{}.{:06},{n}", ns / 1_000_000, ns % 1_000_000);
     }
     std::fs::create_dir_all(dir.join("cdf"))
         .and_then(|_| std::fs::write(&p, t))
         .map_err(|e| format!("{}: cannot write: {e}", p.display()))
 }
 
-/// Reads a configuration's latency CDF, if it was kept and belongs to that configuration.
+/// Reads a configuration's latency CDF as (latency in ms, fraction) points, if it was kept and
+/// belongs to that configuration.
 pub fn read_cdf(dir: &Path, config: usize, name: &str) -> Option<Vec<(f64, f64)>> {
     let t = std::fs::read_to_string(cdf_path(dir, config)).ok()?;
     let mut lines = t.lines();
     if lines.next()? != format!("# {name}") {
         return None;
     }
-    lines
+    let points: Vec<(f64, u64)> = lines
         .skip(1)
         .map(|l| {
             let (a, b) = l.split_once(',')?;
             Some((a.parse().ok()?, b.parse().ok()?))
         })
-        .collect()
+        .collect::<Option<_>>()?;
+    let n = points.last().map_or(1, |p| p.1.max(1)) as f64;
+    Some(points.into_iter().map(|(x, c)| (x, c as f64 / n)).collect())
 }
 
 fn run_one(
-    base: &Path,
-    sets: &[String],
+    scenario: &Scenario,
+    base_dir: &Path,
     replication: u32,
-) -> Result<(Summary, Vec<(f64, f64)>), String> {
-    let loaded = load_scenario(base, sets, None, false).map_err(|e| e.0)?;
-    let mut scenario = loaded.scenario;
+) -> Result<(Summary, Vec<(u64, u64)>), String> {
+    let mut scenario = scenario.clone();
     scenario.simulation.seed = scenario.simulation.seed.wrapping_add(replication as u64);
     let res = FsResources {
-        base: loaded.base_dir,
+        base: base_dir.to_path_buf(),
     };
     let sim = Simulation::new(&scenario, &res).map_err(|e| e.to_string())?;
     sim.run(&mut NullObserver)
         .map(|o| {
             let cdf = if replication == 0 {
-                o.latency.cdf()
+                o.latency.cumulative()
             } else {
                 Vec::new()
             };
@@ -647,7 +682,7 @@ pub fn means(sweep: &Sweep, rows: &[Row]) -> Vec<(usize, Vec<f64>)> {
         .enumerate()
         .filter(|(_, rs)| !rs.is_empty())
         .map(|(c, rs)| {
-            let vals: Vec<Vec<f64>> = rs.iter().map(|r| r.values()).collect();
+            let vals: Vec<&[f64]> = rs.iter().map(|r| r.values()).collect();
             let m = (0..METRICS.len())
                 .map(|k| vals.iter().map(|v| v[k]).sum::<f64>() / vals.len() as f64)
                 .collect();
@@ -731,13 +766,13 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathB
     summary.push('\n');
     for (c, rs) in groups.iter().enumerate() {
         let base = sweep.baseline_of.get(c).copied().flatten();
-        let base_rows: Option<std::collections::BTreeMap<u32, Vec<f64>>> =
+        let base_rows: Option<std::collections::BTreeMap<u32, &[f64]>> =
             base.map(|b| groups[b].iter().map(|r| (r.rep, r.values())).collect());
         if rs.is_empty() {
             continue;
         }
         let cfg = &sweep.configs[c];
-        let vals: Vec<(u32, Vec<f64>)> = rs.iter().map(|r| (r.rep, r.values())).collect();
+        let vals: Vec<(u32, &[f64])> = rs.iter().map(|r| (r.rep, r.values())).collect();
         for (k, metric) in METRICS.iter().enumerate() {
             let x: Vec<f64> = vals.iter().map(|v| v.1[k]).collect();
             let (mean, sd, lo, hi) = interval(&x);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 /// A distribution of durations as written in a scenario, e.g.
 /// `{ dist = "lognormal", median = "80ms", p99 = "400ms" }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum DistSpec {
     /// Always `value`.

@@ -293,6 +293,18 @@ impl LatencyHist {
     }
 
     /// The empirical CDF as (latency ms, cumulative fraction) at each non-empty bucket.
+    /// The distribution as (bucket value in ns, values recorded at or below it), one point per
+    /// non-empty bucket: the CDF in integers.
+    pub fn cumulative(&self) -> Vec<(u64, u64)> {
+        let mut acc = 0u64;
+        self.buckets()
+            .map(|(v, c)| {
+                acc += c;
+                (v, acc)
+            })
+            .collect()
+    }
+
     pub fn cdf(&self) -> Vec<(f64, f64)> {
         let n = self.count as f64;
         let mut acc = 0u64;

@@ -12,6 +12,7 @@ mod asg;
 pub use asg::*;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Name used for the output folder and reports; the front end defaults it to the file stem.
@@ -35,6 +36,7 @@ pub struct Scenario {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Simulation {
     /// Simulated time.
@@ -57,6 +59,7 @@ fn default_sample_interval() -> Nanos {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// Regional concurrency quota shared by all functions (AWS default 1,000).
@@ -87,6 +90,7 @@ pub struct Account {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AllocationRule {
     #[default]
@@ -96,6 +100,7 @@ pub enum AllocationRule {
 
 /// Lambda's rule for adding execution environments (PLATFORM.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ScalingRule {
     /// Since 2023-11-27: each function adds up to 1,000 environments every 10 s, refilled
     /// continuously, unused rate not accrued.
@@ -152,6 +157,7 @@ impl Default for Account {
 
 /// Prices in USD (us-east-1 defaults, see docs/model.md for sources).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Pricing {
     #[serde(default = "p_requests")]
@@ -209,6 +215,7 @@ impl Default for Pricing {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Reuse {
     /// Most recently used idle instance first (concentrates load; lets surplus instances expire).
@@ -223,6 +230,7 @@ pub enum Reuse {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Architecture {
     #[default]
     #[serde(rename = "x86_64")]
@@ -232,6 +240,7 @@ pub enum Architecture {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: String,
@@ -398,6 +407,7 @@ impl Scenario {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum KeepAlivePolicy {
     #[default]
@@ -412,6 +422,7 @@ pub enum KeepAlivePolicy {
 /// execution, pre-warmed at the head percentile of the idle times and kept until the tail one;
 /// otherwise the fixed `keep_alive` applies.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HybridConfig {
     /// Idle times tracked (4 h), in bins of `bin` (1 min).
@@ -477,6 +488,7 @@ impl Default for HybridConfig {
 /// below `scale_in_ratio × target` it scales in the same way; always within [min, max], which
 /// scheduled actions change.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PcScaling {
     pub target: f64,
@@ -497,6 +509,7 @@ pub struct PcScaling {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledAction {
     pub at: Nanos,
@@ -554,6 +567,7 @@ fn zero_dist() -> DistSpec {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Invocation {
     #[default]
@@ -563,6 +577,7 @@ pub enum Invocation {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Optional label, so `--set workloads.<name>.…` can address it.
@@ -588,6 +603,7 @@ pub struct Workload {
 
 /// Asynchronous invocation: Lambda's internal event queue and its retries (PLATFORM.md §1, §4).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AsyncConfig {
     /// Retries after a function error or timeout (AWS `MaximumRetryAttempts`, 0–2).
@@ -641,6 +657,7 @@ impl Default for AsyncConfig {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum OnFailure {
     /// A dead-letter queue or on-failure destination: the event ends `dead_lettered`.
@@ -654,6 +671,7 @@ pub enum OnFailure {
 /// An SQS standard queue feeding the function through an event source mapping (PLATFORM.md
 /// §1, §4).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SqsConfig {
     /// Messages per invocation (AWS default 10, at most 10,000).
@@ -715,6 +733,7 @@ impl Default for SqsConfig {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SqsScaling {
     /// Since 2023-11-06: start at 5 concurrent batches, add up to 300 per minute.
     #[default]
@@ -728,6 +747,7 @@ pub enum SqsScaling {
 /// A scheduled incident: between `start` and `end`, the listed functions (all if none are
 /// listed) see its effects.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     #[serde(default)]
@@ -764,6 +784,7 @@ fn one() -> f64 {
 /// given; without a preset the defaults are one attempt (no retries), 1 s base, 20 s cap, full
 /// jitter, doubling, retrying throttles, errors and timeouts, and no retry quota.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetryPolicy {
     pub name: String,
@@ -794,6 +815,7 @@ pub struct RetryPolicy {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RetryPreset {
     /// AWS SDK standard mode, current defaults (PLATFORM §4).
@@ -808,6 +830,7 @@ pub enum RetryPreset {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Jitter {
     /// Exactly the exponential delay.
@@ -821,6 +844,7 @@ pub enum Jitter {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RetryOn {
     Throttle,
@@ -835,6 +859,7 @@ pub enum RetryOn {
 /// `throttle_cost` after a throttle) and is not made when too few are left; a success returns
 /// `success_refund`, up to `tokens`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetryQuota {
     #[serde(default = "q_tokens")]
@@ -863,6 +888,7 @@ fn q_refund() -> u32 {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Process {
     Poisson,
@@ -879,6 +905,7 @@ pub enum Process {
 
 /// The rate multiplied by `factor` from `at` for `duration`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SpikeSpec {
     pub at: Nanos,
@@ -887,6 +914,7 @@ pub struct SpikeSpec {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TraceFormat {
     /// One arrival time per row (seconds by default); optional function and duration columns.
     #[serde(rename = "timestamps")]
@@ -920,6 +948,7 @@ impl TraceFormat {
 
 /// A trace column: a header name or a 0-based index.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum ColumnSpec {
     Index(usize),
@@ -937,6 +966,7 @@ impl ColumnSpec {
 
 /// How the invocations counted in one interval are placed within it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SpreadSpec {
     /// Evenly spaced.
@@ -947,6 +977,7 @@ pub enum SpreadSpec {
 
 /// Where trace time 0 is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     /// The trace's own zero.
@@ -958,6 +989,7 @@ pub enum Origin {
 /// Which functions of a trace become scenario functions (all when empty). The filters combine:
 /// ids and triggers first, then the popularity range, then the top N.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Select {
     /// Only these trace function ids.
@@ -986,6 +1018,7 @@ impl Select {
 
 /// Either a generated process (`process` and `rate`) or a trace (`trace` and `format`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Arrivals {
     #[serde(default)]

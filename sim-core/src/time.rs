@@ -184,6 +184,20 @@ impl Serialize for Nanos {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Nanos {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^\\s*([0-9.]+\\s*(ns|us|µs|ms|s|m|min|h|d)\\s*)+$",
+            "description": "A duration with a unit, e.g. \"250ms\", \"1.5s\", \"10m\", \"2h\""
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Nanos {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Nanos, D::Error> {
         struct V;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a function runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// AWS Lambda: execution environments, keep-alive, concurrency limits.
@@ -50,6 +51,7 @@ pub const INSTANCE_TYPES: &[InstanceType] = &[
 
 /// The state warm-pool instances wait in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PoolState {
     /// Stopped: pays EBS only; starts in about 36 s.
@@ -63,6 +65,7 @@ pub enum PoolState {
 
 /// An Auto Scaling group: instances, the load balancer in front of them, scaling and billing.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AsgConfig {
     /// A type of the built-in table (`m5.large`, `c6g.large`, `m7g.large`) or any name with
@@ -131,6 +134,7 @@ pub struct AsgConfig {
 
 /// A warm pool of pre-initialized instances that scale-out draws from first.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WarmPool {
     #[serde(default)]
@@ -151,6 +155,7 @@ pub struct WarmPool {
 
 /// The metric an alarm or a target tracking policy watches, one datapoint per metric period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AsgMetric {
     /// Average utilization of in-service instances past their warmup, in percent (busy slots
@@ -163,6 +168,7 @@ pub enum AsgMetric {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyType {
     TargetTracking,
@@ -171,6 +177,7 @@ pub enum PolicyType {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     Above,
@@ -178,6 +185,7 @@ pub enum Comparison {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustmentType {
     #[default]
@@ -189,6 +197,7 @@ pub enum AdjustmentType {
 /// One step of a step scaling policy: when the metric minus the threshold lies in
 /// `[lower, upper)` (an absent bound is unbounded), adjust by `adjustment`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     #[serde(default)]
@@ -206,6 +215,7 @@ pub struct Step {
 /// - `simple`: `metric`, `comparison`, `threshold`, `datapoints` (1), `adjustment`,
 ///   `adjustment_type`, `min_adjustment_magnitude`, `cooldown` (300 s).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
     #[serde(default)]
@@ -244,6 +254,7 @@ pub struct ScalingPolicy {
 /// A scheduled action: at `at` (and every `every` after, if given) set any of min, max and
 /// desired capacity.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AsgScheduledAction {
     pub at: Nanos,

@@ -56,7 +56,8 @@ enum Command {
         skip_bad_rows: bool,
     },
     /// Run a base scenario under several configurations (a grid and named ones), each with
-    /// replications, in parallel: results.csv, comparison.csv and a comparison plot.
+    /// replications, in parallel: results.csv, comparison.csv, summary.csv (95 % intervals),
+    /// plots and index.html.
     Sweep {
         /// The sweep file (TOML).
         sweep: PathBuf,

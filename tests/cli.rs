@@ -704,3 +704,35 @@ fn a_group_run_writes_its_columns_and_events() {
     let summary = std::fs::read_to_string(dir.join("o/summary.json")).unwrap();
     assert!(summary.contains("\"ec2_parts\"") && summary.contains("\"asg\""));
 }
+
+/// `--set` reads its value as TOML, so `account.scaling=2023` arrives as a number: it is taken
+/// as the rule "2023", and a wrong rule is named.
+#[test]
+fn set_scaling_rule_by_its_year() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = temp_dir("scaling-rule");
+    let o = faasim(
+        &[
+            "validate",
+            "scenarios/quickstart.toml",
+            "--set",
+            "account.scaling=2023",
+        ],
+        root,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = faasim(
+        &[
+            "run",
+            "scenarios/quickstart.toml",
+            "--set",
+            "account.scaling=2024",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        root,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("account.scaling") && err.contains("\"legacy\""), "{err}");
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerates the synthetic traces in this folder (timestamps format: one arrival time in
-seconds per row). Deterministic: the same seeds give the same files.
+"""Regenerates spike-10x-large.csv, diurnal-2h.csv and bursty-6h.csv in this folder
+(timestamps format: one arrival time in seconds per row). Deterministic: the same seeds give the
+same files. spike-10x.csv (5 requests/s for 30 minutes, 50/s between minute 10 and minute 12)
+predates this script and is kept as it is.
 
     python3 scenarios/traces/generate.py
 """

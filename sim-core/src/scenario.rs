@@ -99,7 +99,7 @@ pub enum AllocationRule {
 }
 
 /// Lambda's rule for adding execution environments (PLATFORM.md §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ScalingRule {
     /// Since 2023-11-27: each function adds up to 1,000 environments every 10 s, refilled
@@ -114,6 +114,39 @@ pub enum ScalingRule {
     /// No limit on the rate of scale-out (for teaching and comparison).
     #[serde(rename = "unlimited")]
     Unlimited,
+}
+
+/// `"2023"`, `"legacy"` or `"unlimited"`; the bare number 2023 is taken too (as `--set
+/// account.scaling=2023` gives it).
+impl<'de> Deserialize<'de> for ScalingRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ScalingRule, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ScalingRule;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"2023\", \"legacy\" or \"unlimited\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ScalingRule, E> {
+                match v {
+                    "2023" => Ok(ScalingRule::Current),
+                    "legacy" => Ok(ScalingRule::Legacy),
+                    "unlimited" => Ok(ScalingRule::Unlimited),
+                    _ => Err(E::unknown_variant(v, &["2023", "legacy", "unlimited"])),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ScalingRule, E> {
+                if v == 2023 {
+                    Ok(ScalingRule::Current)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ScalingRule, E> {
+                self.visit_i64(v as i64)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl ScalingRule {

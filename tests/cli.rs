@@ -734,5 +734,8 @@ fn set_scaling_rule_by_its_year() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("account.scaling") && err.contains("\"legacy\""), "{err}");
+    assert!(
+        err.contains("account.scaling") && err.contains("\"legacy\""),
+        "{err}"
+    );
 }

@@ -1,23 +1,10 @@
 //! The command line as a user meets it: outputs, determinism, overrides, and bad input that must
 //! exit with status 2 and a message naming the file and the key or line, never a panic.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn faasim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faasim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("faasim runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("faasim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::{faasim, temp_dir};
 
 const GOOD: &str = r#"
 name = "t"

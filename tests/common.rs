@@ -80,3 +80,30 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let rho = a / c as f64;
     b / (1.0 - rho + rho * b)
 }
+
+/// Runs the `faasim` binary in `cwd`.
+pub fn faasim(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_faasim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("faasim runs")
+}
+
+/// An empty folder of this test process for `name`.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("faasim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Asserts the command succeeded, showing its status and stderr if not.
+pub fn ok(o: &std::process::Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -8,6 +8,13 @@ use std::process::Command;
 mod common;
 use common::{faasim, ok, temp_dir};
 
+/// `faasim sweep s.toml --out OUT --quiet --no-plots EXTRA...` in `dir`.
+fn quiet_sweep(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["sweep", "s.toml", "--out", out, "--quiet", "--no-plots"];
+    args.extend(extra);
+    faasim(&args, dir)
+}
+
 fn read(p: PathBuf) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -59,10 +66,7 @@ fn tables(dir: &Path) -> Vec<String> {
 #[test]
 fn an_interrupted_sweep_resumes_to_the_same_results() {
     let dir = setup("resume");
-    ok(&faasim(
-        &["sweep", "s.toml", "--out", "whole", "--quiet", "--no-plots"],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "whole", &[]));
     let whole = tables(&dir.join("whole"));
     assert_eq!(whole[0].lines().count(), 1 + 2 * 3 * 3);
     // Stopped after 7 runs, then resumed: nothing lost, nothing twice.
@@ -91,18 +95,7 @@ fn an_interrupted_sweep_resumes_to_the_same_results() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("11 runs"));
     assert_eq!(tables(&dir.join("part")), whole);
     // A resumed complete sweep runs nothing and changes nothing.
-    ok(&faasim(
-        &[
-            "sweep",
-            "s.toml",
-            "--out",
-            "part",
-            "--quiet",
-            "--no-plots",
-            "--resume",
-        ],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "part", &["--resume"]));
     assert_eq!(tables(&dir.join("part")), whole);
 }
 
@@ -117,10 +110,7 @@ fn a_killed_sweep_resumes_to_the_same_results() {
         BASE.replace("duration = \"5m\"", "duration = \"24h\""),
     )
     .unwrap();
-    ok(&faasim(
-        &["sweep", "s.toml", "--out", "whole", "--quiet", "--no-plots"],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "whole", &[]));
     let whole = tables(&dir.join("whole"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_faasim"))
         .args([
@@ -154,28 +144,14 @@ fn a_killed_sweep_resumes_to_the_same_results() {
         kept < 18,
         "the sweep finished before the kill ({kept} rows)"
     );
-    ok(&faasim(
-        &[
-            "sweep",
-            "s.toml",
-            "--out",
-            "part",
-            "--quiet",
-            "--no-plots",
-            "--resume",
-        ],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "part", &["--resume"]));
     assert_eq!(tables(&dir.join("part")), whole);
 }
 
 #[test]
 fn shards_merged_equal_the_whole_sweep() {
     let dir = setup("shards");
-    ok(&faasim(
-        &["sweep", "s.toml", "--out", "whole", "--quiet", "--no-plots"],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "whole", &[]));
     let whole = tables(&dir.join("whole"));
     let mut count = 0;
     for k in 1..=3 {
@@ -235,20 +211,7 @@ fn shards_merged_equal_the_whole_sweep() {
     ));
     assert_eq!(tables(&dir.join("merged")), whole);
     // A shard's folder cannot be resumed as another shard.
-    let o = faasim(
-        &[
-            "sweep",
-            "s.toml",
-            "--out",
-            "shard1",
-            "--quiet",
-            "--no-plots",
-            "--shard",
-            "2/3",
-            "--resume",
-        ],
-        &dir,
-    );
+    let o = quiet_sweep(&dir, "shard1", &["--shard", "2/3", "--resume"]);
     assert_eq!(o.status.code(), Some(2));
     for bad in ["0/3", "4/3", "x", "1/0"] {
         let o = faasim(
@@ -289,10 +252,7 @@ fn confidence_intervals_cover_erlang_b_95_percent_of_the_time() {
         ),
     )
     .unwrap();
-    ok(&faasim(
-        &["sweep", "s.toml", "--out", "o", "--quiet", "--no-plots"],
-        &dir,
-    ));
+    ok(&quiet_sweep(&dir, "o", &[]));
     let truth = erlang_b(5, 4.0);
     let summary = read(dir.join("o/summary.csv"));
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();

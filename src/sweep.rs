@@ -185,10 +185,7 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, InputError> {
     // (in configuration order) is reported.
     let scenario =
         ScenarioFile::read(&base).map_err(|e| InputError(format!("{file}: base: {}", e.0)))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| InputError(format!("cannot start {jobs} threads: {e}")))?;
+    let pool = thread_pool(jobs).map_err(InputError)?;
     let checked: Vec<Result<Scenario, InputError>> = pool.install(|| {
         labelled
             .par_iter()
@@ -244,6 +241,14 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, InputError> {
         param_names: grid.into_iter().map(|(k, _)| k).collect(),
         configs,
     })
+}
+
+/// The `--jobs` threads a sweep checks and runs its configurations on.
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} threads: {e}"))
 }
 
 /// A value as a CSV cell: strings without their quotes.
@@ -470,10 +475,7 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
             );
             b
         });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| format!("cannot start {} threads: {e}", opts.jobs))?;
+    let pool = thread_pool(opts.jobs)?;
     let results: Vec<Result<Row, String>> = pool.install(|| {
         pending
             .par_iter()

@@ -1,7 +1,8 @@
 //! The command line as a user meets it: outputs, determinism, overrides, and bad input that must
 //! exit with status 2 and a message naming the file and the key or line, never a panic.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 mod common;
 use common::{faasim, temp_dir};
@@ -190,23 +191,35 @@ fn set_and_seed_override_the_file() {
 #[test]
 fn validate_accepts_every_shipped_scenario() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut n = 0;
-    for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().is_some_and(|e| e == "toml") {
-            let o = faasim(&["validate", p.to_str().unwrap()], root);
-            assert!(
-                o.status.success(),
-                "{}: {}",
-                p.display(),
-                String::from_utf8_lossy(&o.stderr)
-            );
-            n += 1;
-        }
+    let files = shipped(root);
+    let n = files.len();
+    for p in &files {
+        succeeds(&faasim(&["validate", p.to_str().unwrap()], root), p);
     }
     assert!(
         n >= 4,
         "expected at least four example scenarios, found {n}"
+    );
+}
+
+/// The scenario and sweep files in `scenarios/`.
+fn shipped(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Asserts the command on `file` succeeded, naming the file and showing stderr if not.
+fn succeeds(o: &Output, file: &Path) {
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
     );
 }
 
@@ -216,12 +229,9 @@ fn validate_accepts_every_shipped_scenario() {
 fn every_shipped_scenario_and_sweep_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = temp_dir("shipped");
-    let mut n = 0;
-    for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().is_none_or(|e| e != "toml") {
-            continue;
-        }
+    let files = shipped(root);
+    let n = files.len();
+    for p in &files {
         let name = p.file_stem().unwrap().to_string_lossy().to_string();
         let dir = out.join(&name);
         // The shipped sweeps are small: each runs whole (a few seconds at most).
@@ -236,14 +246,7 @@ fn every_shipped_scenario_and_sweep_runs() {
                 "simulation.warmup=0s",
             ]);
         }
-        let o = faasim(&args, root);
-        assert!(
-            o.status.success(),
-            "{}: {}",
-            p.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        n += 1;
+        succeeds(&faasim(&args, root), p);
     }
     assert!(n >= 20, "expected the shipped scenarios, found {n}");
 }

@@ -292,7 +292,6 @@ impl LatencyHist {
         }
     }
 
-    /// The empirical CDF as (latency ms, cumulative fraction) at each non-empty bucket.
     /// The distribution as (bucket value in ns, values recorded at or below it), one point per
     /// non-empty bucket: the CDF in integers.
     pub fn cumulative(&self) -> Vec<(u64, u64)> {
@@ -305,14 +304,12 @@ impl LatencyHist {
             .collect()
     }
 
+    /// The empirical CDF as (latency ms, cumulative fraction) at each non-empty bucket.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
         let n = self.count as f64;
-        let mut acc = 0u64;
-        self.buckets()
-            .map(|(v, c)| {
-                acc += c;
-                (v as f64 / 1e6, acc as f64 / n)
-            })
+        self.cumulative()
+            .into_iter()
+            .map(|(v, acc)| (v as f64 / 1e6, acc as f64 / n))
             .collect()
     }
 }

@@ -354,7 +354,7 @@ impl sim_core::Resources for FsResources {
     fn display(&self, path: &str) -> String {
         self.path(path).display().to_string()
     }
-    fn reopener(&self, path: &str) -> Option<sim_core::sim::Reopener> {
+    fn reopener(&self, path: &str) -> Option<sim_core::Reopener> {
         let full = self.path(path);
         Some(Box::new(move || {
             std::fs::File::open(&full)

@@ -596,7 +596,7 @@ fn validate(file: &Path, sets: &[String], skip_bad_rows: bool) -> Result<(), Fai
     for w in &scenario.workloads {
         let a = &w.arrivals;
         if let Some(trace) = &a.trace {
-            let opts = sim_core::sim::reader_options(a, scenario.simulation.seed);
+            let opts = sim_core::inputs::reader_options(a, scenario.simulation.seed);
             let mut r = sim_core::trace::open(&res, trace, &opts, None)
                 .map_err(|e| Failure::Input(e.to_string()))?;
             while r

@@ -79,13 +79,13 @@ pub fn add_trace_functions(
         let Some(format) = a.format else {
             continue; // validation names the missing format
         };
-        let opts = sim_core::sim::reader_options(&a, seed);
+        let opts = sim_core::inputs::reader_options(&a, seed);
         if !opts.has_functions() {
             continue; // validation asks for `function`
         }
         let path = a.trace.clone().unwrap_or_default();
         let stream = trace::open(&res, &path, &opts, None).map_err(input)?;
-        let mut replay = Replay::new(stream, sim_core::sim::replay_options(&a, u64::MAX, seed));
+        let mut replay = Replay::new(stream, sim_core::inputs::replay_options(&a, u64::MAX, seed));
         let stats = TraceStats::scan(&mut replay).map_err(input)?;
         let chosen = select(&stats.functions, a.select.as_ref())
             .map_err(|m| InputError(format!("{file}: key `{key}.select`: {m}")))?;

@@ -27,7 +27,10 @@
 
 pub mod dist;
 pub mod engine;
+pub mod error;
+pub mod inputs;
 pub mod metrics;
+pub mod resources;
 pub mod retry;
 pub mod rng;
 pub mod scenario;
@@ -36,11 +39,9 @@ pub mod time;
 pub mod trace;
 pub mod workload;
 
+pub use error::{ConfigError, InputError, SimError};
 pub use metrics::{LatencyHist, Metrics, Outcome, Summary};
+pub use resources::{NoFiles, Reopener, Resources};
 pub use scenario::Scenario;
-pub use sim::{
-    NoFiles, NullObserver, Observer, RequestRecord, Resources, RunOutput, SampleRow, SimError,
-    Simulation, simulate,
-};
+pub use sim::{NullObserver, Observer, RequestRecord, RunOutput, SampleRow, Simulation, simulate};
 pub use time::Nanos;
-pub use workload::InputError;

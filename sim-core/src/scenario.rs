@@ -5,6 +5,7 @@
 //! the scenario reference in `docs/scenario-reference.md`.
 
 use crate::dist::DistSpec;
+pub use crate::error::ConfigError;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +19,7 @@ pub struct Scenario {
     /// Name used for the output folder and reports; the front end defaults it to the file stem.
     #[serde(default)]
     pub name: Option<String>,
-    pub simulation: Simulation,
+    pub simulation: Settings,
     #[serde(default)]
     pub account: Account,
     #[serde(default)]
@@ -38,7 +39,7 @@ pub struct Scenario {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-pub struct Simulation {
+pub struct Settings {
     /// Simulated time.
     pub duration: Nanos,
     /// Requests arriving before this run but are not measured.
@@ -423,7 +424,7 @@ impl Scenario {
     pub fn new(duration: Nanos, functions: Vec<Function>, workloads: Vec<Workload>) -> Scenario {
         Scenario {
             name: None,
-            simulation: Simulation {
+            simulation: Settings {
                 duration,
                 warmup: Nanos::ZERO,
                 seed: default_seed(),
@@ -1416,19 +1417,6 @@ impl Arrivals {
             ));
         }
         Ok(())
-    }
-}
-
-/// A scenario that failed validation: the dotted key and what was expected.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConfigError {
-    pub key: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
     }
 }
 

@@ -15,9 +15,10 @@
 //! compression, rate scaling and spikes. [`TraceStats`] summarises a stream in one pass (for
 //! `faasim trace stats` and for functions created from a trace).
 
+use crate::error::InputError;
+use crate::resources::Resources;
 use crate::rng::SimRng;
-use crate::sim::Resources;
-use crate::workload::{InputError, Spike, spike_factor};
+use crate::workload::{Spike, spike_factor};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::BufRead;

@@ -2,26 +2,9 @@
 //!
 //! Traces are read by [`crate::trace`].
 
+pub use crate::error::InputError;
 use crate::rng::SimRng;
 use crate::time::NS_PER_S;
-
-/// An error in an input file (a trace or a data file): the file, the 1-based line and what was expected.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InputError {
-    pub file: String,
-    pub line: u64,
-    pub message: String,
-}
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}: {}", self.file, self.line, self.message)
-        } else {
-            write!(f, "{}: {}", self.file, self.message)
-        }
-    }
-}
 
 /// Where a workload's arrivals come from.
 pub enum ArrivalSource {

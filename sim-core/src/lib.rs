@@ -30,6 +30,7 @@ pub mod engine;
 pub mod error;
 pub mod inputs;
 pub mod metrics;
+pub mod observer;
 pub mod resources;
 pub mod retry;
 pub mod rng;

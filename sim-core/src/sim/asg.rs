@@ -37,7 +37,7 @@ const MASK: u64 = SLOTS - 1;
 /// ones, and a heap for completions beyond the wheel's reach. Times pushed are never before the
 /// last time popped (a request ends after it starts), and slots are chosen to hold a few
 /// completions each, so a push is a vector push and a pop a scan of a few entries.
-pub(super) struct Wheel {
+pub(crate) struct Wheel {
     shift: u32,
     /// The current slot (absolute: time >> shift).
     cur: u64,
@@ -52,7 +52,7 @@ pub(super) struct Wheel {
 
 impl Wheel {
     /// A wheel of slots 2^`shift` ns wide.
-    pub(super) fn new(shift: u32) -> Wheel {
+    pub(crate) fn new(shift: u32) -> Wheel {
         Wheel {
             shift,
             cur: 0,
@@ -66,7 +66,7 @@ impl Wheel {
 
     /// The slot width for completions `gap` ns apart on average, `service` ns long on average:
     /// a few per slot, and a reach of several service times.
-    pub(super) fn shift_for(gap: f64, service: f64) -> u32 {
+    pub(crate) fn shift_for(gap: f64, service: f64) -> u32 {
         let width = (2.0 * gap)
             .max(8.0 * service / SLOTS as f64)
             .clamp(1.0, 1e12);
@@ -74,7 +74,7 @@ impl Wheel {
     }
 
     #[inline]
-    pub(super) fn push(&mut self, t: u64, v: u32) {
+    pub(crate) fn push(&mut self, t: u64, v: u32) {
         let slot = t >> self.shift;
         debug_assert!(slot >= self.cur);
         if slot - self.cur < SLOTS {
@@ -92,7 +92,7 @@ impl Wheel {
 
     /// The earliest time, `u64::MAX` if empty.
     #[inline]
-    pub(super) fn min(&self) -> u64 {
+    pub(crate) fn min(&self) -> u64 {
         self.head
     }
 
@@ -156,7 +156,7 @@ impl Wheel {
 
     /// Removes an earliest completion.
     #[inline]
-    pub(super) fn pop(&mut self) -> Option<(u64, u32)> {
+    pub(crate) fn pop(&mut self) -> Option<(u64, u32)> {
         let i = self.front()?;
         let v = &mut self.slots[i];
         let mut k = 0;
@@ -184,7 +184,7 @@ impl Wheel {
     }
 
     #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 }
@@ -410,8 +410,8 @@ struct Tally {
     activities: u64,
 }
 
-pub(super) struct Asg {
-    pub(super) f: u32,
+pub(crate) struct Asg {
+    pub(crate) f: u32,
     /// A workload with a client retry policy sends to the group: every completion and queue
     /// timeout gets a global `AsgSync` event, so that the group is never brought up to a time
     /// later than the present, and retries are scheduled from the moment an attempt ends.
@@ -496,7 +496,7 @@ pub(super) struct Asg {
 
 /// How an instance event moves it on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum InstEv {
+pub(crate) enum InstEv {
     Ready,
     PoolReady,
     Dereg,
@@ -506,7 +506,7 @@ pub(super) enum InstEv {
 }
 
 impl Asg {
-    pub(super) fn new(
+    pub(crate) fn new(
         f: u32,
         cfg: &AsgConfig,
         shift: u32,
@@ -821,7 +821,7 @@ impl Asg {
 
 impl Simulation {
     /// Builds the groups of the scenario's `asg` functions (called by `Simulation::new`).
-    pub(super) fn asg_prepare(
+    pub(crate) fn asg_prepare(
         &mut self,
         scenario: &crate::Scenario,
         res: &dyn Resources,
@@ -857,7 +857,7 @@ impl Simulation {
 
     /// Puts every group in its initial state: `desired` instances in service, the warm pool
     /// full, the first metric period and the scheduled actions on the calendar.
-    pub(super) fn asg_start(&mut self) {
+    pub(crate) fn asg_start(&mut self) {
         let end = self.end;
         for a in 0..self.asgs.len() as u32 {
             let asg = &mut self.asgs[a as usize];
@@ -905,7 +905,7 @@ impl Simulation {
 
     /// Arrivals of workload `w`, which sends to a group: this one at `now`, and the following
     /// ones while they come before every pending event.
-    pub(super) fn asg_arrivals(
+    pub(crate) fn asg_arrivals(
         &mut self,
         w: u32,
         mut now: u64,
@@ -939,7 +939,7 @@ impl Simulation {
     }
 
     #[inline]
-    pub(super) fn asg_new_request(&mut self, w: u32, now: u64, given: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_new_request(&mut self, w: u32, now: u64, given: u64, obs: &mut dyn Observer) {
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.funcs[f as usize];
@@ -967,7 +967,7 @@ impl Simulation {
     }
 
     /// A client's retry of a request to group `a`.
-    pub(super) fn asg_retry(&mut self, req: Req, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_retry(&mut self, req: Req, now: u64, obs: &mut dyn Observer) {
         let wl = &mut self.workloads[req.w as usize];
         let func = &mut self.funcs[wl.function as usize];
         func.bin.retries += 1;
@@ -1097,7 +1097,7 @@ impl Simulation {
     /// Brings group `a` up to `t`: completes the requests ending by then and times out the
     /// queued requests that waited too long, in time order.
     #[inline]
-    pub(super) fn asg_advance(&mut self, a: u32, t: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_advance(&mut self, a: u32, t: u64, obs: &mut dyn Observer) {
         loop {
             let asg = &self.asgs[a as usize];
             let done = asg.heap.min();
@@ -1488,7 +1488,7 @@ impl Simulation {
     }
 
     /// An event of instance `inst` of group `a`.
-    pub(super) fn on_asg_inst(
+    pub(crate) fn on_asg_inst(
         &mut self,
         a: u32,
         inst: u32,
@@ -1624,7 +1624,7 @@ impl Simulation {
 
     /// A metric period ends (`kind` 0), a delayed datapoint reaches the alarms (1), or
     /// scheduled action `kind - 2` runs.
-    pub(super) fn on_asg_tick(&mut self, a: u32, kind: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_asg_tick(&mut self, a: u32, kind: u32, now: u64, obs: &mut dyn Observer) {
         self.asg_advance(a, now, obs);
         match kind {
             0 => {
@@ -1839,7 +1839,7 @@ impl Simulation {
     }
 
     /// A zone outage: each in-service instance of group `a` fails with probability `lost`.
-    pub(super) fn asg_lose(&mut self, a: u32, lost: f64, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_lose(&mut self, a: u32, lost: f64, now: u64, obs: &mut dyn Observer) {
         self.asg_advance(a, now, obs);
         for i in 0..self.asgs[a as usize].nodes.len() as u32 {
             if self.asgs[a as usize].nodes[i as usize].state == NState::InService
@@ -1851,7 +1851,7 @@ impl Simulation {
     }
 
     /// The client of request slot `slot` gave up at `now` (its timeout).
-    pub(super) fn on_asg_timeout(
+    pub(crate) fn on_asg_timeout(
         &mut self,
         a: u32,
         slot: u32,
@@ -1869,7 +1869,7 @@ impl Simulation {
     }
 
     /// Brings every group up to `now` (a sample boundary, the end of warmup, an incident).
-    pub(super) fn asg_advance_all(&mut self, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_advance_all(&mut self, now: u64, obs: &mut dyn Observer) {
         for a in 0..self.asgs.len() as u32 {
             self.asg_advance(a, now, obs);
             let asg = &mut self.asgs[a as usize];
@@ -1880,7 +1880,7 @@ impl Simulation {
     }
 
     /// The end of warmup: the measured window starts now.
-    pub(super) fn asg_start_measuring(&mut self, now: u64) {
+    pub(crate) fn asg_start_measuring(&mut self, now: u64) {
         for asg in &mut self.asgs {
             asg.touch(now);
             asg.busy_advance(now);
@@ -1896,7 +1896,7 @@ impl Simulation {
     }
 
     /// Group `g`'s part of a time-series row over `[now - span, now)`; the bin restarts.
-    pub(super) fn asg_sample(&mut self, g: u32, span: u64) -> AsgSample {
+    pub(crate) fn asg_sample(&mut self, g: u32, span: u64) -> AsgSample {
         let asg = &mut self.asgs[g as usize];
         let d = diff(&asg.int, &asg.bin0);
         let b = asg.bin;
@@ -1926,7 +1926,7 @@ impl Simulation {
 
     /// Ends group `a` at `end`: running instances are billed up to it, requests still queued or
     /// running are in flight. Returns the group's summary and its cost.
-    pub(super) fn asg_finish(&mut self, a: u32, end: u64, window: f64) -> (AsgMetrics, Ec2Cost) {
+    pub(crate) fn asg_finish(&mut self, a: u32, end: u64, window: f64) -> (AsgMetrics, Ec2Cost) {
         let asg = &mut self.asgs[a as usize];
         asg.touch(end);
         asg.busy_advance(end);

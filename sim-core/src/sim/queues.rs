@@ -27,7 +27,7 @@ use crate::time::{NS_PER_S, Nanos};
 use std::collections::VecDeque;
 
 /// An async workload's retry rules, in nanoseconds.
-pub(super) struct AsyncPolicy {
+pub(crate) struct AsyncPolicy {
     max_retries: u32,
     pub max_age: u64,
     delays: Vec<u64>,
@@ -62,7 +62,7 @@ const M_VISIBLE: u8 = 1;
 const M_INFLIGHT: u8 = 2;
 
 /// One SQS queue and its event source mapping.
-pub(super) struct SqsSource {
+pub(crate) struct SqsSource {
     /// The function it invokes and the workload that sends to it.
     pub f: u32,
     w: u32,
@@ -136,7 +136,7 @@ impl SqsSource {
 }
 
 /// An SQS message.
-pub(super) struct Msg {
+pub(crate) struct Msg {
     id: u64,
     sent: u64,
     /// Bumped at every receive and when the slot is freed, so that stale references are known.
@@ -161,7 +161,7 @@ impl Msg {
 
 /// A received batch: its messages and the invocation that processes them.
 #[derive(Default)]
-pub(super) struct Batch {
+pub(crate) struct Batch {
     src: u32,
     epoch: u32,
     received: u64,
@@ -187,7 +187,7 @@ struct BatchMsg {
 
 impl Simulation {
     /// Async attempt of `req` failed with `kind`: Lambda retries it or gives up.
-    pub(super) fn async_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
+    pub(crate) fn async_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
         let p = self.workloads[req.w as usize]
             .asy
             .as_deref()
@@ -222,7 +222,7 @@ impl Simulation {
     }
 
     /// An async event's retries or age ran out after failure `kind`.
-    pub(super) fn async_final(&mut self, f: u32, req: Req, kind: Failure, _now: u64) {
+    pub(crate) fn async_final(&mut self, f: u32, req: Req, kind: Failure, _now: u64) {
         let dead_letter = self.workloads[req.w as usize]
             .asy
             .as_ref()
@@ -243,7 +243,7 @@ impl Simulation {
     }
 
     /// A message arrives in SQS source `src`.
-    pub(super) fn sqs_send(
+    pub(crate) fn sqs_send(
         &mut self,
         src: u32,
         id: u64,
@@ -318,7 +318,7 @@ impl Simulation {
         }
     }
 
-    pub(super) fn on_sqs_poll(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_sqs_poll(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
         let s = &mut self.sqs[src as usize];
         if s.poll_at <= now {
             s.poll_at = u64::MAX;
@@ -490,7 +490,7 @@ impl Simulation {
 
     /// Batch `b` was throttled (or failed with a service error): its messages stay invisible
     /// until the visibility timeout, and the mapping backs off.
-    pub(super) fn sqs_throttled(&mut self, b: u32, now: u64) {
+    pub(crate) fn sqs_throttled(&mut self, b: u32, now: u64) {
         let batch = &mut self.batches[b as usize];
         batch.running = false;
         let n = batch.msgs.len() as u64;
@@ -507,7 +507,7 @@ impl Simulation {
     }
 
     /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did).
-    pub(super) fn sqs_done(
+    pub(crate) fn sqs_done(
         &mut self,
         b: u32,
         failure: Option<Failure>,
@@ -580,7 +580,7 @@ impl Simulation {
 
     /// Records of the messages of batch `b`: throttled (`executed` false) or still executing
     /// when the run ends.
-    pub(super) fn batch_records(
+    pub(crate) fn batch_records(
         &self,
         b: u32,
         outcome: Outcome,
@@ -613,7 +613,7 @@ impl Simulation {
 
     /// The visibility timeout of batch `b` ran out: its messages not deleted are visible again,
     /// or move to the dead-letter queue after `max_receive_count` receives.
-    pub(super) fn on_sqs_visible(&mut self, b: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
         let batch = &mut self.batches[b as usize];
         if batch.epoch != epoch {
             return;

@@ -22,7 +22,7 @@ use crate::dist::Dist;
 use crate::scenario::{Function, HybridConfig, KeepAlivePolicy};
 
 /// A function's idle-environment policy.
-pub(super) struct IdlePolicy {
+pub(crate) struct IdlePolicy {
     mode: KeepAlivePolicy,
     /// The fixed keep-alive.
     keep: u64,
@@ -139,7 +139,7 @@ impl Hybrid {
 }
 
 /// What to do with an environment that has just become idle.
-pub(super) enum Idle {
+pub(crate) enum Idle {
     /// Keep it idle for this long.
     Keep(u64),
     /// Reclaim it now.
@@ -150,7 +150,7 @@ impl Simulation {
     /// Function `f` is invoked at `now` with nothing running: a new idle time for the hybrid
     /// policy.
     #[inline]
-    pub(super) fn idle_time_ends(&mut self, f: u32, now: u64) {
+    pub(crate) fn idle_time_ends(&mut self, f: u32, now: u64) {
         if let Some(h) = self.funcs[f as usize].idle_policy.hybrid.as_deref_mut()
             && let Some(t) = h.last_done
         {
@@ -159,7 +159,7 @@ impl Simulation {
     }
 
     /// Environment `inst` of a function with a custom policy finished at `now`.
-    pub(super) fn idle_decision(&mut self, inst: u32, now: u64) -> Idle {
+    pub(crate) fn idle_decision(&mut self, inst: u32, now: u64) -> Idle {
         let f = self.insts[inst as usize].func;
         let func = &mut self.funcs[f as usize];
         let nothing_runs = func.busy == 0;
@@ -199,7 +199,7 @@ impl Simulation {
     }
 
     /// A pre-warmed environment of `f` is ready: idle, kept for the keep-alive window.
-    pub(super) fn on_prewarm(&mut self, f: u32, now: u64) {
+    pub(crate) fn on_prewarm(&mut self, f: u32, now: u64) {
         let inst = self.create(f, now);
         let keep = self.funcs[f as usize]
             .idle_policy
@@ -216,7 +216,7 @@ impl Simulation {
     }
 
     /// Idle environment `inst`'s own keep-alive ran out.
-    pub(super) fn on_expire_inst(&mut self, inst: u32, epoch: u32, now: u64) {
+    pub(crate) fn on_expire_inst(&mut self, inst: u32, epoch: u32, now: u64) {
         let it = &self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Idle {
             return;
@@ -227,7 +227,7 @@ impl Simulation {
     }
 
     /// Reclaims environment `inst` (not linked in an idle list).
-    pub(super) fn retire(&mut self, inst: u32, now: u64) {
+    pub(crate) fn retire(&mut self, inst: u32, now: u64) {
         let it = &mut self.insts[inst as usize];
         let func = &mut self.funcs[it.func as usize];
         func.advance(now);

@@ -15,7 +15,7 @@ use crate::time::Nanos;
 
 /// A function's provisioned concurrency.
 #[derive(Default)]
-pub(super) struct Provisioned {
+pub(crate) struct Provisioned {
     /// Configured environments, and those allocated (ready, busy or re-initializing).
     pub target: u32,
     pub ready: u32,
@@ -41,7 +41,7 @@ pub(super) struct Provisioned {
 }
 
 /// Application Auto Scaling of one function's provisioned concurrency.
-pub(super) struct Scaler {
+pub(crate) struct Scaler {
     cfg: PcScaling,
     min: u32,
     max: u32,
@@ -104,7 +104,7 @@ impl Provisioned {
 
 impl Simulation {
     /// Requests the allocation of function `f`'s missing provisioned environments.
-    pub(super) fn pc_request(&mut self, f: u32, now: u64) {
+    pub(crate) fn pc_request(&mut self, f: u32, now: u64) {
         let pc = &mut self.funcs[f as usize].pc;
         if pc.target > pc.ready && pc.pending_at == u64::MAX {
             let t = pc.ready_at(now, pc.target - pc.ready);
@@ -114,7 +114,7 @@ impl Simulation {
     }
 
     /// Function `f`'s requested environments are allocated: all become usable now.
-    pub(super) fn on_pc_ready(&mut self, f: u32, now: u64) {
+    pub(crate) fn on_pc_ready(&mut self, f: u32, now: u64) {
         let pc = &mut self.funcs[f as usize].pc;
         pc.pending_at = u64::MAX;
         pc.advance(now);
@@ -135,7 +135,7 @@ impl Simulation {
 
     /// A ready provisioned environment of `f` for an invocation at `now`, if one is idle.
     #[inline]
-    pub(super) fn pc_take(&mut self, f: u32, now: u64) -> Option<u32> {
+    pub(crate) fn pc_take(&mut self, f: u32, now: u64) -> Option<u32> {
         let pc = &mut self.funcs[f as usize].pc;
         let inst = pc.idle.pop()?;
         pc.advance(now);
@@ -145,7 +145,7 @@ impl Simulation {
 
     /// Provisioned environment `inst` finished an invocation: it waits for the next one, or is
     /// re-initialized if it has lived `recycle`.
-    pub(super) fn pc_release(&mut self, inst: u32, now: u64) {
+    pub(crate) fn pc_release(&mut self, inst: u32, now: u64) {
         let it = &mut self.insts[inst as usize];
         let func = &mut self.funcs[it.func as usize];
         func.pc.advance(now);
@@ -178,7 +178,7 @@ impl Simulation {
     }
 
     /// Provisioned environment `inst` finished re-initializing.
-    pub(super) fn on_pc_recycled(&mut self, inst: u32, epoch: u32) {
+    pub(crate) fn on_pc_recycled(&mut self, inst: u32, epoch: u32) {
         let it = &mut self.insts[inst as usize];
         if it.epoch != epoch {
             return;
@@ -188,7 +188,7 @@ impl Simulation {
     }
 
     /// Starts the scaler of every function that has one: datapoints and scheduled actions.
-    pub(super) fn pc_start_scaling(&mut self) {
+    pub(crate) fn pc_start_scaling(&mut self) {
         for f in 0..self.funcs.len() {
             let Some(sc) = self.funcs[f].pc.scaling.as_deref() else {
                 continue;
@@ -210,7 +210,7 @@ impl Simulation {
 
     /// One utilization datapoint of function `f`'s provisioned concurrency, and the scaling
     /// decision it leads to.
-    pub(super) fn on_pc_metric(&mut self, f: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_pc_metric(&mut self, f: u32, now: u64, obs: &mut dyn Observer) {
         let pc = &mut self.funcs[f as usize].pc;
         pc.advance(now);
         let (ready, busy) = (pc.int_ready, pc.int_busy);
@@ -252,7 +252,7 @@ impl Simulation {
     }
 
     /// Scheduled action `action` of function `f`: new minimum and maximum.
-    pub(super) fn on_pc_schedule(&mut self, f: u32, action: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_pc_schedule(&mut self, f: u32, action: u32, now: u64, obs: &mut dyn Observer) {
         let pc = &mut self.funcs[f as usize].pc;
         let target = pc.target;
         let sc = pc.scaling.as_deref_mut().expect("scaled function");
@@ -302,7 +302,7 @@ impl Simulation {
     }
 
     /// Removes lost provisioned environment `inst` (idle) from its function's pool.
-    pub(super) fn pc_lose_idle(&mut self, inst: u32) {
+    pub(crate) fn pc_lose_idle(&mut self, inst: u32) {
         let f = self.insts[inst as usize].func;
         let pc = &mut self.funcs[f as usize].pc;
         if let Some(pos) = pc.idle.iter().position(|&i| i == inst) {
@@ -315,7 +315,7 @@ impl Simulation {
 impl Func {
     /// Whether the function has provisioned concurrency configured.
     #[inline]
-    pub(super) fn has_pc(&self) -> bool {
+    pub(crate) fn has_pc(&self) -> bool {
         self.pc.target > 0
     }
 }

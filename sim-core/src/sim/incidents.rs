@@ -5,7 +5,7 @@ use super::{ERRORED, LOST, Observer, PROV, Simulation, State, TIMED_OUT, unlink}
 use crate::scenario::Scenario;
 
 /// An incident of the scenario, resolved to function indices.
-pub(super) struct IncidentState {
+pub(crate) struct IncidentState {
     pub start: u64,
     pub end: u64,
     /// Which functions it affects.
@@ -19,7 +19,7 @@ pub(super) struct IncidentState {
 }
 
 /// The scenario's incidents, ready to run.
-pub(super) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
+pub(crate) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
     scenario
         .incidents
         .iter()
@@ -43,7 +43,7 @@ pub(super) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
 
 impl Simulation {
     /// Incident `code / 2` starts (`code` even) or ends (odd).
-    pub(super) fn on_incident(&mut self, code: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_incident(&mut self, code: u32, now: u64, obs: &mut dyn Observer) {
         let i = (code / 2) as usize;
         let starts = code.is_multiple_of(2);
         // Requests of Auto Scaling groups that started before now ran without this change.

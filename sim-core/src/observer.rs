@@ -1,0 +1,100 @@
+//! What a run hands out while it goes: [`Observer`] receives the time series ([`SampleRow`]),
+//! the attempts ([`RequestRecord`]), scaling activities and progress; [`NullObserver`] wants
+//! nothing but the summary.
+
+use crate::metrics::Outcome;
+use crate::sim::AsgSample;
+use crate::time::Nanos;
+
+/// One request attempt, as written to `requests.csv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestRecord {
+    pub id: u64,
+    pub function: u32,
+    pub arrival: Nanos,
+    /// When execution (or the cold start before it) began; `None` if it never did.
+    pub start: Option<Nanos>,
+    /// When the attempt ended; `None` if still running at the end of the simulation.
+    pub end: Option<Nanos>,
+    pub cold: bool,
+    pub outcome: Outcome,
+    pub attempt: u32,
+    /// Whether the request arrived in the measured window (after warmup).
+    pub measured: bool,
+}
+
+/// One row of the time series: function `function` over `[time, time + span)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SampleRow {
+    pub time: Nanos,
+    pub span: Nanos,
+    pub function: u32,
+    pub arrivals: u64,
+    /// Time-averaged instances alive, busy and idle over the interval.
+    pub instances: f64,
+    pub busy: f64,
+    pub idle: f64,
+    /// Instances alive at the end of the interval.
+    pub instances_end: u64,
+    pub cold_starts: u64,
+    pub throttles: u64,
+    /// Attempts that ended in an error (timeouts, crashes and init failures included).
+    pub errors: u64,
+    /// Attempts after a request's first: client retries, async retries, SQS redeliveries.
+    pub retries: u64,
+    /// Events and messages sent to the dead-letter queue in the interval.
+    pub dead_lettered: u64,
+    /// Events and messages in the dead-letter queue at the end of the interval (nothing consumes
+    /// it, so this is the running total).
+    pub dlq_depth: u64,
+    /// Async events and SQS messages waiting at the end of the interval (not executing).
+    pub queue_depth: u64,
+    /// Largest age of an async event or SQS message when an attempt on it began (AWS
+    /// `AsyncEventAge`, `ApproximateAgeOfOldestMessage`).
+    pub max_event_age_ms: f64,
+    /// Incidents affecting the function at some time in the interval.
+    pub incidents: u32,
+    /// Provisioned environments allocated at the end of the interval.
+    pub provisioned: u64,
+    /// Busy provisioned environments over allocated ones, time-averaged over the interval
+    /// (AWS `ProvisionedConcurrencyUtilization`; 0 without any).
+    pub provisioned_utilization: f64,
+    /// Invocations served on demand although the function has provisioned concurrency (AWS
+    /// `ProvisionedConcurrencySpilloverInvocations`).
+    pub spillover: u64,
+    pub succeeded: u64,
+    /// Latency of the requests that succeeded in the interval (0 if none).
+    pub p99_latency_ms: f64,
+    pub mean_latency_ms: f64,
+    /// The EC2 Auto Scaling group's columns (functions with `platform = "asg"`).
+    pub asg: Option<AsgSample>,
+}
+
+/// Receives what a run produces while it runs, so that nothing per request is kept in memory.
+pub trait Observer {
+    /// Whether `request` should be called (building records costs a little).
+    fn wants_requests(&self) -> bool {
+        false
+    }
+    /// Whether `sample` should be called. Without samples the run skips the time series and
+    /// its per-interval histograms: a summary-only run (a sweep's) is faster.
+    fn wants_samples(&self) -> bool {
+        true
+    }
+    fn request(&mut self, _r: &RequestRecord) {}
+    fn sample(&mut self, _row: &SampleRow) {}
+    /// Called at every sample boundary with the simulated time reached.
+    fn progress(&mut self, _now: Nanos, _end: Nanos) {}
+    /// A scaling activity of function `function`: its provisioned concurrency, or its Auto
+    /// Scaling group's desired capacity, goes from `from` to `to`; `why` names the policy.
+    fn scaling(&mut self, _time: Nanos, _function: u32, _from: u32, _to: u32, _why: &str) {}
+}
+
+/// An observer that keeps nothing: the run produces only its summary.
+pub struct NullObserver;
+
+impl Observer for NullObserver {
+    fn wants_samples(&self) -> bool {
+        false
+    }
+}

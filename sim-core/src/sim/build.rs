@@ -1,0 +1,424 @@
+//! Building a run from a checked scenario: the Lambda functions and pools, the workloads and
+//! their sources, the client policies, the queues and the event queue's sizing.
+
+use super::{
+    AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
+    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation, KIND_ASYNC,
+    KIND_SQS, KIND_SYNC, KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
+    Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario,
+    SimError, SimRng, Simulation, SqsSource, Workload, incidents, load_dist, open_trace,
+    read_points, stream,
+};
+
+impl Simulation {
+    /// Validates `scenario`, opens its inputs through `res`, and prepares the run.
+    pub fn new(scenario: &Scenario, res: &dyn Resources) -> Result<Simulation, SimError> {
+        scenario.validate().map_err(SimError::Config)?;
+        let sim = &scenario.simulation;
+        let seed = sim.seed;
+        let acc = &scenario.account;
+
+        let reserved: u64 = scenario
+            .functions
+            .iter()
+            .filter_map(|f| f.reserved_concurrency)
+            .map(u64::from)
+            .sum();
+        // Invocations per second: 10 × concurrency, for the account and for each reservation.
+        let rps = |c: u32| RateWindow::new(10 * c as u64, acc.rps_limit);
+        let mut pools = vec![Pool {
+            busy: 0,
+            cap: (acc.concurrency_limit as u64 - reserved) as u32,
+            rps: rps(acc.concurrency_limit),
+        }];
+        let mut funcs = Vec::with_capacity(scenario.functions.len());
+        for (i, f) in scenario.functions.iter().enumerate() {
+            let pool = match f.reserved_concurrency {
+                Some(rc) => {
+                    // Provisioned environments are kept apart from the on-demand part.
+                    pools.push(Pool {
+                        busy: 0,
+                        cap: rc - f.provisioned_concurrency,
+                        rps: rps(rc),
+                    });
+                    pools.len() - 1
+                }
+                None => {
+                    pools[0].cap -= f.provisioned_concurrency;
+                    0
+                }
+            };
+            let load = |spec: &DistSpec, field: &str| {
+                load_dist(res, spec, &format!("functions.{}.{field}", f.name))
+            };
+            let idle_policy = IdlePolicy::new(
+                f,
+                match f.keep_alive_policy {
+                    KeepAlivePolicy::Random => Some(load(
+                        &f.idle_ttl.clone().unwrap_or(DistSpec::Uniform {
+                            min: Nanos::from_secs(600),
+                            max: Nanos::from_secs(2700),
+                        }),
+                        "idle_ttl",
+                    )?),
+                    _ => None,
+                },
+            );
+            funcs.push(Func {
+                memory_mb: f.memory_mb as u64,
+                timeout: f.timeout.0,
+                // With a custom idle policy, idle environments expire one by one
+                // (`ExpireInst`), never through the keep-alive list.
+                keep_alive: if idle_policy.custom() {
+                    u64::MAX
+                } else {
+                    f.keep_alive.0
+                },
+                custom_idle: idle_policy.custom(),
+                max_lifetime: f.max_lifetime.0,
+                reuse: f.reuse,
+                duration: load(&f.duration, "duration")?,
+                cold_start: load(&f.cold_start, "cold_start")?,
+                pool: pool as u32,
+                gb_s_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.x86_gb_second,
+                    Architecture::Arm64 => scenario.pricing.arm64_gb_second,
+                },
+                base_error_p: f.error_probability,
+                base_service_p: f.service_error_probability,
+                service_p: f.service_error_probability,
+                init_fail_p: f.init_failure_probability,
+                init_timeout: f.init_timeout.0,
+                mtbf: f.mtbf.map(|m| m.0 as f64).unwrap_or(0.0),
+                lat_mul: 1.0,
+                lat_add: 0,
+                active_incidents: 0,
+                fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
+                queued: 0,
+                dlq: 0,
+                idle_policy,
+                pc: {
+                    let legacy = acc.provisioned_allocation == AllocationRule::Legacy;
+                    let mut pc = Provisioned::new(
+                        f.provisioned_concurrency,
+                        f.provisioned_allocation_delay.0,
+                        // Until 2022: the Region's burst at once, then 500 a minute (S19).
+                        if legacy {
+                            500
+                        } else {
+                            f.provisioned_allocation_rate
+                        },
+                        f.provisioned_recycle.0,
+                        f.provisioned_scaling
+                            .as_ref()
+                            .map(|c| Box::new(Scaler::new(c))),
+                    );
+                    if legacy {
+                        pc.burst = acc
+                            .burst
+                            .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+                    }
+                    pc
+                },
+                billed_pc_mb_ms: 0,
+                pc_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.provisioned_x86_gb_second,
+                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_gb_second,
+                },
+                pc_exec_price: match f.architecture {
+                    Architecture::X86_64 => scenario.pricing.provisioned_x86_execution_gb_second,
+                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_execution_gb_second,
+                },
+                burst: match acc.scaling {
+                    // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
+                    ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
+                    _ => Bucket::OFF,
+                },
+                rng: SimRng::new(seed, stream::FUNCTION | i as u64),
+                head: NIL,
+                tail: NIL,
+                idle: 0,
+                idle_vec: Vec::new(),
+                newest: BinaryHeap::new(),
+                expire_at: u64::MAX,
+                alive: 0,
+                busy: 0,
+                last: 0,
+                int_alive: 0,
+                int_busy: 0,
+                win_alive0: 0,
+                win_busy0: 0,
+                pending: Vec::with_capacity(PENDING),
+                error_p: f.error_probability,
+                billed_mb_ms: 0,
+                requests: 0,
+                attempts: 0,
+                started: 0,
+                succeeded: 0,
+                peak_busy: 0,
+                bin_arrivals: 0,
+                bin_succeeded: 0,
+                counted: Counted::default(),
+                bin: Bin::default(),
+                hists: Box::new(Hists {
+                    latency: LatencyHist::precise(),
+                    bin_latency: LatencyHist::coarse(),
+                    per_interval: true,
+                }),
+                asg: NIL,
+            });
+        }
+
+        let mut workloads: Vec<Workload> = Vec::with_capacity(scenario.workloads.len());
+        let mut sqs = Vec::new();
+        let mut feeds: Vec<Feed> = Vec::new();
+        for (wi, w) in scenario.workloads.iter().enumerate() {
+            let a = &w.arrivals;
+            let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
+            // The functions this workload invokes: one, or (a trace of many) every function.
+            let targets: Vec<u32> = if w.function.is_empty() {
+                (0..scenario.functions.len() as u32).collect()
+            } else {
+                vec![
+                    scenario
+                        .functions
+                        .iter()
+                        .position(|f| f.name == w.function)
+                        .expect("validated") as u32,
+                ]
+            };
+            let feed = if a.trace.is_some() {
+                let names: Option<std::collections::HashSet<&str>> = w
+                    .function
+                    .is_empty()
+                    .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
+                let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
+                feeds.push(Feed {
+                    replay,
+                    fixed: NIL,
+                    by_name: HashMap::new(),
+                    targets: Vec::new(),
+                    next_duration: NO_DURATION,
+                    unmatched: 0,
+                    workload: w.name.clone().unwrap_or(wi.to_string()),
+                    file: res.display(a.trace.as_deref().unwrap_or_default()),
+                });
+                (feeds.len() - 1) as u32
+            } else {
+                NIL
+            };
+            for &function in &targets {
+                let i = workloads.len();
+                let source = match a.process {
+                    Some(process) => {
+                        let points = match &a.points_file {
+                            Some(path) => read_points(res, path, &format!("{key}.arrivals"))?,
+                            None => a.points.iter().map(|&(t, r)| (t.0, r)).collect(),
+                        };
+                        generated(
+                            a,
+                            process,
+                            &points,
+                            SimRng::new(seed, stream::ARRIVALS | i as u64),
+                        )
+                    }
+                    None => ArrivalSource::Feed,
+                };
+                if feed != NIL {
+                    let fd = &mut feeds[feed as usize];
+                    if w.function.is_empty() {
+                        fd.by_name
+                            .insert(scenario.functions[function as usize].name.clone(), i as u32);
+                    } else {
+                        fd.fixed = i as u32;
+                    }
+                }
+                let retry = w.retry.as_ref().map(|name| {
+                    let spec = scenario
+                        .retry_policies
+                        .iter()
+                        .find(|p| &p.name == name)
+                        .expect("validated");
+                    let policy = Policy::resolve(spec);
+                    Box::new(ClientRetry {
+                        tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
+                        policy,
+                    })
+                });
+                let (kind, asy, sqs_idx) = match w.invocation {
+                    Invocation::Sync => (KIND_SYNC, None, NIL),
+                    Invocation::Async => (
+                        KIND_ASYNC,
+                        Some(Box::new(AsyncPolicy::new(
+                            &w.async_config.clone().unwrap_or_default(),
+                        ))),
+                        NIL,
+                    ),
+                    Invocation::Sqs => {
+                        sqs.push(SqsSource::new(
+                            &w.sqs.clone().unwrap_or_default(),
+                            i as u32,
+                            function,
+                        ));
+                        (KIND_SQS, None, (sqs.len() - 1) as u32)
+                    }
+                };
+                let (start, until) = if a.trace.is_some() {
+                    (0, sim.duration.0)
+                } else {
+                    (
+                        a.start.map(|t| t.0).unwrap_or(0),
+                        a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
+                    )
+                };
+                workloads.push(Workload {
+                    function,
+                    source: source.starting_at(start),
+                    until,
+                    service: SimRng::new(seed, stream::SERVICE | i as u64),
+                    fault: SimRng::new(seed, stream::FAULT | i as u64),
+                    redo: SimRng::new(seed, stream::RETRY | i as u64),
+                    kind,
+                    retry: retry.filter(|r| r.policy.max_attempts > 1),
+                    asy,
+                    sqs: sqs_idx,
+                    asg: NIL,
+                    feed,
+                });
+            }
+        }
+
+        // About two events per request (arrival and completion): slots about as wide as the mean
+        // gap between arrivals hold one or two events each, and the wheel should reach past
+        // most completions (four mean service times). Traces are assumed busy (1 ms gaps).
+        let rate: f64 = scenario
+            .workloads
+            .iter()
+            .filter_map(|w| w.arrivals.rate)
+            .sum();
+        let gap = if rate > 0.0
+            && scenario
+                .workloads
+                .iter()
+                .all(|w| w.arrivals.trace.is_none())
+        {
+            (1e9 / rate) as u64
+        } else {
+            1 << 20
+        };
+        let horizon = funcs
+            .iter()
+            .map(|f| 4.0 * (f.duration.mean() + f.cold_start.mean()))
+            .fold(0.0, f64::max);
+        let queue = EventQueue::for_rates(gap, horizon.min(1e15) as u64);
+        let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
+        let pool_caps = pools.iter().map(|p| p.cap).collect();
+        let mut simulation = Simulation {
+            name,
+            seed,
+            end: sim.duration.0,
+            warmup: sim.warmup.0,
+            interval: sim.sample_interval.0,
+            requests_price: scenario.pricing.requests_per_million / 1e6,
+            q: queue,
+            funcs,
+            pools,
+            workloads,
+            insts: Vec::new(),
+            ctx: Vec::new(),
+            free: Vec::new(),
+            retries: Vec::new(),
+            retry_free: Vec::new(),
+            sqs,
+            feeds,
+            msgs: Vec::new(),
+            msg_free: Vec::new(),
+            batches: Vec::new(),
+            batch_free: Vec::new(),
+            incidents: incidents::prepare(scenario),
+            asgs: Vec::new(),
+            incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
+            pool_caps,
+            account_burst: match acc.scaling {
+                // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
+                ScalingRule::Legacy => {
+                    let b = acc
+                        .burst
+                        .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+                    Bucket::new(b as f64, 500.0 / 60.0, true)
+                }
+                _ => Bucket::OFF,
+            },
+            next_req: 0,
+            measuring: sim.warmup.0 == 0,
+            alive_total: 0,
+            busy_total: 0,
+            peak_alive: 0,
+            peak_busy: 0,
+            bin_start: 0,
+            next_sample: u64::MAX,
+            want_samples: true,
+            want_requests: false,
+            fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
+        };
+        simulation.asg_prepare(scenario, res)?;
+        Ok(simulation)
+    }
+}
+
+/// The arrival source of a generated process (validated).
+pub(crate) fn generated(
+    a: &crate::scenario::Arrivals,
+    process: Process,
+    points: &[(u64, f64)],
+    rng: SimRng,
+) -> ArrivalSource {
+    use crate::workload::{RateShape, Spike};
+    let k = a.factor();
+    let spikes: Vec<Spike> = a
+        .spikes
+        .iter()
+        .map(|s| Spike {
+            start: s.at.0,
+            end: s.at.0.saturating_add(s.duration.0),
+            factor: s.factor,
+        })
+        .collect();
+    match process {
+        Process::Poisson if spikes.is_empty() => {
+            ArrivalSource::poisson(a.rate.expect("validated") * k, rng)
+        }
+        Process::Poisson => ArrivalSource::varying(
+            RateShape::Constant(a.rate.expect("validated") * k),
+            spikes,
+            rng,
+        ),
+        Process::Constant => ArrivalSource::constant(a.rate.expect("validated") * k),
+        Process::Diurnal => {
+            let period = a.period.map(|p| p.0).unwrap_or(86_400 * NS_PER_S);
+            ArrivalSource::varying(
+                RateShape::Diurnal {
+                    trough: a.trough.expect("validated") * k,
+                    peak: a.peak.expect("validated") * k,
+                    period,
+                    peak_at: a.peak_at.map(|p| p.0).unwrap_or(period / 2),
+                },
+                spikes,
+                rng,
+            )
+        }
+        Process::Profile => ArrivalSource::varying(
+            RateShape::Profile(points.iter().map(|&(t, r)| (t, r * k)).collect()),
+            spikes,
+            rng,
+        ),
+        Process::Mmpp => ArrivalSource::mmpp(
+            a.rate.expect("validated") * k,
+            a.quiet_rate.unwrap_or(0.0) * k,
+            a.burst.expect("validated").0 as f64,
+            a.quiet.expect("validated").0 as f64,
+            spikes,
+            rng,
+        ),
+    }
+}

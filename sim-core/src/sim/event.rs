@@ -1,0 +1,49 @@
+//! The events of the one event queue. Each names its owner's entity by index; the loop in
+//! `sim/mod.rs` dispatches them.
+
+use super::InstEv;
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// The next arrival of workload `.0`.
+    Arrival(u32),
+    /// Instance `inst` finishes the request it serves (stale if `epoch` moved on).
+    Done { inst: u32, epoch: u32 },
+    /// Reclaim function `.0`'s instances idle for its keep-alive.
+    Expire(u32),
+    /// Function `.0`'s requested provisioned environments are allocated.
+    PcReady(u32),
+    /// A utilization datapoint of function `.0`'s provisioned concurrency.
+    PcMetric(u32),
+    /// Scheduled scaling action `action` of function `f`.
+    PcSchedule { f: u32, action: u32 },
+    /// Idle instance `inst`'s own keep-alive runs out (stale if `epoch` moved on).
+    ExpireInst { inst: u32, epoch: u32 },
+    /// A pre-warmed environment of function `.0` is ready (hybrid keep-alive).
+    Prewarm(u32),
+    /// Provisioned environment `inst` finished re-initializing.
+    PcRecycled { inst: u32, epoch: u32 },
+    /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
+    Retry(u32),
+    /// Incident `.0 / 2` starts (even) or ends (odd).
+    Incident(u32),
+    /// The event source mapping of SQS source `.0` polls again (batching window, scaling).
+    SqsPoll(u32),
+    /// The visibility timeout of batch `batch` runs out (stale if `epoch` moved on).
+    SqsVisible { batch: u32, epoch: u32 },
+    /// Instance `inst` of Auto Scaling group `a` reaches the next step of its life (stale if
+    /// `epoch` moved on).
+    AsgInst {
+        a: u32,
+        inst: u32,
+        epoch: u32,
+        kind: InstEv,
+    },
+    /// Group `a`: a metric period ends (`kind` 0), a delayed datapoint reaches the alarms (1),
+    /// or scheduled action `kind - 2` runs.
+    AsgTick { a: u32, kind: u32 },
+    /// Group `a` is brought up to now (a request with a client retry policy ends now).
+    AsgSync(u32),
+    /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
+    AsgTimeout { a: u32, slot: u32, epoch: u32 },
+}

@@ -1,0 +1,85 @@
+//! Admission to the Lambda platform: concurrency pools, the requests-per-second window and the
+//! scaling rule's token bucket of new environments.
+
+use super::NS_PER_S;
+
+pub(crate) struct Pool {
+    pub(crate) busy: u32,
+    pub(crate) cap: u32,
+    /// Invocations per second: 10 × the pool's concurrency (PLATFORM.md §1).
+    pub(crate) rps: RateWindow,
+}
+
+/// A limit on events per whole second of simulated time (a fixed one-second window).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RateWindow {
+    pub(crate) end: u64,
+    pub(crate) count: u64,
+    pub(crate) limit: u64,
+}
+
+impl RateWindow {
+    pub(crate) fn new(limit: u64, on: bool) -> RateWindow {
+        RateWindow {
+            end: 0,
+            count: 0,
+            limit: if on { limit } else { u64::MAX },
+        }
+    }
+
+    /// Counts one event at `now`; false if the second's limit is reached.
+    #[inline(always)]
+    pub(crate) fn take(&mut self, now: u64) -> bool {
+        if now >= self.end {
+            self.end = now - now % NS_PER_S + NS_PER_S;
+            self.count = 0;
+        }
+        self.count += 1;
+        self.count <= self.limit
+    }
+}
+
+/// A token bucket: up to `cap` tokens, refilled continuously at `rate` per nanosecond.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bucket {
+    pub(crate) tokens: f64,
+    pub(crate) cap: f64,
+    pub(crate) rate: f64,
+    pub(crate) last: u64,
+    pub(crate) on: bool,
+}
+
+impl Bucket {
+    pub(crate) fn new(cap: f64, per_second: f64, on: bool) -> Bucket {
+        Bucket {
+            tokens: cap,
+            cap,
+            rate: per_second / 1e9,
+            last: 0,
+            on,
+        }
+    }
+
+    pub(crate) const OFF: Bucket = Bucket {
+        tokens: 0.0,
+        cap: 0.0,
+        rate: 0.0,
+        last: 0,
+        on: false,
+    };
+
+    /// Takes a token if there is one.
+    #[inline(always)]
+    pub(crate) fn take(&mut self, now: u64) -> bool {
+        if !self.on {
+            return true;
+        }
+        self.tokens = (self.tokens + (now - self.last) as f64 * self.rate).min(self.cap);
+        self.last = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+}

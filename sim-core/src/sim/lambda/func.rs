@@ -1,0 +1,199 @@
+//! A Lambda function's state: its distributions, its live counts and their integrals, its
+//! counters and latency histograms, its faults, prices and provisioned concurrency.
+
+use super::{
+    BinaryHeap, Bucket, Dist, IdlePolicy, LatencyHist, Outcomes, Provisioned, Reuse, SimRng,
+};
+
+/// Counters over the measured window that few requests touch (the rest are in `Func`).
+#[derive(Default)]
+pub(crate) struct Counted {
+    pub(crate) outcomes: Outcomes,
+    pub(crate) cold_starts: u64,
+    pub(crate) suppressed_inits: u64,
+    pub(crate) peak_alive: u64,
+    pub(crate) init_failures: u64,
+    pub(crate) crashes: u64,
+    pub(crate) duplicates: u64,
+    pub(crate) spillover: u64,
+}
+
+/// Counters of the current sample interval (all requests, warmup included) that few requests
+/// touch (arrivals and successes are in `Func`).
+#[derive(Default)]
+pub(crate) struct Bin {
+    pub(crate) cold_starts: u64,
+    pub(crate) throttles: u64,
+    pub(crate) errors: u64,
+    /// Attempts after the first (client retries, async retries, SQS redeliveries).
+    pub(crate) retries: u64,
+    pub(crate) dead_lettered: u64,
+    /// Largest age of an event or message when an attempt on it started.
+    pub(crate) max_age: u64,
+    /// Incidents active during the interval (at most, at any time).
+    pub(crate) incidents: u32,
+    /// Invocations that went to on-demand environments although the function has provisioned
+    /// concurrency.
+    pub(crate) spillover: u64,
+    pub(crate) alive0: u128,
+    pub(crate) busy0: u128,
+}
+
+/// A function's state. The fields every request touches come first, packed into four cache
+/// lines (`repr(C)` keeps the order); the rest serve cold starts, reports and rare paths.
+#[repr(C, align(64))]
+pub(crate) struct Func {
+    // Line 0: the arrival path.
+    pub(crate) duration: Dist,
+    pub(crate) keep_alive: u64,
+    /// Environments are retired when they finish a request after living this long.
+    pub(crate) max_lifetime: u64,
+    pub(crate) timeout: u64,
+    pub(crate) expire_at: u64,
+    /// Idle list (head = idle longest).
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+    pub(crate) idle: u32,
+    pub(crate) pool: u32,
+    // Line 1: live counts and their time integrals (count × ns).
+    pub(crate) int_alive: u128,
+    pub(crate) int_busy: u128,
+    pub(crate) last: u64,
+    pub(crate) alive: u64,
+    pub(crate) busy: u64,
+    pub(crate) memory_mb: u64,
+    // Lines 2–3: counters of every request.
+    /// Latencies not yet in the histograms, the top bit marking measured requests. Recording in
+    /// batches keeps the histograms' scattered counter updates out of the event loop's way.
+    pub(crate) pending: Vec<u64>,
+    pub(crate) reuse: Reuse,
+    /// Idle environments follow `idle_policy` (per-environment expiry) rather than the fixed
+    /// keep-alive list.
+    pub(crate) custom_idle: bool,
+    pub(crate) billed_mb_ms: u128,
+    pub(crate) requests: u64,
+    pub(crate) attempts: u64,
+    pub(crate) started: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) peak_busy: u64,
+    pub(crate) bin_arrivals: u64,
+    pub(crate) bin_succeeded: u64,
+    // The rest.
+    pub(crate) counted: Counted,
+    pub(crate) bin: Bin,
+    pub(crate) cold_start: Dist,
+    pub(crate) rng: SimRng,
+    pub(crate) gb_s_price: f64,
+    /// Faults: the function's own error probability (`error_p` adds active incidents), init
+    /// failures, crashes (`mtbf` in ns, 0 for none), incident slow-downs.
+    pub(crate) base_error_p: f64,
+    /// With the incidents active now (read only by the loop with faults).
+    pub(crate) error_p: f64,
+    /// Lambda service errors (5xx): the function's own probability and with incidents.
+    pub(crate) base_service_p: f64,
+    pub(crate) service_p: f64,
+    pub(crate) init_fail_p: f64,
+    pub(crate) init_timeout: u64,
+    pub(crate) mtbf: f64,
+    pub(crate) lat_mul: f64,
+    pub(crate) lat_add: u64,
+    pub(crate) active_incidents: u32,
+    /// Draws of init failures and crashes.
+    pub(crate) fault: SimRng,
+    /// Async events waiting in Lambda's queue (for a retry or after a throttle).
+    pub(crate) queued: u64,
+    /// Events and messages sent to the dead-letter queue so far (warmup included).
+    pub(crate) dlq: u64,
+    /// New environments it may still add now (the 2023 scaling rule).
+    pub(crate) burst: Bucket,
+    pub(crate) pc: Provisioned,
+    pub(crate) idle_policy: IdlePolicy,
+    /// Compute billed on provisioned environments (at the provisioned execution price).
+    pub(crate) billed_pc_mb_ms: u128,
+    pub(crate) pc_price: f64,
+    pub(crate) pc_exec_price: f64,
+    pub(crate) idle_vec: Vec<u32>,
+    pub(crate) newest: BinaryHeap<(u64, u32)>,
+    pub(crate) win_alive0: u128,
+    pub(crate) win_busy0: u128,
+    /// The histograms, boxed to keep `Func` small.
+    pub(crate) hists: Box<Hists>,
+    /// The function's Auto Scaling group (an index into `Simulation::asgs`), or `NIL` (Lambda).
+    pub(crate) asg: u32,
+}
+
+/// Latency histograms of one function: over the measured window and over the current interval.
+pub(crate) struct Hists {
+    pub(crate) latency: LatencyHist,
+    pub(crate) bin_latency: LatencyHist,
+    /// Whether `bin_latency` is kept (only when the observer wants the time series).
+    pub(crate) per_interval: bool,
+}
+
+pub(crate) const PENDING: usize = 256;
+
+pub(crate) const MEASURED_BIT: u64 = 1 << 63;
+
+impl Func {
+    #[inline]
+    pub(crate) fn record_latency(&mut self, ns: u64, measured: bool) {
+        self.pending
+            .push(if measured { ns | MEASURED_BIT } else { ns });
+        if self.pending.len() == PENDING {
+            self.flush_latencies();
+        }
+    }
+
+    #[cold]
+    pub(crate) fn flush_latencies(&mut self) {
+        let h = &mut *self.hists;
+        if h.per_interval {
+            for &v in &self.pending {
+                let ns = v & !MEASURED_BIT;
+                h.bin_latency.record(ns);
+                if v & MEASURED_BIT != 0 {
+                    h.latency.record(ns);
+                }
+            }
+        } else {
+            for &v in &self.pending {
+                if v & MEASURED_BIT != 0 {
+                    h.latency.record(v & !MEASURED_BIT);
+                }
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// The init of a new environment (`cold`) or of a reset one: the time before the invocation
+    /// proper, the time inside it (which counts against the timeout), and whether the init ran
+    /// past the init limit.
+    #[inline(never)]
+    pub(crate) fn init_phase(&mut self, cold: bool, measured: bool) -> (u64, u64, bool) {
+        let init = self.cold_start.sample(&mut self.rng);
+        if !cold {
+            // A suppressed init runs inside the invocation, under the function timeout.
+            (0, init, false)
+        } else if init > self.init_timeout {
+            // Stopped at the init limit and run again inside the first invocation.
+            self.counted.init_failures += measured as u64;
+            (
+                self.init_timeout,
+                self.cold_start.sample(&mut self.rng),
+                true,
+            )
+        } else {
+            (init, 0, false)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn advance(&mut self, now: u64) {
+        let dt = (now - self.last) as u128;
+        if dt > 0 {
+            self.int_alive += self.alive as u128 * dt;
+            self.int_busy += self.busy as u128 * dt;
+            self.last = now;
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The Lambda platform: an invocation attempt (admission, a provisioned, idle or new
+//! environment, init, faults, the timeout) and its end.
+
+use super::{
+    BinaryHeap, Dist, Event, Failure, KIND_SQS, LatencyHist, NS_PER_S, Nanos, Observer, Outcome,
+    Outcomes, Req, RequestRecord, Reuse, SimRng, Simulation,
+};
+
+mod admission;
+mod func;
+mod instance;
+mod keepalive;
+mod provisioned;
+
+pub(crate) use admission::*;
+pub(crate) use func::*;
+pub(crate) use instance::*;
+pub(crate) use keepalive::{Idle, IdlePolicy};
+pub(crate) use provisioned::{Provisioned, Scaler};
+
+impl Simulation {
+    /// The record of the attempt instance `inst` serves, ending at `end` (`None`: still running).
+    pub(crate) fn attempt_record(
+        &self,
+        inst: u32,
+        outcome: Outcome,
+        end: Option<u64>,
+    ) -> RequestRecord {
+        let it = &self.insts[inst as usize];
+        RequestRecord {
+            id: it.req_id,
+            function: it.func,
+            arrival: Nanos(it.arrival),
+            start: Some(Nanos(it.arrival)),
+            end: end.map(Nanos),
+            cold: it.has(COLD),
+            outcome,
+            attempt: if it.has(RETRYABLE) {
+                self.ctx[inst as usize].attempt
+            } else {
+                1
+            },
+            measured: it.has(MEASURED),
+        }
+    }
+}
+
+impl Simulation {
+    /// One invocation attempt of function `f` at `now` with `service` ns of work.
+    #[inline(always)]
+    pub(crate) fn invoke<const X: bool>(
+        &mut self,
+        f: u32,
+        req: Req,
+        now: u64,
+        service: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let (id, measured) = (req.id, req.measured);
+        let batch = X && req.kind == KIND_SQS;
+        let func = &mut self.funcs[f as usize];
+        // An SQS batch's attempts are counted per message when it is received.
+        if measured && !batch {
+            func.attempts += 1;
+        }
+        if X && func.service_p > 0.0 && func.fault.uniform() < func.service_p {
+            // A Lambda service error (5xx): the invocation fails before the function runs.
+            func.bin.errors += 1;
+            self.attempt_failed(f, req, Failure::ServiceError, now);
+            if self.want_requests {
+                self.rejected_record(f, &req, batch, Outcome::Failed, now, obs);
+            }
+            return;
+        }
+        let p = func.pool as usize;
+        // A ready provisioned environment first; else the on-demand path (a spillover if the
+        // function has provisioned concurrency).
+        let pc = if X && func.has_pc() {
+            self.pc_take(f, now)
+        } else {
+            None
+        };
+        // Admitted if the pool has room and the invocation rate is within 10 × concurrency (the
+        // pool's, and the account's for a reserved pool), and an environment is idle or may be
+        // added at the scaling rate.
+        let (mut admitted, idle) = if pc.is_some() {
+            (true, pc)
+        } else {
+            let ok = self.pools[p].busy < self.pools[p].cap
+                && self.pools[p].rps.take(now)
+                && (p == 0 || self.pools[0].rps.take(now));
+            (ok, if ok { self.take_idle(f, now) } else { None })
+        };
+        if admitted && idle.is_none() {
+            admitted = self.funcs[f as usize].burst.take(now) && self.account_burst.take(now);
+        }
+        let func = &mut self.funcs[f as usize];
+        if X && pc.is_none() && func.has_pc() {
+            func.bin.spillover += 1;
+            func.counted.spillover += measured as u64;
+        }
+        if !admitted {
+            func.bin.throttles += 1;
+            if X {
+                self.attempt_failed(f, req, Failure::Throttle, now);
+            } else if measured {
+                func.counted.outcomes.throttled += 1;
+            }
+            if self.want_requests {
+                self.rejected_record(f, &req, batch, Outcome::Throttled, now, obs);
+            }
+            return;
+        }
+        if pc.is_none() {
+            self.pools[p].busy += 1;
+        }
+
+        let (inst, cold) = match idle {
+            Some(i) => (i, false),
+            None => (self.create(f, now), true),
+        };
+        if X && self.funcs[f as usize].custom_idle {
+            if self.funcs[f as usize].busy == 0 {
+                self.idle_time_ends(f, now);
+            }
+            // Its pending own expiry, if any, is now stale.
+            let it = &mut self.insts[inst as usize];
+            it.epoch = it.epoch.wrapping_add(1);
+        }
+        let func = &mut self.funcs[f as usize];
+        func.advance(now);
+        func.busy += 1;
+        self.busy_total += 1;
+        // A new environment runs init; so does one reset by a timeout or a crash (a "suppressed
+        // init", which runs inside the invocation and counts against its timeout).
+        let mut reinit = !cold && self.insts[inst as usize].has(RESET);
+        if X && func.mtbf > 0.0 && !cold && !reinit {
+            // An environment that crashed while idle is reset when it is next used.
+            let idle = (now - self.insts[inst as usize].idle_since) as f64;
+            if func.fault.uniform() < -(-idle / func.mtbf).exp_m1() {
+                reinit = true;
+                func.counted.crashes += measured as u64;
+            }
+        }
+        if reinit && measured {
+            func.counted.suppressed_inits += 1;
+        }
+        // `outside`: init before the invocation proper; `inside`: init within it.
+        let (outside, inside, init_late) = if cold || reinit {
+            func.init_phase(cold, measured)
+        } else {
+            (0, 0, false)
+        };
+        let mut flags = 0;
+        let mut service = service;
+        if X && !batch {
+            if func.lat_mul != 1.0 || func.lat_add != 0 {
+                service = ((service as f64 * func.lat_mul) as u64).saturating_add(func.lat_add);
+            }
+            // A function error ends the attempt after a uniformly drawn fraction of its work.
+            if func.error_p > 0.0 {
+                let fault = &mut self.workloads[req.w as usize].fault;
+                if fault.uniform() < func.error_p {
+                    flags |= ERRORED;
+                    service = (service as f64 * fault.uniform()) as u64;
+                }
+            }
+        } else if batch {
+            let b = &mut self.batches[id as usize];
+            if b.errored {
+                flags |= ERRORED;
+            }
+            b.exec_start = now + outside + inside;
+            flags |= BATCH;
+        }
+        let work = inside.saturating_add(service);
+        let timed_out = work > func.timeout;
+        let mut done_at = now
+            .saturating_add(outside)
+            .saturating_add(work.min(func.timeout));
+        if timed_out {
+            flags = flags & !ERRORED | TIMED_OUT;
+        }
+        if X && (cold || reinit)
+            && func.init_fail_p > 0.0
+            && func.fault.uniform() < func.init_fail_p
+        {
+            // The init fails with an error: the attempt ends with it, and the environment is
+            // reset.
+            done_at = now.saturating_add(outside + inside);
+            flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER;
+            // One failed init phase, however it failed.
+            func.counted.init_failures += (measured && !init_late) as u64;
+        }
+        if X && func.mtbf > 0.0 {
+            let crash_in = (-func.fault.uniform_open0().ln() * func.mtbf) as u64;
+            if crash_in < done_at - now {
+                done_at = now + crash_in;
+                flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER | CRASH;
+            }
+        }
+        if cold {
+            func.bin.cold_starts += 1;
+        }
+        if measured {
+            func.started += 1;
+            if cold {
+                func.counted.cold_starts += 1;
+            }
+        }
+        if self.measuring {
+            func.peak_busy = func.peak_busy.max(func.busy);
+            self.peak_busy = self.peak_busy.max(self.busy_total);
+        }
+        let it = &mut self.insts[inst as usize];
+        it.state = State::Busy;
+        it.req_id = id;
+        it.arrival = now;
+        it.done_at = done_at;
+        let retryable = req.retry;
+        it.flags = flags
+            | (it.flags & PROV)
+            | if cold { COLD } else { 0 }
+            | if measured { MEASURED } else { 0 }
+            | if retryable { RETRYABLE } else { 0 };
+        let epoch = it.epoch;
+        if retryable {
+            if self.ctx.len() <= inst as usize {
+                self.ctx.resize(inst as usize + 1, Req::default());
+            }
+            self.ctx[inst as usize] = req;
+        }
+        self.q.schedule(done_at, Event::Done { inst, epoch });
+    }
+}
+
+impl Simulation {
+    /// The record of an attempt rejected before it ran (throttled, or a service error): one per
+    /// message for an SQS batch.
+    #[cold]
+    pub(crate) fn rejected_record(
+        &self,
+        f: u32,
+        req: &Req,
+        batch: bool,
+        outcome: Outcome,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        if batch {
+            self.batch_records(req.id as u32, outcome, false, false, obs);
+        } else {
+            obs.request(&RequestRecord {
+                id: req.id,
+                function: f,
+                arrival: Nanos(now),
+                start: None,
+                end: Some(Nanos(now)),
+                cold: false,
+                outcome,
+                attempt: req.attempt,
+                measured: req.measured,
+            });
+        }
+    }
+}
+
+impl Simulation {
+    #[inline(always)]
+    pub(crate) fn on_done<const X: bool>(
+        &mut self,
+        inst: u32,
+        epoch: u32,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let it = self.insts[inst as usize];
+        if it.epoch != epoch || it.state != State::Busy {
+            return;
+        }
+        let f = it.func;
+        let func = &mut self.funcs[f as usize];
+        func.advance(now);
+        func.busy -= 1;
+        self.busy_total -= 1;
+        let prov = X && it.has(PROV);
+        if !prov {
+            self.pools[func.pool as usize].busy -= 1;
+        }
+        // This attempt's time: init (if any) and execution.
+        let ran = now - it.arrival;
+        let retryable = X && it.has(RETRYABLE);
+        let batch = X && it.has(BATCH);
+        let first = if retryable {
+            self.ctx[inst as usize].first
+        } else {
+            it.arrival
+        };
+        let failure = if X && it.has(ERRORED) {
+            Some(Failure::Error)
+        } else if it.has(TIMED_OUT) {
+            Some(Failure::Timeout)
+        } else {
+            None
+        };
+        if X && it.has(CRASH) && it.has(MEASURED) {
+            func.counted.crashes += 1;
+        }
+        let outcome = match failure {
+            Some(kind) => {
+                func.bin.errors += 1;
+                if kind == Failure::Error {
+                    Outcome::Failed
+                } else {
+                    Outcome::TimedOut
+                }
+            }
+            // A batch's messages are accounted for one by one (`sqs_done`).
+            None if batch => Outcome::Succeeded,
+            None => {
+                func.bin_succeeded += 1;
+                // The request's latency: from its first arrival, retries included.
+                func.record_latency(now - first, it.has(MEASURED));
+                if it.has(MEASURED) {
+                    func.succeeded += 1;
+                }
+                Outcome::Succeeded
+            }
+        };
+        if it.has(MEASURED) {
+            // Init and execution, rounded up to 1 ms.
+            let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+            if prov {
+                func.billed_pc_mb_ms += billed;
+            } else {
+                func.billed_mb_ms += billed;
+            }
+        }
+        // Recorded before the environment moves on (a release may re-initialize it).
+        if self.want_requests && !batch {
+            obs.request(&self.attempt_record(inst, outcome, Some(now)));
+        }
+        if prov && !it.has(LOST) {
+            self.pc_release(inst, now);
+        } else if X && it.has(LOST) {
+            if prov {
+                let pc = &mut self.funcs[f as usize].pc;
+                pc.advance(now);
+                pc.busy -= 1;
+                pc.ready -= 1;
+            }
+            // Taken down by an incident: the environment is gone.
+            self.retire(inst, now);
+        } else {
+            self.make_idle(inst, now);
+        }
+        if batch {
+            let b = self.ctx[inst as usize].id as u32;
+            self.sqs_done(b, failure, it.has(COLD), now, obs);
+            return;
+        }
+        match failure {
+            // Without errors or retries only a timeout ends an attempt here, and it is final.
+            Some(_) if !X => {
+                let measured = it.has(MEASURED);
+                let o = &mut self.funcs[f as usize].counted.outcomes;
+                o.timed_out += measured as u64;
+            }
+            Some(kind) => {
+                let req = if retryable {
+                    self.ctx[inst as usize]
+                } else {
+                    Req {
+                        id: it.req_id,
+                        first,
+                        attempt: 1,
+                        measured: it.has(MEASURED),
+                        ..Req::default()
+                    }
+                };
+                self.attempt_failed(f, req, kind, now);
+            }
+            None if retryable => self.retry_succeeded(self.ctx[inst as usize]),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The simulation: the event loop and the Lambda model — functions, execution
+//! environments (instances) with cold starts, keep-alive and reuse order, concurrency pools with
+//! throttling, timeouts, cost — and the streamed metrics.
+//!
+//! # One request's path
+//! `Arrival(w)` pops → the workload schedules its next arrival and draws this request's service
+//! time from its own stream → the function's concurrency pool admits it or throttles it (429) →
+//! an idle instance is taken in the function's reuse order, or a new one is created (cold start:
+//! init time, then the request) → `Done(instance, epoch)` is scheduled at the end of
+//! execution (or at the timeout) → on `Done` the outcome and latency are recorded and the instance
+//! joins the idle list → `Expire(f)` reclaims instances idle for `keep_alive`.
+//!
+//! # Idle instances
+//! Each function keeps its idle instances in an intrusive doubly-linked list ordered by the time
+//! they became idle (head = idle longest). With one keep-alive per function, expiry times follow
+//! the same order, so reclaiming is popping the head; one pending `Expire(f)` event per function
+//! (at the head's expiry time, rescheduled when it fires) keeps the instance count exact without
+//! an event per idle period. `mru` takes the tail, `lru` the head, `random` a uniform pick (via a
+//! position vector), `newest` the most recently created (via a max-heap with lazy deletion).
+
+use crate::dist::{Dist, DistSpec};
+use crate::engine::EventQueue;
+use crate::error::{InputError, SimError};
+use crate::inputs::{load_dist, open_trace, read_points};
+use crate::metrics::{
+    Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary,
+    round_sig,
+};
+use crate::resources::Resources;
+use crate::retry::{Failure, Policy};
+use crate::rng::{SimRng, stream};
+use crate::scenario::{
+    AllocationRule, Architecture, Invocation, KeepAlivePolicy, Process, Reuse, ScalingRule,
+    Scenario,
+};
+use crate::time::{NS_PER_S, Nanos};
+use crate::trace::{NO_DURATION, Replay};
+use crate::workload::ArrivalSource;
+use std::collections::BinaryHeap;
+use std::collections::HashMap;
+
+mod asg;
+mod build;
+mod clients;
+mod event;
+mod incidents;
+mod lambda;
+mod queues;
+mod request;
+mod stats;
+mod workloads;
+
+pub use crate::observer::{NullObserver, Observer, RequestRecord, SampleRow};
+pub use asg::AsgSample;
+use asg::{Asg, InstEv};
+use clients::ClientRetry;
+use event::Event;
+use incidents::IncidentState;
+use lambda::{
+    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, Instance, LOST, MEASURED,
+    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
+};
+use queues::{AsyncPolicy, Batch, Msg, SqsSource};
+use request::{KIND_ASYNC, KIND_SQS, KIND_SYNC, Req};
+use workloads::{Feed, Workload};
+
+/// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
+pub struct Simulation {
+    name: String,
+    seed: u64,
+    end: u64,
+    warmup: u64,
+    interval: u64,
+    requests_price: f64,
+    q: EventQueue<Event>,
+    funcs: Vec<Func>,
+    pools: Vec<Pool>,
+    workloads: Vec<Workload>,
+    insts: Vec<Instance>,
+    /// Per instance, the retry context of the request it serves (written for retryable ones).
+    ctx: Vec<Req>,
+    free: Vec<u32>,
+    /// Requests waiting to be retried, and the free slots.
+    retries: Vec<Option<Req>>,
+    retry_free: Vec<u32>,
+    /// SQS sources, their messages and their batches.
+    sqs: Vec<SqsSource>,
+    feeds: Vec<Feed>,
+    msgs: Vec<Msg>,
+    msg_free: Vec<u32>,
+    batches: Vec<Batch>,
+    batch_free: Vec<u32>,
+    incidents: Vec<IncidentState>,
+    /// EC2 Auto Scaling groups.
+    asgs: Vec<Asg>,
+    /// Draws of which environments an incident takes down.
+    incident_rng: SimRng,
+    /// Each pool's capacity without incidents.
+    pool_caps: Vec<u32>,
+    /// New environments the account may still add now (the legacy scaling rule).
+    account_burst: Bucket,
+
+    next_req: u64,
+    measuring: bool,
+    alive_total: u64,
+    busy_total: u64,
+    peak_alive: u64,
+    peak_busy: u64,
+    bin_start: u64,
+    next_sample: u64,
+    want_samples: bool,
+    want_requests: bool,
+    fn_names: Vec<String>,
+}
+
+/// What a finished run hands back: the summary and the latency histogram of all functions (for
+/// a latency CDF).
+pub struct RunOutput {
+    pub summary: Summary,
+    pub latency: LatencyHist,
+    /// Events the engine processed.
+    pub events: u64,
+    /// Events scheduled before the current time (a model error; always 0).
+    pub late_events: u64,
+}
+
+impl Simulation {
+    /// Runs to the end of the simulated time and returns the summary.
+    pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
+        self.want_requests = obs.wants_requests();
+        let samples = obs.wants_samples();
+        self.want_samples = samples;
+        for func in &mut self.funcs {
+            func.hists.per_interval = samples;
+        }
+        let end = self.end;
+        for w in 0..self.workloads.len() {
+            if let Some(t) = self.workloads[w].source.next_arrival()?
+                && t < self.workloads[w].until
+            {
+                self.q.schedule(t, Event::Arrival(w as u32));
+            }
+        }
+        for feed in &mut self.feeds {
+            if let Some((t, w)) = feed.pull()? {
+                self.q.schedule(t, Event::Arrival(w));
+            }
+        }
+        self.next_sample = if samples && self.interval < end {
+            self.interval
+        } else {
+            u64::MAX
+        };
+        for (i, inc) in self.incidents.iter().enumerate() {
+            for (t, code) in [(inc.start, 2 * i as u32), (inc.end, 2 * i as u32 + 1)] {
+                if t < end {
+                    self.q.schedule(t, Event::Incident(code));
+                }
+            }
+        }
+        for f in 0..self.funcs.len() {
+            self.pc_request(f as u32, 0);
+        }
+        self.pc_start_scaling();
+        self.asg_start();
+        // The loop is compiled twice: with faults, retries, queued invocation and provisioned
+        // concurrency, and without them, so that a scenario without them pays nothing for their
+        // bookkeeping.
+        let extras = self
+            .workloads
+            .iter()
+            .any(|w| w.retry.is_some() || w.kind != KIND_SYNC)
+            || !self.incidents.is_empty()
+            || self.funcs.iter().any(|f| {
+                f.error_p > 0.0
+                    || f.service_p > 0.0
+                    || f.init_fail_p > 0.0
+                    || f.mtbf > 0.0
+                    || f.has_pc()
+                    || f.custom_idle
+            });
+        if extras {
+            self.event_loop::<true>(obs)?;
+        } else {
+            self.event_loop::<false>(obs)?;
+        }
+        Ok(self.finish(obs))
+    }
+
+    /// Runs events to the end of the simulated time. `X`: errors or retries are configured.
+    fn event_loop<const X: bool>(&mut self, obs: &mut dyn Observer) -> Result<(), SimError> {
+        let end = self.end;
+        while let Some((now, ev)) = self.q.pop() {
+            if now > end {
+                break;
+            }
+            // Sample boundaries and the end of warmup are not events: they are checked here, so
+            // that they come before every event at or after their time, whatever was scheduled
+            // first.
+            while now >= self.next_boundary() {
+                self.cross_boundary(obs);
+            }
+            match ev {
+                Event::Arrival(w) => self.on_arrival::<X>(w, now, obs)?,
+                Event::Done { inst, epoch } => self.on_done::<X>(inst, epoch, now, obs),
+                Event::Expire(f) => self.on_expire(f, now),
+                Event::Retry(slot) => self.on_retry(slot, now, obs),
+                Event::Incident(code) => self.on_incident(code, now, obs),
+                Event::PcReady(f) => self.on_pc_ready(f, now),
+                Event::PcMetric(f) => self.on_pc_metric(f, now, obs),
+                Event::PcSchedule { f, action } => self.on_pc_schedule(f, action, now, obs),
+                Event::ExpireInst { inst, epoch } => self.on_expire_inst(inst, epoch, now),
+                Event::Prewarm(f) => self.on_prewarm(f, now),
+                Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
+                Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
+                Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
+                Event::AsgInst {
+                    a,
+                    inst,
+                    epoch,
+                    kind,
+                } => self.on_asg_inst(a, inst, epoch, kind, now, obs),
+                Event::AsgTick { a, kind } => self.on_asg_tick(a, kind, now, obs),
+                Event::AsgSync(a) => self.asg_advance(a, now, obs),
+                Event::AsgTimeout { a, slot, epoch } => {
+                    self.on_asg_timeout(a, slot, epoch, now, obs)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The time of the next sample boundary or of the end of warmup, whichever comes first.
+    #[inline]
+    fn next_boundary(&self) -> u64 {
+        if self.measuring {
+            self.next_sample
+        } else {
+            self.next_sample.min(self.warmup)
+        }
+    }
+
+    /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
+    fn cross_boundary(&mut self, obs: &mut dyn Observer) {
+        if !self.measuring && self.warmup <= self.next_sample {
+            self.asg_advance_all(self.warmup, obs);
+            self.start_measuring(self.warmup);
+        } else {
+            let t = self.next_sample;
+            self.asg_advance_all(t, obs);
+            self.emit_bins(t, obs);
+            obs.progress(Nanos(t), Nanos(self.end));
+            self.next_sample = if t + self.interval < self.end {
+                t + self.interval
+            } else {
+                u64::MAX
+            };
+        }
+    }
+}
+
+/// Runs `scenario` to the end and returns its summary. Convenience for [`Simulation::new`] and
+/// [`Simulation::run`].
+pub fn simulate(
+    scenario: &Scenario,
+    res: &dyn Resources,
+    obs: &mut dyn Observer,
+) -> Result<Summary, SimError> {
+    Ok(Simulation::new(scenario, res)?.run(obs)?.summary)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn hot_structures_fit_their_cache_lines() {
+        assert_eq!(std::mem::size_of::<Instance>(), 64);
+        assert!(std::mem::size_of::<Event>() <= 16);
+        // The per-request fields of Func end within its first four cache lines.
+        let f = std::mem::offset_of!(Func, bin_succeeded);
+        assert!(f + 8 <= 256, "hot fields end at {}", f + 8);
+    }
+}

@@ -1,0 +1,36 @@
+//! A request as it moves between attempts: its id, first arrival, workload, attempt number and
+//! what retries need, and how it reaches the function.
+
+use super::Failure;
+
+/// How a request reaches the function.
+pub(crate) const KIND_SYNC: u8 = 0;
+
+pub(crate) const KIND_ASYNC: u8 = 1;
+
+pub(crate) const KIND_SQS: u8 = 2;
+
+/// A request between attempts, or the part of an attempt that retries need: the request's id,
+/// first arrival, workload, attempt number and last backoff delay.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Req {
+    pub(crate) id: u64,
+    pub(crate) first: u64,
+    pub(crate) prev_delay: u64,
+    pub(crate) w: u32,
+    pub(crate) attempt: u32,
+    /// Quota tokens the last retry cost.
+    pub(crate) last_cost: u32,
+    pub(crate) measured: bool,
+    /// The request's context is kept between attempts (a client retry policy, an async event,
+    /// an SQS batch).
+    pub(crate) retry: bool,
+    /// `KIND_SYNC`, `KIND_ASYNC` or `KIND_SQS`.
+    pub(crate) kind: u8,
+    /// Async: retries after errors or timeouts so far.
+    pub(crate) errs: u8,
+    /// Async: throttles so far.
+    pub(crate) throttles: u16,
+    /// Async: the last failure (reported if the event expires).
+    pub(crate) last: Option<Failure>,
+}

@@ -1,0 +1,370 @@
+//! Statistics: the measurement window, the time-series intervals, and the summary built at the
+//! end of a run.
+
+use super::{
+    BATCH, Bin, COLD, Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, MEASURED, Metrics,
+    NIL, Nanos, Observer, Outcome, Outcomes, PROV, RunOutput, SampleRow, Simulation, State,
+    Summary, round_sig,
+};
+
+impl Simulation {
+    pub(crate) fn start_measuring(&mut self, now: u64) {
+        for f in 0..self.funcs.len() {
+            self.purge(f as u32, now);
+            let func = &mut self.funcs[f];
+            func.advance(now);
+            func.win_alive0 = func.int_alive;
+            func.win_busy0 = func.int_busy;
+            func.pc.advance(now);
+            func.pc.win0 = (func.pc.int_conf, func.pc.int_ready, func.pc.int_busy);
+            func.counted.peak_alive = func.alive;
+            func.peak_busy = func.busy;
+        }
+        self.peak_alive = self.alive_total;
+        self.peak_busy = self.busy_total;
+        self.asg_start_measuring(now);
+        self.measuring = true;
+    }
+}
+
+impl Simulation {
+    /// Closes the sample interval ending at `now` and hands one row per function to `obs`.
+    pub(crate) fn emit_bins(&mut self, now: u64, obs: &mut dyn Observer) {
+        let span = now - self.bin_start;
+        if span == 0 {
+            return;
+        }
+        for f in 0..self.funcs.len() {
+            self.purge(f as u32, now);
+            let func = &mut self.funcs[f];
+            func.advance(now);
+            func.flush_latencies();
+            let queue_depth = func.queued
+                + self
+                    .sqs
+                    .iter()
+                    .filter(|q| q.f == f as u32)
+                    .map(|q| q.waiting())
+                    .sum::<u64>();
+            let func = &mut self.funcs[f];
+            func.pc.advance(now);
+            let pc_ready = func.pc.int_ready - func.pc.bin0.0;
+            let pc_util = if pc_ready > 0 {
+                (func.pc.int_busy - func.pc.bin0.1) as f64 / pc_ready as f64
+            } else {
+                0.0
+            };
+            func.pc.bin0 = (func.pc.int_ready, func.pc.int_busy);
+            let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
+            let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
+            let b = &func.bin;
+            let mut row = SampleRow {
+                time: Nanos(self.bin_start),
+                span: Nanos(span),
+                function: f as u32,
+                arrivals: func.bin_arrivals,
+                instances: alive,
+                busy,
+                idle: (alive - busy).max(0.0),
+                instances_end: func.alive,
+                cold_starts: b.cold_starts,
+                throttles: b.throttles,
+                errors: b.errors,
+                retries: b.retries,
+                dead_lettered: b.dead_lettered,
+                dlq_depth: func.dlq,
+                queue_depth,
+                max_event_age_ms: b.max_age as f64 / 1e6,
+                incidents: b.incidents,
+                provisioned: func.pc.ready as u64,
+                provisioned_utilization: pc_util,
+                spillover: b.spillover,
+                succeeded: func.bin_succeeded,
+                p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
+                mean_latency_ms: func.hists.bin_latency.mean_ms(),
+                asg: None,
+            };
+            if func.asg != NIL {
+                let g = func.asg;
+                row.asg = Some(self.asg_sample(g, span));
+            }
+            obs.sample(&row);
+            let func = &mut self.funcs[f];
+            func.bin = Bin {
+                alive0: func.int_alive,
+                busy0: func.int_busy,
+                incidents: func.active_incidents,
+                ..Bin::default()
+            };
+            func.bin_arrivals = 0;
+            func.bin_succeeded = 0;
+            func.hists.bin_latency.reset();
+        }
+        self.bin_start = now;
+    }
+}
+
+impl Simulation {
+    pub(crate) fn finish(mut self, obs: &mut dyn Observer) -> RunOutput {
+        let end = self.end;
+        while self.next_boundary() <= end {
+            self.cross_boundary(obs);
+        }
+        self.asg_advance_all(end, obs);
+        if self.want_samples {
+            self.emit_bins(end, obs);
+        } else {
+            // No time series: bring the integrals and the histograms up to the end.
+            for f in 0..self.funcs.len() {
+                self.purge(f as u32, end);
+                let func = &mut self.funcs[f];
+                func.advance(end);
+                func.flush_latencies();
+            }
+        }
+        obs.progress(Nanos(end), Nanos(end));
+        for func in &mut self.funcs {
+            func.pc.advance(end);
+        }
+        // Requests still executing.
+        for i in 0..self.insts.len() {
+            let it = self.insts[i];
+            if it.state == State::Busy {
+                let func = &mut self.funcs[it.func as usize];
+                if it.has(MEASURED) {
+                    // A batch's messages are counted below.
+                    func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
+                    // Billed for the part run inside the simulated time.
+                    let ran = it.done_at.min(end) - it.arrival;
+                    let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+                    if it.has(PROV) {
+                        func.billed_pc_mb_ms += billed;
+                    } else {
+                        func.billed_mb_ms += billed;
+                    }
+                }
+                if self.want_requests {
+                    if it.has(BATCH) {
+                        let b = self.ctx[i].id as u32;
+                        self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
+                    } else {
+                        obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
+                    }
+                }
+            }
+        }
+        // Requests waiting for a retry when the simulation ends.
+        for req in self.retries.iter().flatten() {
+            if req.measured {
+                let f = self.workloads[req.w as usize].function;
+                self.funcs[f as usize].counted.outcomes.in_flight += 1;
+            }
+        }
+        // Messages still in an SQS queue or in a batch.
+        for m in &self.msgs {
+            if m.live() && m.measured {
+                let f = self.sqs[m.src as usize].f;
+                self.funcs[f as usize].counted.outcomes.in_flight += 1;
+            }
+        }
+        let window = (end - self.warmup) as f64;
+        let mut per_fn = Vec::with_capacity(self.funcs.len());
+        let mut all_latency = LatencyHist::precise();
+        let mut total = Metrics::default();
+        let (mut int_alive, mut int_busy, mut started) = (0u128, 0u128, 0u64);
+        let (mut pc_ready_all, mut pc_busy_all) = (0u128, 0u128);
+        let mut names = Vec::new();
+        std::mem::swap(&mut names, &mut self.fn_names);
+        let mut groups = Vec::with_capacity(self.funcs.len());
+        for f in 0..self.funcs.len() {
+            let g = self.funcs[f].asg;
+            groups.push((g != NIL).then(|| self.asg_finish(g, end, window)));
+        }
+        let mut ec2_all: Option<Ec2Cost> = None;
+        for ((func, name), group) in self.funcs.iter().zip(names).zip(groups) {
+            let c = &func.counted;
+            let ia = func.int_alive - func.win_alive0;
+            let ib = func.int_busy - func.win_busy0;
+            let od_gb_s = func.billed_mb_ms as f64 / 1024.0 / 1000.0;
+            let pc_gb_s = func.billed_pc_mb_ms as f64 / 1024.0 / 1000.0;
+            let gb_s = od_gb_s + pc_gb_s;
+            let compute = od_gb_s * func.gb_s_price + pc_gb_s * func.pc_exec_price;
+            let requests = if group.is_some() {
+                0.0
+            } else {
+                func.started as f64 * self.requests_price
+            };
+            // Provisioned concurrency is billed for the time it is configured.
+            let pc = &func.pc;
+            let conf_gb_s = (pc.int_conf - pc.win0.0) as f64 / 1e9 * func.memory_mb as f64 / 1024.0;
+            let provisioned = conf_gb_s * func.pc_price;
+            let pc_ready = pc.int_ready - pc.win0.1;
+            pc_ready_all += pc_ready;
+            pc_busy_all += pc.int_busy - pc.win0.2;
+            let pc_util = if pc_ready > 0 {
+                round_sig((pc.int_busy - pc.win0.2) as f64 / pc_ready as f64)
+            } else {
+                0.0
+            };
+            let m = Metrics {
+                requests: func.requests,
+                attempts: func.attempts,
+                retry_amplification: ratio(func.attempts, func.requests),
+                outcomes: Outcomes {
+                    succeeded: func.succeeded,
+                    ..c.outcomes.clone()
+                },
+                cold_starts: c.cold_starts,
+                suppressed_inits: c.suppressed_inits,
+                init_failures: c.init_failures,
+                crashes: c.crashes,
+                duplicates: c.duplicates,
+                spillover: c.spillover,
+                provisioned_utilization: pc_util,
+                cold_start_ratio: ratio(c.cold_starts, func.started),
+                latency_ms: func.hists.latency.summary(),
+                instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
+                cost_usd: cost(
+                    requests,
+                    compute,
+                    provisioned,
+                    group.as_ref().map(|g| g.1),
+                    func.requests,
+                ),
+                billed_gb_s: round_sig(gb_s),
+                idle_gb_s: if group.is_some() {
+                    0.0
+                } else {
+                    round_sig(idle_gb_s(ia - ib, func.memory_mb))
+                },
+                asg: group.as_ref().map(|g| g.0.clone().rounded()),
+            };
+            if let Some((_, c)) = &group {
+                ec2_all.get_or_insert_default().add(c);
+            }
+            all_latency.add(&func.hists.latency);
+            total.requests += m.requests;
+            total.attempts += m.attempts;
+            total.outcomes.add(&m.outcomes);
+            total.cold_starts += m.cold_starts;
+            total.suppressed_inits += m.suppressed_inits;
+            total.init_failures += m.init_failures;
+            total.crashes += m.crashes;
+            total.duplicates += m.duplicates;
+            total.spillover += m.spillover;
+            total.cost_usd.requests += requests;
+            total.cost_usd.compute += compute;
+            total.cost_usd.provisioned += provisioned;
+            total.billed_gb_s += gb_s;
+            if group.is_none() {
+                total.idle_gb_s += idle_gb_s(ia - ib, func.memory_mb);
+            }
+            int_alive += ia;
+            int_busy += ib;
+            started += func.started;
+            per_fn.push((name, m));
+        }
+        total.cold_start_ratio = ratio(total.cold_starts, started);
+        if pc_ready_all > 0 {
+            total.provisioned_utilization = round_sig(pc_busy_all as f64 / pc_ready_all as f64);
+        }
+        total.retry_amplification = ratio(total.attempts, total.requests);
+        total.latency_ms = all_latency.summary();
+        total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
+        total.cost_usd = cost(
+            total.cost_usd.requests,
+            total.cost_usd.compute,
+            total.cost_usd.provisioned,
+            ec2_all,
+            total.requests,
+        );
+        total.billed_gb_s = round_sig(total.billed_gb_s);
+        total.idle_gb_s = round_sig(total.idle_gb_s);
+        let summary = Summary {
+            scenario: self.name.clone(),
+            seed: self.seed,
+            simulated_s: end as f64 / 1e9,
+            measured_s: window / 1e9,
+            total,
+            functions: FunctionMetrics(per_fn),
+            traces: self
+                .feeds
+                .iter()
+                .map(|f| {
+                    let st = f.replay.stream();
+                    crate::metrics::TraceReport {
+                        workload: f.workload.clone(),
+                        file: f.file.clone(),
+                        rows: st.rows(),
+                        skipped_rows: st.skipped(),
+                        replayed: f.replay.emitted - f.unmatched,
+                        unmatched: f.unmatched,
+                        labelled_cold: f.replay.cold_labelled,
+                        first_skipped: st.first_skipped().map(|e| e.to_string()),
+                    }
+                })
+                .collect(),
+        };
+        RunOutput {
+            summary,
+            latency: all_latency,
+            events: self.q.popped_count(),
+            late_events: self.q.late_events(),
+        }
+    }
+}
+
+/// GB-seconds of `memory_mb` held for `count_ns` instance-nanoseconds.
+pub(crate) fn idle_gb_s(count_ns: u128, memory_mb: u64) -> f64 {
+    count_ns as f64 / 1e9 * memory_mb as f64 / 1024.0
+}
+
+pub(crate) fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        round_sig(a as f64 / b as f64)
+    }
+}
+
+pub(crate) fn instances(
+    int_alive: u128,
+    int_busy: u128,
+    window: f64,
+    max: u64,
+    max_busy: u64,
+) -> Instances {
+    let mean = int_alive as f64 / window;
+    let mean_busy = int_busy as f64 / window;
+    Instances {
+        mean: round_sig(mean),
+        max,
+        mean_busy: round_sig(mean_busy),
+        mean_idle: round_sig((mean - mean_busy).max(0.0)),
+        max_busy,
+    }
+}
+
+pub(crate) fn cost(
+    requests: f64,
+    compute: f64,
+    provisioned: f64,
+    ec2: Option<Ec2Cost>,
+    n_requests: u64,
+) -> Cost {
+    let ec2_total = ec2.map(|c| c.total()).unwrap_or(0.0);
+    let total = requests + compute + provisioned + ec2_total;
+    Cost {
+        total: round_sig(total),
+        requests: round_sig(requests),
+        compute: round_sig(compute),
+        provisioned: round_sig(provisioned),
+        ec2: round_sig(ec2_total),
+        ec2_parts: ec2.map(|c| c.rounded()),
+        per_million_requests: if n_requests > 0 {
+            round_sig(total / n_requests as f64 * 1e6)
+        } else {
+            0.0
+        },
+    }
+}

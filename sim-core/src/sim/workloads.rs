@@ -1,0 +1,147 @@
+//! Workloads: where arrivals come from (a generator or a trace feed) and the arrival handler,
+//! which sends each new request to its target.
+
+use super::{
+    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, KIND_ASYNC, KIND_SQS, NIL,
+    NO_DURATION, Observer, Replay, Req, SimError, SimRng, Simulation,
+};
+
+pub(crate) struct Workload {
+    pub(crate) function: u32,
+    pub(crate) source: ArrivalSource,
+    pub(crate) service: SimRng,
+    /// Draws of function errors (whether, and after what fraction of the work).
+    pub(crate) fault: SimRng,
+    /// Service times of later attempts and retry jitter.
+    pub(crate) redo: SimRng,
+    pub(crate) kind: u8,
+    pub(crate) retry: Option<Box<ClientRetry>>,
+    pub(crate) asy: Option<Box<AsyncPolicy>>,
+    /// The SQS source this workload sends to (an index into `Simulation::sqs`).
+    pub(crate) sqs: u32,
+    /// The Auto Scaling group it sends to (an index into `Simulation::asgs`), or `NIL`.
+    pub(crate) asg: u32,
+    /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
+    pub(crate) until: u64,
+    /// The trace feed its arrivals come from (an index into `Simulation::feeds`), or `NIL`.
+    pub(crate) feed: u32,
+}
+
+/// A trace replayed into one or more workloads (one per function it invokes).
+pub(crate) struct Feed {
+    pub(crate) replay: Replay,
+    /// The workload of every arrival (a trace given a `function`), or `NIL`…
+    pub(crate) fixed: u32,
+    /// …else the workload of each scenario function by name, and of each trace function once
+    /// seen (`NIL`: no scenario function of that name).
+    pub(crate) by_name: HashMap<String, u32>,
+    pub(crate) targets: Vec<u32>,
+    /// The trace duration of the scheduled arrival.
+    pub(crate) next_duration: u64,
+    /// Arrivals of trace functions with no scenario function.
+    pub(crate) unmatched: u64,
+    pub(crate) workload: String,
+    pub(crate) file: String,
+}
+
+impl Feed {
+    /// The next arrival: (simulation time, workload); its duration goes to `next_duration`.
+    pub(crate) fn pull(&mut self) -> Result<Option<(u64, u32)>, InputError> {
+        while let Some(a) = self.replay.next_arrival()? {
+            let w = if self.fixed != NIL {
+                self.fixed
+            } else {
+                let f = a.func as usize;
+                while self.targets.len() <= f {
+                    let name = self
+                        .replay
+                        .stream()
+                        .function_name(self.targets.len() as u32);
+                    self.targets
+                        .push(self.by_name.get(name).copied().unwrap_or(NIL));
+                }
+                self.targets[f]
+            };
+            if w == NIL {
+                self.unmatched += 1;
+                continue;
+            }
+            self.next_duration = a.duration;
+            return Ok(Some((a.time, w)));
+        }
+        Ok(None)
+    }
+}
+
+impl Simulation {
+    #[inline(always)]
+    pub(crate) fn on_arrival<const X: bool>(
+        &mut self,
+        w: u32,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) -> Result<(), SimError> {
+        let mut given = NO_DURATION;
+        let fi = self.workloads[w as usize].feed;
+        if fi != NIL {
+            let feed = &mut self.feeds[fi as usize];
+            given = feed.next_duration;
+            if let Some((t, w2)) = feed.pull()? {
+                self.q.schedule(t, Event::Arrival(w2));
+            }
+            if self.workloads[w as usize].asg != NIL {
+                self.asg_new_request(w, now, given, obs);
+                return Ok(());
+            }
+        } else if self.workloads[w as usize].asg != NIL {
+            return self.asg_arrivals(w, now, obs);
+        } else {
+            let wl = &mut self.workloads[w as usize];
+            if let Some(t) = wl.source.next_arrival()?
+                && t < wl.until
+            {
+                self.q.schedule(t, Event::Arrival(w));
+            }
+        }
+        let wl = &mut self.workloads[w as usize];
+        let f = wl.function;
+        let func = &mut self.funcs[f as usize];
+        let id = self.next_req;
+        self.next_req += 1;
+        let measured = now >= self.warmup;
+        if measured {
+            func.requests += 1;
+        }
+        func.bin_arrivals += 1;
+        if X && wl.kind == KIND_SQS {
+            let src = wl.sqs;
+            self.sqs_send(src, id, now, measured, obs);
+            return Ok(());
+        }
+        // Drawn for every request, admitted or not, so that configurations compared with the
+        // same seed see the same service times (common random numbers). A trace's own duration
+        // comes first.
+        let service = if given != NO_DURATION {
+            given
+        } else {
+            func.duration.sample(&mut wl.service)
+        };
+        let retry = X && (wl.retry.is_some() || wl.kind == KIND_ASYNC);
+        let req = Req {
+            id,
+            first: now,
+            prev_delay: 0,
+            w,
+            attempt: 1,
+            last_cost: 0,
+            measured,
+            retry,
+            kind: wl.kind,
+            errs: 0,
+            throttles: 0,
+            last: None,
+        };
+        self.invoke::<X>(f, req, now, service, obs);
+        Ok(())
+    }
+}

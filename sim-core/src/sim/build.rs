@@ -3,8 +3,8 @@
 
 use super::{
     AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
-    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation, KIND_ASYNC,
-    KIND_SQS, KIND_SYNC, KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
+    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation,
+    KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
     Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario,
     SimError, SimRng, Simulation, SqsSource, Workload, incidents, load_dist, open_trace,
     read_points, stream,
@@ -245,10 +245,10 @@ impl Simulation {
                         policy,
                     })
                 });
-                let (kind, asy, sqs_idx) = match w.invocation {
-                    Invocation::Sync => (KIND_SYNC, None, NIL),
+                let (via, asy, sqs_idx) = match w.invocation {
+                    Invocation::Sync => (Invocation::Sync, None, NIL),
                     Invocation::Async => (
-                        KIND_ASYNC,
+                        Invocation::Async,
                         Some(Box::new(AsyncPolicy::new(
                             &w.async_config.clone().unwrap_or_default(),
                         ))),
@@ -260,7 +260,7 @@ impl Simulation {
                             i as u32,
                             function,
                         ));
-                        (KIND_SQS, None, (sqs.len() - 1) as u32)
+                        (Invocation::Sqs, None, (sqs.len() - 1) as u32)
                     }
                 };
                 let (start, until) = if a.trace.is_some() {
@@ -278,7 +278,7 @@ impl Simulation {
                     service: SimRng::new(seed, stream::SERVICE | i as u64),
                     fault: SimRng::new(seed, stream::FAULT | i as u64),
                     redo: SimRng::new(seed, stream::RETRY | i as u64),
-                    kind,
+                    via,
                     retry: retry.filter(|r| r.policy.max_attempts > 1),
                     asy,
                     sqs: sqs_idx,

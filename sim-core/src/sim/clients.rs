@@ -1,7 +1,7 @@
 //! Clients: their retry policies and quota tokens, requests parked until their next attempt,
 //! and what a failed attempt becomes (another attempt, or the request's outcome).
 
-use super::{Event, Failure, KIND_ASYNC, KIND_SQS, NIL, Observer, Policy, Req, Simulation};
+use super::{Event, Failure, Invocation, NIL, Observer, Policy, Req, Simulation};
 
 /// A client's retry policy and its quota tokens.
 pub(crate) struct ClientRetry {
@@ -20,7 +20,7 @@ impl Simulation {
         }
         let wl = &mut self.workloads[req.w as usize];
         let f = wl.function;
-        if req.kind == KIND_ASYNC {
+        if req.via == Invocation::Async {
             let max_age = wl.asy.as_ref().expect("an async workload").max_age;
             self.funcs[f as usize].queued -= 1;
             if now - req.first >= max_age {
@@ -60,9 +60,9 @@ impl Simulation {
     /// Attempt `req.attempt` of a request failed with `kind` at `now`: schedules the next attempt
     /// if the client's policy and quota allow, else records the request's final outcome.
     pub(crate) fn attempt_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
-        match req.kind {
-            KIND_ASYNC => return self.async_failed(f, req, kind, now),
-            KIND_SQS => return self.sqs_throttled(req.id as u32, now),
+        match req.via {
+            Invocation::Async => return self.async_failed(f, req, kind, now),
+            Invocation::Sqs => return self.sqs_throttled(req.id as u32, now),
             _ => {}
         }
         let wl = &mut self.workloads[req.w as usize];

@@ -61,7 +61,7 @@ use lambda::{
     NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
-use request::{KIND_ASYNC, KIND_SQS, KIND_SYNC, Req};
+use request::Req;
 use workloads::{Feed, Workload};
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
@@ -169,7 +169,7 @@ impl Simulation {
         let extras = self
             .workloads
             .iter()
-            .any(|w| w.retry.is_some() || w.kind != KIND_SYNC)
+            .any(|w| w.retry.is_some() || w.via != Invocation::Sync)
             || !self.incidents.is_empty()
             || self.funcs.iter().any(|f| {
                 f.error_p > 0.0

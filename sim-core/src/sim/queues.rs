@@ -21,7 +21,7 @@
 //! return. A message still being processed when its visibility timeout ends can be received
 //! again: a duplicate execution.
 
-use super::{Event, Failure, KIND_SQS, Observer, Outcome, Req, RequestRecord, Simulation};
+use super::{Event, Failure, Invocation, Observer, Outcome, Req, RequestRecord, Simulation};
 use crate::scenario::{AsyncConfig, OnFailure, SqsConfig, SqsScaling};
 use crate::time::{NS_PER_S, Nanos};
 use std::collections::VecDeque;
@@ -476,7 +476,7 @@ impl Simulation {
             attempt: 1,
             measured: now >= self.warmup,
             retry: true,
-            kind: KIND_SQS,
+            via: Invocation::Sqs,
             ..Req::default()
         };
         self.invoke::<true>(f, req, now, off, obs);

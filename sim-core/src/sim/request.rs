@@ -1,14 +1,8 @@
 //! A request as it moves between attempts: its id, first arrival, workload, attempt number and
 //! what retries need, and how it reaches the function.
 
-use super::Failure;
-
-/// How a request reaches the function.
-pub(crate) const KIND_SYNC: u8 = 0;
-
-pub(crate) const KIND_ASYNC: u8 = 1;
-
-pub(crate) const KIND_SQS: u8 = 2;
+use crate::retry::Failure;
+use crate::scenario::Invocation;
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
 /// first arrival, workload, attempt number and last backoff delay.
@@ -25,8 +19,8 @@ pub(crate) struct Req {
     /// The request's context is kept between attempts (a client retry policy, an async event,
     /// an SQS batch).
     pub(crate) retry: bool,
-    /// `KIND_SYNC`, `KIND_ASYNC` or `KIND_SQS`.
-    pub(crate) kind: u8,
+    /// How the request reaches the function.
+    pub(crate) via: Invocation,
     /// Async: retries after errors or timeouts so far.
     pub(crate) errs: u8,
     /// Async: throttles so far.

@@ -2,7 +2,7 @@
 //! which sends each new request to its target.
 
 use super::{
-    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, KIND_ASYNC, KIND_SQS, NIL,
+    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, Invocation, NIL,
     NO_DURATION, Observer, Replay, Req, SimError, SimRng, Simulation,
 };
 
@@ -14,7 +14,7 @@ pub(crate) struct Workload {
     pub(crate) fault: SimRng,
     /// Service times of later attempts and retry jitter.
     pub(crate) redo: SimRng,
-    pub(crate) kind: u8,
+    pub(crate) via: Invocation,
     pub(crate) retry: Option<Box<ClientRetry>>,
     pub(crate) asy: Option<Box<AsyncPolicy>>,
     /// The SQS source this workload sends to (an index into `Simulation::sqs`).
@@ -113,7 +113,7 @@ impl Simulation {
             func.requests += 1;
         }
         func.bin_arrivals += 1;
-        if X && wl.kind == KIND_SQS {
+        if X && wl.via == Invocation::Sqs {
             let src = wl.sqs;
             self.sqs_send(src, id, now, measured, obs);
             return Ok(());
@@ -126,7 +126,7 @@ impl Simulation {
         } else {
             func.duration.sample(&mut wl.service)
         };
-        let retry = X && (wl.retry.is_some() || wl.kind == KIND_ASYNC);
+        let retry = X && (wl.retry.is_some() || wl.via == Invocation::Async);
         let req = Req {
             id,
             first: now,
@@ -136,7 +136,7 @@ impl Simulation {
             last_cost: 0,
             measured,
             retry,
-            kind: wl.kind,
+            via: wl.via,
             errs: 0,
             throttles: 0,
             last: None,

@@ -2,7 +2,7 @@
 //! environment, init, faults, the timeout) and its end.
 
 use super::{
-    BinaryHeap, Dist, Event, Failure, KIND_SQS, LatencyHist, NS_PER_S, Nanos, Observer, Outcome,
+    BinaryHeap, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S, Nanos, Observer, Outcome,
     Outcomes, Req, RequestRecord, Reuse, SimRng, Simulation,
 };
 
@@ -57,7 +57,7 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         let (id, measured) = (req.id, req.measured);
-        let batch = X && req.kind == KIND_SQS;
+        let batch = X && req.via == Invocation::Sqs;
         let func = &mut self.funcs[f as usize];
         // An SQS batch's attempts are counted per message when it is received.
         if measured && !batch {

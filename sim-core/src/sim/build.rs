@@ -4,10 +4,9 @@
 use super::{
     AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
     Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation,
-    KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
-    Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario,
-    SimError, SimRng, Simulation, SqsSource, Workload, incidents, load_dist, open_trace,
-    read_points, stream,
+    KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING, Policy, Pool,
+    Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario, SimError, SimRng,
+    Simulation, SqsSource, Workload, incidents, load_dist, open_trace, read_points, stream,
 };
 
 impl Simulation {

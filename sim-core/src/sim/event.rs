@@ -25,8 +25,10 @@ pub(crate) enum Event {
     PcRecycled { inst: u32, epoch: u32 },
     /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
     Retry(u32),
-    /// Incident `.0 / 2` starts (even) or ends (odd).
-    Incident(u32),
+    /// Incident `.0` starts.
+    IncidentStarts(u32),
+    /// Incident `.0` ends.
+    IncidentEnds(u32),
     /// The event source mapping of SQS source `.0` polls again (batching window, scaling).
     SqsPoll(u32),
     /// The visibility timeout of batch `batch` runs out (stale if `epoch` moved on).
@@ -39,11 +41,22 @@ pub(crate) enum Event {
         epoch: u32,
         kind: InstEv,
     },
-    /// Group `a`: a metric period ends (`kind` 0), a delayed datapoint reaches the alarms (1),
-    /// or scheduled action `kind - 2` runs.
-    AsgTick { a: u32, kind: u32 },
+    /// Group `a`: a metric period ends, a delayed datapoint reaches the alarms, or a scheduled
+    /// action runs.
+    AsgTick { a: u32, tick: Tick },
     /// Group `a` is brought up to now (a request with a client retry policy ends now).
     AsgSync(u32),
     /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
     AsgTimeout { a: u32, slot: u32, epoch: u32 },
+}
+
+/// What a tick of an Auto Scaling group is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tick {
+    /// A metric period ends: its datapoint is taken.
+    PeriodEnd,
+    /// A delayed datapoint reaches the group's alarms.
+    Datapoint,
+    /// Scheduled action `.0` runs.
+    Scheduled(u32),
 }

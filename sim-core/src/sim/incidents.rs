@@ -42,10 +42,9 @@ pub(crate) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
 }
 
 impl Simulation {
-    /// Incident `code / 2` starts (`code` even) or ends (odd).
-    pub(crate) fn on_incident(&mut self, code: u32, now: u64, obs: &mut dyn Observer) {
-        let i = (code / 2) as usize;
-        let starts = code.is_multiple_of(2);
+    /// Incident `i` starts (`starts`) or ends.
+    pub(crate) fn on_incident(&mut self, i: u32, starts: bool, now: u64, obs: &mut dyn Observer) {
+        let i = i as usize;
         // Requests of Auto Scaling groups that started before now ran without this change.
         self.asg_advance_all(now, obs);
         self.incidents[i].active = starts;

@@ -54,7 +54,7 @@ pub use crate::observer::{NullObserver, Observer, RequestRecord, SampleRow};
 pub use asg::AsgSample;
 use asg::{Asg, InstEv};
 use clients::ClientRetry;
-use event::Event;
+use event::{Event, Tick};
 use incidents::IncidentState;
 use lambda::{
     BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, Instance, LOST, MEASURED,
@@ -152,9 +152,13 @@ impl Simulation {
             u64::MAX
         };
         for (i, inc) in self.incidents.iter().enumerate() {
-            for (t, code) in [(inc.start, 2 * i as u32), (inc.end, 2 * i as u32 + 1)] {
+            let i = i as u32;
+            for (t, ev) in [
+                (inc.start, Event::IncidentStarts(i)),
+                (inc.end, Event::IncidentEnds(i)),
+            ] {
                 if t < end {
-                    self.q.schedule(t, Event::Incident(code));
+                    self.q.schedule(t, ev);
                 }
             }
         }
@@ -205,7 +209,8 @@ impl Simulation {
                 Event::Done { inst, epoch } => self.on_done::<X>(inst, epoch, now, obs),
                 Event::Expire(f) => self.on_expire(f, now),
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
-                Event::Incident(code) => self.on_incident(code, now, obs),
+                Event::IncidentStarts(i) => self.on_incident(i, true, now, obs),
+                Event::IncidentEnds(i) => self.on_incident(i, false, now, obs),
                 Event::PcReady(f) => self.on_pc_ready(f, now),
                 Event::PcMetric(f) => self.on_pc_metric(f, now, obs),
                 Event::PcSchedule { f, action } => self.on_pc_schedule(f, action, now, obs),
@@ -220,7 +225,7 @@ impl Simulation {
                     epoch,
                     kind,
                 } => self.on_asg_inst(a, inst, epoch, kind, now, obs),
-                Event::AsgTick { a, kind } => self.on_asg_tick(a, kind, now, obs),
+                Event::AsgTick { a, tick } => self.on_asg_tick(a, tick, now, obs),
                 Event::AsgSync(a) => self.asg_advance(a, now, obs),
                 Event::AsgTimeout { a, slot, epoch } => {
                     self.on_asg_timeout(a, slot, epoch, now, obs)

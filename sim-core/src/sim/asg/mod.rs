@@ -13,7 +13,9 @@
 //! never brought past the present and retries are scheduled from it. Arrivals of a workload
 //! that sends to a group are handled in a row while they come before every pending event.
 
-use super::{Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, load_dist};
+use super::{
+    Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, Tick, load_dist,
+};
 use crate::dist::Dist;
 use crate::metrics::{AsgMetrics, Ec2Cost, Outcome};
 use crate::retry::Failure;
@@ -657,7 +659,13 @@ impl Simulation {
             let asg = &self.asgs[a as usize];
             if !asg.policies.is_empty() && asg.period < end {
                 let p = asg.period;
-                self.q.schedule(p, Event::AsgTick { a, kind: 0 });
+                self.q.schedule(
+                    p,
+                    Event::AsgTick {
+                        a,
+                        tick: Tick::PeriodEnd,
+                    },
+                );
             }
             for (j, act) in asg.schedule.iter().enumerate() {
                 if act.at.0 < end {
@@ -665,7 +673,7 @@ impl Simulation {
                         act.at.0,
                         Event::AsgTick {
                             a,
-                            kind: 2 + j as u32,
+                            tick: Tick::Scheduled(j as u32),
                         },
                     );
                 }

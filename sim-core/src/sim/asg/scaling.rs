@@ -3,7 +3,7 @@
 
 use super::{
     AdjustmentType, AsgMetric, Comparison, Datapoint, Event, NState, Nanos, Observer, PolicyType,
-    Simulation,
+    Simulation, Tick,
 };
 
 impl Simulation {
@@ -31,17 +31,22 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// A metric period ends (`kind` 0), a delayed datapoint reaches the alarms (1), or
-    /// scheduled action `kind - 2` runs.
-    pub(crate) fn on_asg_tick(&mut self, a: u32, kind: u32, now: u64, obs: &mut dyn Observer) {
+    /// A metric period ends, a delayed datapoint reaches the alarms, or a scheduled action runs.
+    pub(crate) fn on_asg_tick(&mut self, a: u32, tick: Tick, now: u64, obs: &mut dyn Observer) {
         self.asg_advance(a, now, obs);
-        match kind {
-            0 => {
+        match tick {
+            Tick::PeriodEnd => {
                 let dp = self.asg_datapoint(a, now);
                 let asg = &mut self.asgs[a as usize];
                 if now + asg.period < self.end {
                     let at = now + asg.period;
-                    self.q.schedule(at, Event::AsgTick { a, kind: 0 });
+                    self.q.schedule(
+                        at,
+                        Event::AsgTick {
+                            a,
+                            tick: Tick::PeriodEnd,
+                        },
+                    );
                 }
                 if asg.delay == 0 {
                     self.asg_evaluate(a, dp, now, obs);
@@ -49,18 +54,24 @@ impl Simulation {
                     asg.datapoints.push_back(dp);
                     let at = now + asg.delay;
                     if at < self.end {
-                        self.q.schedule(at, Event::AsgTick { a, kind: 1 });
+                        self.q.schedule(
+                            at,
+                            Event::AsgTick {
+                                a,
+                                tick: Tick::Datapoint,
+                            },
+                        );
                     }
                 }
                 self.asg_fill_pool(a, now);
             }
-            1 => {
+            Tick::Datapoint => {
                 if let Some(dp) = self.asgs[a as usize].datapoints.pop_front() {
                     self.asg_evaluate(a, dp, now, obs);
                 }
             }
-            _ => {
-                let j = (kind - 2) as usize;
+            Tick::Scheduled(j) => {
+                let j = j as usize;
                 let act = self.asgs[a as usize].schedule[j].clone();
                 let asg = &mut self.asgs[a as usize];
                 asg.min = act.min.unwrap_or(asg.min);
@@ -69,7 +80,7 @@ impl Simulation {
                 if let Some(e) = act.every
                     && now + e.0 < self.end
                 {
-                    self.q.schedule(now + e.0, Event::AsgTick { a, kind });
+                    self.q.schedule(now + e.0, Event::AsgTick { a, tick });
                 }
                 self.asg_set_desired(a, to, now, "scheduled", obs);
             }

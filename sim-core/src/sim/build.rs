@@ -6,7 +6,7 @@ use super::{
     Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation,
     KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING, Policy, Pool,
     Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario, SimError, SimRng,
-    Simulation, SqsSource, Workload, incidents, load_dist, open_trace, read_points, stream,
+    Simulation, SqsSource, Target, Workload, incidents, load_dist, open_trace, read_points, stream,
 };
 
 impl Simulation {
@@ -164,7 +164,7 @@ impl Simulation {
                     bin_latency: LatencyHist::coarse(),
                     per_interval: true,
                 }),
-                asg: NIL,
+                group: None,
             });
         }
 
@@ -194,7 +194,7 @@ impl Simulation {
                 let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
                 feeds.push(Feed {
                     replay,
-                    fixed: NIL,
+                    fixed: None,
                     by_name: HashMap::new(),
                     targets: Vec::new(),
                     next_duration: NO_DURATION,
@@ -202,9 +202,9 @@ impl Simulation {
                     workload: w.name.clone().unwrap_or(wi.to_string()),
                     file: res.display(a.trace.as_deref().unwrap_or_default()),
                 });
-                (feeds.len() - 1) as u32
+                Some((feeds.len() - 1) as u32)
             } else {
-                NIL
+                None
             };
             for &function in &targets {
                 let i = workloads.len();
@@ -223,13 +223,13 @@ impl Simulation {
                     }
                     None => ArrivalSource::Feed,
                 };
-                if feed != NIL {
+                if let Some(feed) = feed {
                     let fd = &mut feeds[feed as usize];
                     if w.function.is_empty() {
                         fd.by_name
                             .insert(scenario.functions[function as usize].name.clone(), i as u32);
                     } else {
-                        fd.fixed = i as u32;
+                        fd.fixed = Some(i as u32);
                     }
                 }
                 let retry = w.retry.as_ref().map(|name| {
@@ -281,7 +281,7 @@ impl Simulation {
                     retry: retry.filter(|r| r.policy.max_attempts > 1),
                     asy,
                     sqs: sqs_idx,
-                    asg: NIL,
+                    target: Target::Lambda(function),
                     feed,
                 });
             }

@@ -1,7 +1,7 @@
 //! Clients: their retry policies and quota tokens, requests parked until their next attempt,
 //! and what a failed attempt becomes (another attempt, or the request's outcome).
 
-use super::{Event, Failure, Invocation, NIL, Observer, Policy, Req, Simulation};
+use super::{Event, Failure, Invocation, Observer, Policy, Req, Simulation, Target};
 
 /// A client's retry policy and its quota tokens.
 pub(crate) struct ClientRetry {
@@ -15,8 +15,8 @@ impl Simulation {
             return;
         };
         self.retry_free.push(slot);
-        if self.workloads[req.w as usize].asg != NIL {
-            return self.asg_retry(req, now, obs);
+        if let Target::Asg(a) = self.workloads[req.w as usize].target {
+            return self.asg_retry(a, req, now, obs);
         }
         let wl = &mut self.workloads[req.w as usize];
         let f = wl.function;

@@ -86,7 +86,7 @@ impl Simulation {
             let mut keep = 1.0;
             for inc in self.incidents.iter().filter(|i| i.active && i.lost > 0.0) {
                 let hits_pool = self.funcs.iter().enumerate().any(|(f, func)| {
-                    func.pool as usize == p && inc.covers[f] && func.asg == super::NIL
+                    func.pool as usize == p && inc.covers[f] && func.group.is_none()
                 });
                 if hits_pool {
                     keep *= 1.0 - inc.lost;

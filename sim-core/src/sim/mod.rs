@@ -61,7 +61,7 @@ use lambda::{
     NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
-use request::Req;
+use request::{Req, Target};
 use workloads::{Feed, Workload};
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].

@@ -28,3 +28,13 @@ pub(crate) struct Req {
     /// Async: the last failure (reported if the event expires).
     pub(crate) last: Option<Failure>,
 }
+
+/// Where a workload's requests go: the platform that runs them, ready for more platforms and
+/// services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A Lambda function (an index into `Simulation::funcs`).
+    Lambda(u32),
+    /// An EC2 Auto Scaling group (an index into `Simulation::asgs`).
+    Asg(u32),
+}

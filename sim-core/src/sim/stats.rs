@@ -3,8 +3,8 @@
 
 use super::{
     BATCH, Bin, COLD, Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, MEASURED, Metrics,
-    NIL, Nanos, Observer, Outcome, Outcomes, PROV, RunOutput, SampleRow, Simulation, State,
-    Summary, round_sig,
+    Nanos, Observer, Outcome, Outcomes, PROV, RunOutput, SampleRow, Simulation, State, Summary,
+    round_sig,
 };
 
 impl Simulation {
@@ -84,8 +84,7 @@ impl Simulation {
                 mean_latency_ms: func.hists.bin_latency.mean_ms(),
                 asg: None,
             };
-            if func.asg != NIL {
-                let g = func.asg;
+            if let Some(g) = func.group {
                 row.asg = Some(self.asg_sample(g, span));
             }
             obs.sample(&row);
@@ -177,8 +176,8 @@ impl Simulation {
         std::mem::swap(&mut names, &mut self.fn_names);
         let mut groups = Vec::with_capacity(self.funcs.len());
         for f in 0..self.funcs.len() {
-            let g = self.funcs[f].asg;
-            groups.push((g != NIL).then(|| self.asg_finish(g, end, window)));
+            let g = self.funcs[f].group;
+            groups.push(g.map(|g| self.asg_finish(g, end, window)));
         }
         let mut ec2_all: Option<Ec2Cost> = None;
         for ((func, name), group) in self.funcs.iter().zip(names).zip(groups) {

@@ -2,12 +2,15 @@
 //! which sends each new request to its target.
 
 use super::{
-    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, Invocation, NIL,
-    NO_DURATION, Observer, Replay, Req, SimError, SimRng, Simulation,
+    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, Invocation, NO_DURATION,
+    Observer, Replay, Req, SimError, SimRng, Simulation, Target,
 };
 
 pub(crate) struct Workload {
+    /// The scenario function whose requests these are (its counters count them).
     pub(crate) function: u32,
+    /// The platform that runs them.
+    pub(crate) target: Target,
     pub(crate) source: ArrivalSource,
     pub(crate) service: SimRng,
     /// Draws of function errors (whether, and after what fraction of the work).
@@ -19,23 +22,21 @@ pub(crate) struct Workload {
     pub(crate) asy: Option<Box<AsyncPolicy>>,
     /// The SQS source this workload sends to (an index into `Simulation::sqs`).
     pub(crate) sqs: u32,
-    /// The Auto Scaling group it sends to (an index into `Simulation::asgs`), or `NIL`.
-    pub(crate) asg: u32,
     /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
     pub(crate) until: u64,
-    /// The trace feed its arrivals come from (an index into `Simulation::feeds`), or `NIL`.
-    pub(crate) feed: u32,
+    /// The trace feed its arrivals come from (an index into `Simulation::feeds`), if any.
+    pub(crate) feed: Option<u32>,
 }
 
 /// A trace replayed into one or more workloads (one per function it invokes).
 pub(crate) struct Feed {
     pub(crate) replay: Replay,
-    /// The workload of every arrival (a trace given a `function`), or `NIL`…
-    pub(crate) fixed: u32,
+    /// The workload of every arrival (a trace given a `function`)…
+    pub(crate) fixed: Option<u32>,
     /// …else the workload of each scenario function by name, and of each trace function once
-    /// seen (`NIL`: no scenario function of that name).
+    /// seen (`None`: no scenario function of that name).
     pub(crate) by_name: HashMap<String, u32>,
-    pub(crate) targets: Vec<u32>,
+    pub(crate) targets: Vec<Option<u32>>,
     /// The trace duration of the scheduled arrival.
     pub(crate) next_duration: u64,
     /// Arrivals of trace functions with no scenario function.
@@ -48,7 +49,7 @@ impl Feed {
     /// The next arrival: (simulation time, workload); its duration goes to `next_duration`.
     pub(crate) fn pull(&mut self) -> Result<Option<(u64, u32)>, InputError> {
         while let Some(a) = self.replay.next_arrival()? {
-            let w = if self.fixed != NIL {
+            let w = if self.fixed.is_some() {
                 self.fixed
             } else {
                 let f = a.func as usize;
@@ -57,15 +58,14 @@ impl Feed {
                         .replay
                         .stream()
                         .function_name(self.targets.len() as u32);
-                    self.targets
-                        .push(self.by_name.get(name).copied().unwrap_or(NIL));
+                    self.targets.push(self.by_name.get(name).copied());
                 }
                 self.targets[f]
             };
-            if w == NIL {
+            let Some(w) = w else {
                 self.unmatched += 1;
                 continue;
-            }
+            };
             self.next_duration = a.duration;
             return Ok(Some((a.time, w)));
         }
@@ -82,19 +82,18 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) -> Result<(), SimError> {
         let mut given = NO_DURATION;
-        let fi = self.workloads[w as usize].feed;
-        if fi != NIL {
+        if let Some(fi) = self.workloads[w as usize].feed {
             let feed = &mut self.feeds[fi as usize];
             given = feed.next_duration;
             if let Some((t, w2)) = feed.pull()? {
                 self.q.schedule(t, Event::Arrival(w2));
             }
-            if self.workloads[w as usize].asg != NIL {
-                self.asg_new_request(w, now, given, obs);
+            if let Target::Asg(a) = self.workloads[w as usize].target {
+                self.asg_new_request(a, w, now, given, obs);
                 return Ok(());
             }
-        } else if self.workloads[w as usize].asg != NIL {
-            return self.asg_arrivals(w, now, obs);
+        } else if let Target::Asg(a) = self.workloads[w as usize].target {
+            return self.asg_arrivals(a, w, now, obs);
         } else {
             let wl = &mut self.workloads[w as usize];
             if let Some(t) = wl.source.next_arrival()?

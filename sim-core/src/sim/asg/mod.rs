@@ -14,7 +14,8 @@
 //! that sends to a group are handled in a row while they come before every pending event.
 
 use super::{
-    Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, Tick, load_dist,
+    Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, Target, Tick,
+    load_dist,
 };
 use crate::dist::Dist;
 use crate::metrics::{AsgMetrics, Ec2Cost, Outcome};
@@ -615,13 +616,15 @@ impl Simulation {
             let mut asg = asg;
             asg.measure_from = self.warmup;
             asg.horizon = self.end;
-            self.funcs[f].asg = self.asgs.len() as u32;
+            self.funcs[f].group = Some(self.asgs.len() as u32);
             self.asgs.push(asg);
         }
         for w in &mut self.workloads {
-            w.asg = self.funcs[w.function as usize].asg;
-            if w.asg != NIL && w.retry.is_some() {
-                self.asgs[w.asg as usize].eager = true;
+            if let Some(a) = self.funcs[w.function as usize].group {
+                w.target = Target::Asg(a);
+                if w.retry.is_some() {
+                    self.asgs[a as usize].eager = true;
+                }
             }
         }
         Ok(())

@@ -11,6 +11,7 @@ impl Simulation {
     /// ones while they come before every pending event.
     pub(crate) fn asg_arrivals(
         &mut self,
+        a: u32,
         w: u32,
         mut now: u64,
         obs: &mut dyn Observer,
@@ -19,7 +20,7 @@ impl Simulation {
         let mut limit = 0;
         loop {
             let next = self.workloads[w as usize].source.next_arrival()?;
-            self.asg_new_request(w, now, crate::trace::NO_DURATION, obs);
+            self.asg_new_request(a, w, now, crate::trace::NO_DURATION, obs);
             match next {
                 Some(t) if t < self.workloads[w as usize].until => {
                     if self.q.len() != queued {
@@ -45,7 +46,14 @@ impl Simulation {
 
 impl Simulation {
     #[inline]
-    pub(crate) fn asg_new_request(&mut self, w: u32, now: u64, given: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_new_request(
+        &mut self,
+        a: u32,
+        w: u32,
+        now: u64,
+        given: u64,
+        obs: &mut dyn Observer,
+    ) {
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.funcs[f as usize];
@@ -68,19 +76,17 @@ impl Simulation {
             retry: wl.retry.is_some(),
             ..Req::default()
         };
-        let a = wl.asg;
         self.asg_attempt(a, req, now, service, obs);
     }
 }
 
 impl Simulation {
     /// A client's retry of a request to group `a`.
-    pub(crate) fn asg_retry(&mut self, req: Req, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_retry(&mut self, a: u32, req: Req, now: u64, obs: &mut dyn Observer) {
         let wl = &mut self.workloads[req.w as usize];
         let func = &mut self.funcs[wl.function as usize];
         func.bin.retries += 1;
         let service = func.duration.sample(&mut wl.redo);
-        let a = wl.asg;
         self.asg_attempt(a, req, now, service, obs);
     }
 }

@@ -119,7 +119,7 @@ pub(crate) struct Func {
     /// The histograms, boxed to keep `Func` small.
     pub(crate) hists: Box<Hists>,
     /// The function's Auto Scaling group (an index into `Simulation::asgs`), or `NIL` (Lambda).
-    pub(crate) asg: u32,
+    pub(crate) group: Option<u32>,
 }
 
 /// Latency histograms of one function: over the measured window and over the current interval.

@@ -1,7 +1,7 @@
-//! Clients: their retry policies and quota tokens, requests parked until their next attempt,
-//! and what a failed attempt becomes (another attempt, or the request's outcome).
+//! Clients: their retry policies and quota tokens. A failed attempt of a synchronous request
+//! becomes another attempt, if the policy and the quota allow, or the request's outcome.
 
-use super::{Event, Failure, Invocation, Observer, Policy, Req, Simulation, Target};
+use super::{Failure, Policy, Req, Simulation};
 
 /// A client's retry policy and its quota tokens.
 pub(crate) struct ClientRetry {
@@ -10,61 +10,16 @@ pub(crate) struct ClientRetry {
 }
 
 impl Simulation {
-    pub(crate) fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
-        let Some(req) = self.retries[slot as usize].take() else {
-            return;
-        };
-        self.retry_free.push(slot);
-        if let Target::Asg(a) = self.workloads[req.w as usize].target {
-            return self.asg_retry(a, req, now, obs);
-        }
-        let wl = &mut self.workloads[req.w as usize];
-        let f = wl.function;
-        if req.via == Invocation::Async {
-            let max_age = wl.asy.as_ref().expect("an async workload").max_age;
-            self.funcs[f as usize].queued -= 1;
-            if now - req.first >= max_age {
-                // Too old to be attempted again.
-                let last = req.last.unwrap_or(Failure::Throttle);
-                self.async_final(f, req, last, now);
-                return;
-            }
-            let b = &mut self.funcs[f as usize].bin;
-            b.max_age = b.max_age.max(now - req.first);
-        }
-        let func = &mut self.funcs[f as usize];
-        func.bin.retries += 1;
-        let service = func.duration.sample(&mut wl.redo);
-        self.invoke::<true>(f, req, now, service, obs);
-    }
-}
-
-impl Simulation {
-    /// Keeps `req` until `at`, when it is attempted again (`on_retry`).
-    pub(crate) fn park(&mut self, req: Req, at: u64) {
-        let slot = match self.retry_free.pop() {
-            Some(s) => {
-                self.retries[s as usize] = Some(req);
-                s
-            }
-            None => {
-                self.retries.push(Some(req));
-                (self.retries.len() - 1) as u32
-            }
-        };
-        self.q.schedule(at, Event::Retry(slot));
-    }
-}
-
-impl Simulation {
-    /// Attempt `req.attempt` of a request failed with `kind` at `now`: schedules the next attempt
-    /// if the client's policy and quota allow, else records the request's final outcome.
-    pub(crate) fn attempt_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
-        match req.via {
-            Invocation::Async => return self.async_failed(f, req, kind, now),
-            Invocation::Sqs => return self.sqs_throttled(req.id as u32, now),
-            _ => {}
-        }
+    /// Attempt `req.attempt` of a request failed with `kind` at `now` at function `f`: the
+    /// request and the time of its next attempt if the client's policy and quota allow one (to
+    /// be parked until then), else `None` and the request's final outcome is counted.
+    pub(crate) fn client_failed(
+        &mut self,
+        f: u32,
+        mut req: Req,
+        kind: Failure,
+        now: u64,
+    ) -> Option<(Req, u64)> {
         let wl = &mut self.workloads[req.w as usize];
         if req.retry
             && let Some(r) = wl.retry.as_deref_mut()
@@ -80,8 +35,7 @@ impl Simulation {
                     .delay(req.attempt, kind, req.prev_delay, &mut wl.redo);
                 req.prev_delay = delay;
                 req.attempt += 1;
-                self.park(req, now.saturating_add(delay));
-                return;
+                return Some((req, now.saturating_add(delay)));
             }
         }
         if req.measured {
@@ -92,10 +46,9 @@ impl Simulation {
                 Failure::Timeout => o.timed_out += 1,
             }
         }
+        None
     }
-}
 
-impl Simulation {
     /// A success gives back the cost of the retry that made it, or `success_refund` if it
     /// succeeded at once (the AWS SDK's retry quota).
     pub(crate) fn retry_succeeded(&mut self, c: Req) {

@@ -47,6 +47,7 @@ mod incidents;
 mod lambda;
 mod queues;
 mod request;
+mod route;
 mod stats;
 mod workloads;
 
@@ -61,7 +62,7 @@ use lambda::{
     NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
 use queues::{AsyncPolicy, Batch, Msg, SqsSource};
-use request::{Req, Target};
+use request::{AttemptEnd, Req, Target};
 use workloads::{Feed, Workload};
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
@@ -206,7 +207,11 @@ impl Simulation {
             }
             match ev {
                 Event::Arrival(w) => self.on_arrival::<X>(w, now, obs)?,
-                Event::Done { inst, epoch } => self.on_done::<X>(inst, epoch, now, obs),
+                Event::Done { inst, epoch } => {
+                    if let Some(end) = self.on_done::<X>(inst, epoch, now, obs) {
+                        self.route(end, now, obs);
+                    }
+                }
                 Event::Expire(f) => self.on_expire(f, now),
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
                 Event::IncidentStarts(i) => self.on_incident(i, true, now, obs),
@@ -217,8 +222,15 @@ impl Simulation {
                 Event::ExpireInst { inst, epoch } => self.on_expire_inst(inst, epoch, now),
                 Event::Prewarm(f) => self.on_prewarm(f, now),
                 Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
-                Event::SqsPoll(src) => self.on_sqs_poll(src, now, obs),
-                Event::SqsVisible { batch, epoch } => self.on_sqs_visible(batch, epoch, now, obs),
+                Event::SqsPoll(src) => {
+                    self.on_sqs_poll(src, now);
+                    self.sqs_dispatch(src, now, obs);
+                }
+                Event::SqsVisible { batch, epoch } => {
+                    if let Some(src) = self.on_sqs_visible(batch, epoch) {
+                        self.sqs_dispatch(src, now, obs);
+                    }
+                }
                 Event::AsgInst {
                     a,
                     inst,

@@ -6,7 +6,7 @@
 //! `throttle_backoff_min` to `throttle_backoff_max`; a function error or timeout is retried after
 //! `retry_delays[n]`, at most `max_retry_attempts` times. An event reaching `max_event_age` is not
 //! attempted again. Events whose retries or age run out go to the dead-letter queue (or are
-//! discarded). Waiting events sit in the retry slab (`Simulation::park`).
+//! discarded). Waiting events are parked until their next attempt (`Simulation::park`).
 //!
 //! # SQS
 //! Messages wait in a FIFO of visible messages. The mapping runs up to `limit` batches at once;
@@ -186,8 +186,15 @@ struct BatchMsg {
 }
 
 impl Simulation {
-    /// Async attempt of `req` failed with `kind`: Lambda retries it or gives up.
-    pub(crate) fn async_failed(&mut self, f: u32, mut req: Req, kind: Failure, now: u64) {
+    /// Async attempt of `req` failed with `kind`: Lambda retries it (the event and the time of
+    /// its next attempt are returned, to be parked until then) or gives up.
+    pub(crate) fn async_failed(
+        &mut self,
+        f: u32,
+        mut req: Req,
+        kind: Failure,
+        now: u64,
+    ) -> Option<(Req, u64)> {
         let p = self.workloads[req.w as usize]
             .asy
             .as_deref()
@@ -215,10 +222,32 @@ impl Simulation {
                 self.funcs[f as usize].queued += 1;
                 // Past the maximum age the event is not attempted: it expires then (or now, if
                 // the attempt ended after it).
-                self.park(req, now.saturating_add(d).min(deadline).max(now));
+                Some((req, now.saturating_add(d).min(deadline).max(now)))
             }
-            None => self.async_final(f, req, kind, now),
+            None => {
+                self.async_final(f, req, kind, now);
+                None
+            }
         }
+    }
+
+    /// Event `req` of function `f` leaves Lambda's queue for its next attempt at `now`: false if
+    /// it is too old to be attempted again (it ends as its last failure left it).
+    pub(crate) fn async_due(&mut self, f: u32, req: &Req, now: u64) -> bool {
+        let max_age = self.workloads[req.w as usize]
+            .asy
+            .as_ref()
+            .expect("an async workload")
+            .max_age;
+        self.funcs[f as usize].queued -= 1;
+        if now - req.first >= max_age {
+            let last = req.last.unwrap_or(Failure::Throttle);
+            self.async_final(f, *req, last, now);
+            return false;
+        }
+        let b = &mut self.funcs[f as usize].bin;
+        b.max_age = b.max_age.max(now - req.first);
+        true
     }
 
     /// An async event's retries or age ran out after failure `kind`.
@@ -242,15 +271,8 @@ impl Simulation {
         }
     }
 
-    /// A message arrives in SQS source `src`.
-    pub(crate) fn sqs_send(
-        &mut self,
-        src: u32,
-        id: u64,
-        now: u64,
-        measured: bool,
-        obs: &mut dyn Observer,
-    ) {
+    /// A message arrives in SQS source `src` (then the source is dispatched).
+    pub(crate) fn sqs_send(&mut self, src: u32, id: u64, now: u64, measured: bool) {
         let s = &mut self.sqs[src as usize];
         let poison = s.poison_p > 0.0 && self.workloads[s.w as usize].fault.uniform() < s.poison_p;
         let slot = match self.msg_free.pop() {
@@ -286,7 +308,6 @@ impl Simulation {
         };
         s.visible.push_back((slot, m.stamp));
         s.live += 1;
-        self.sqs_dispatch(src, now, obs);
     }
 
     /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
@@ -318,17 +339,18 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn on_sqs_poll(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+    /// The mapping of `src` polls again (then the source is dispatched).
+    pub(crate) fn on_sqs_poll(&mut self, src: u32, now: u64) {
         let s = &mut self.sqs[src as usize];
         if s.poll_at <= now {
             s.poll_at = u64::MAX;
         }
-        self.sqs_dispatch(src, now, obs);
     }
 
-    /// Starts as many batches as the mapping's concurrency, the batching window and the queue
-    /// allow; schedules the next poll when one of them will allow more.
-    fn sqs_dispatch(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+    /// The next batch `src` starts now, if the mapping's concurrency, the batching window and
+    /// the queue allow one: the function, the batch's request and its work. When none can
+    /// start, schedules the next poll for when one of them will allow more.
+    pub(crate) fn sqs_next(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
         loop {
             let s = &mut self.sqs[src as usize];
             while let Some(&(slot, stamp)) = s.visible.front() {
@@ -345,12 +367,12 @@ impl Simulation {
                 }
                 s.saturated = false;
                 s.wait_since = u64::MAX;
-                return;
+                return None;
             }
             if now < s.blocked_until {
                 let t = s.blocked_until;
                 self.schedule_poll(src, t);
-                return;
+                return None;
             }
             if s.saturated {
                 s.limit = (s.limit + s.rate * (now - s.limit_at) as f64).min(s.ceiling);
@@ -363,7 +385,7 @@ impl Simulation {
                     let need = ((s.limit.floor() + 1.0 - s.limit) / s.rate).ceil() as u64;
                     self.schedule_poll(src, now + need.max(1));
                 }
-                return;
+                return None;
             }
             s.saturated = false;
             if s.window > 0 && s.visible.len() < s.batch_size {
@@ -373,16 +395,19 @@ impl Simulation {
                 let t = s.wait_since.saturating_add(s.window);
                 if now < t {
                     self.schedule_poll(src, t);
-                    return;
+                    return None;
                 }
             }
             s.wait_since = u64::MAX;
-            self.sqs_receive(src, now, obs);
+            if let Some(batch) = self.sqs_receive(src, now) {
+                return Some(batch);
+            }
         }
     }
 
-    /// A poller receives a batch from `src` and invokes the function with it.
-    fn sqs_receive(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+    /// A poller receives a batch from `src`: the function to invoke with it, the batch's
+    /// request and its work (`None` if every message it took had expired).
+    fn sqs_receive(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
         let b = match self.batch_free.pop() {
             Some(b) => b,
             None => {
@@ -451,7 +476,7 @@ impl Simulation {
         if list.is_empty() {
             self.batches[b as usize].msgs = list;
             self.batch_free.push(b);
-            return;
+            return None;
         }
         let func = &mut self.funcs[f as usize];
         func.bin.max_age = func.bin.max_age.max(oldest);
@@ -479,7 +504,7 @@ impl Simulation {
             via: Invocation::Sqs,
             ..Req::default()
         };
-        self.invoke::<true>(f, req, now, off, obs);
+        Some((f, req, off))
     }
 
     fn free_batch(&mut self, b: u32) {
@@ -506,7 +531,8 @@ impl Simulation {
         }
     }
 
-    /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did).
+    /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did). Returns its
+    /// source, to be dispatched.
     pub(crate) fn sqs_done(
         &mut self,
         b: u32,
@@ -514,7 +540,7 @@ impl Simulation {
         cold: bool,
         now: u64,
         obs: &mut dyn Observer,
-    ) {
+    ) -> u32 {
         let batch = &mut self.batches[b as usize];
         batch.running = false;
         let (src, received, exec_start) = (batch.src, batch.received, batch.exec_start);
@@ -575,7 +601,7 @@ impl Simulation {
         if !keep || batch.vis_fired {
             self.free_batch(b);
         }
-        self.sqs_dispatch(src, now, obs);
+        src
     }
 
     /// Records of the messages of batch `b`: throttled (`executed` false) or still executing
@@ -612,11 +638,12 @@ impl Simulation {
     }
 
     /// The visibility timeout of batch `b` ran out: its messages not deleted are visible again,
-    /// or move to the dead-letter queue after `max_receive_count` receives.
-    pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32, now: u64, obs: &mut dyn Observer) {
+    /// or move to the dead-letter queue after `max_receive_count` receives. Returns the source,
+    /// to be dispatched (`None`: a stale event).
+    pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32) -> Option<u32> {
         let batch = &mut self.batches[b as usize];
         if batch.epoch != epoch {
-            return;
+            return None;
         }
         batch.vis_fired = true;
         let (src, running) = (batch.src, batch.running);
@@ -645,6 +672,6 @@ impl Simulation {
         if !running {
             self.free_batch(b);
         }
-        self.sqs_dispatch(src, now, obs);
+        Some(src)
     }
 }

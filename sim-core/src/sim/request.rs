@@ -38,3 +38,20 @@ pub(crate) enum Target {
     /// An EC2 Auto Scaling group (an index into `Simulation::asgs`).
     Asg(u32),
 }
+
+/// How an attempt ended, as its platform reports it. The router (`route.rs`) hands it to whoever
+/// decides what comes next: the client's retry policy, Lambda's async queue or the SQS mapping.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AttemptEnd {
+    /// It succeeded, and the request's context was kept (a client's quota gets its refund).
+    Succeeded(Req),
+    /// It failed at function `f` with `failure` (throttled, a service error, a function error
+    /// or a timeout).
+    Failed { f: u32, req: Req, failure: Failure },
+    /// SQS batch `batch` ran to its end (`failure`: how its invocation failed, if it did).
+    Batch {
+        batch: u32,
+        failure: Option<Failure>,
+        cold: bool,
+    },
+}

@@ -114,7 +114,8 @@ impl Simulation {
         func.bin_arrivals += 1;
         if X && wl.via == Invocation::Sqs {
             let src = wl.sqs;
-            self.sqs_send(src, id, now, measured, obs);
+            self.sqs_send(src, id, now, measured);
+            self.sqs_dispatch(src, now, obs);
             return Ok(());
         }
         // Drawn for every request, admitted or not, so that configurations compared with the
@@ -140,7 +141,7 @@ impl Simulation {
             throttles: 0,
             last: None,
         };
-        self.invoke::<X>(f, req, now, service, obs);
+        self.attempt::<X>(f, req, now, service, obs);
         Ok(())
     }
 }

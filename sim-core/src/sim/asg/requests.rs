@@ -114,7 +114,7 @@ impl Simulation {
             self.funcs[f as usize].bin.throttles += 1;
             self.asg_failed(f, req, Failure::Throttle, now);
             if self.want_requests {
-                self.rejected_record(f, &req, false, Outcome::Throttled, now, obs);
+                self.rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
             return;
         }
@@ -319,7 +319,7 @@ impl Simulation {
     /// An attempt failed with `kind` at `now`: the client retries, or the request ends.
     pub(crate) fn asg_failed(&mut self, f: u32, req: Req, kind: Failure, now: u64) {
         if req.retry {
-            self.attempt_failed(f, req, kind, now);
+            self.route_group_failure(f, req, kind, now);
         } else if req.measured {
             let o = &mut self.funcs[f as usize].counted.outcomes;
             match kind {

@@ -2,8 +2,8 @@
 //! environment, init, faults, the timeout) and its end.
 
 use super::{
-    BinaryHeap, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S, Nanos, Observer, Outcome,
-    Outcomes, Req, RequestRecord, Reuse, SimRng, Simulation,
+    AttemptEnd, BinaryHeap, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S, Nanos,
+    Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng, Simulation,
 };
 
 mod admission;
@@ -46,7 +46,9 @@ impl Simulation {
 }
 
 impl Simulation {
-    /// One invocation attempt of function `f` at `now` with `service` ns of work.
+    /// One invocation attempt of function `f` at `now` with `service` ns of work. An attempt
+    /// rejected before it runs (a service error, or throttled with faults or retries
+    /// configured) ends at once: its end is returned.
     #[inline(always)]
     pub(crate) fn invoke<const X: bool>(
         &mut self,
@@ -55,7 +57,7 @@ impl Simulation {
         now: u64,
         service: u64,
         obs: &mut dyn Observer,
-    ) {
+    ) -> Option<AttemptEnd> {
         let (id, measured) = (req.id, req.measured);
         let batch = X && req.via == Invocation::Sqs;
         let func = &mut self.funcs[f as usize];
@@ -66,11 +68,14 @@ impl Simulation {
         if X && func.service_p > 0.0 && func.fault.uniform() < func.service_p {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
-            self.attempt_failed(f, req, Failure::ServiceError, now);
-            if self.want_requests {
-                self.rejected_record(f, &req, batch, Outcome::Failed, now, obs);
+            if self.want_requests && !batch {
+                self.rejected_record(f, &req, Outcome::Failed, now, obs);
             }
-            return;
+            return Some(AttemptEnd::Failed {
+                f,
+                req,
+                failure: Failure::ServiceError,
+            });
         }
         let p = func.pool as usize;
         // A ready provisioned environment first; else the on-demand path (a spillover if the
@@ -101,15 +106,17 @@ impl Simulation {
         }
         if !admitted {
             func.bin.throttles += 1;
-            if X {
-                self.attempt_failed(f, req, Failure::Throttle, now);
-            } else if measured {
+            if !X && measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.want_requests {
-                self.rejected_record(f, &req, batch, Outcome::Throttled, now, obs);
+            if self.want_requests && !batch {
+                self.rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
-            return;
+            return X.then_some(AttemptEnd::Failed {
+                f,
+                req,
+                failure: Failure::Throttle,
+            });
         }
         if pc.is_none() {
             self.pools[p].busy += 1;
@@ -231,37 +238,33 @@ impl Simulation {
             self.ctx[inst as usize] = req;
         }
         self.q.schedule(done_at, Event::Done { inst, epoch });
+        None
     }
 }
 
 impl Simulation {
-    /// The record of an attempt rejected before it ran (throttled, or a service error): one per
-    /// message for an SQS batch.
+    /// The record of an attempt rejected before it ran (throttled, or a service error). An SQS
+    /// batch's records are written per message by its queue.
     #[cold]
     pub(crate) fn rejected_record(
         &self,
         f: u32,
         req: &Req,
-        batch: bool,
         outcome: Outcome,
         now: u64,
         obs: &mut dyn Observer,
     ) {
-        if batch {
-            self.batch_records(req.id as u32, outcome, false, false, obs);
-        } else {
-            obs.request(&RequestRecord {
-                id: req.id,
-                function: f,
-                arrival: Nanos(now),
-                start: None,
-                end: Some(Nanos(now)),
-                cold: false,
-                outcome,
-                attempt: req.attempt,
-                measured: req.measured,
-            });
-        }
+        obs.request(&RequestRecord {
+            id: req.id,
+            function: f,
+            arrival: Nanos(now),
+            start: None,
+            end: Some(Nanos(now)),
+            cold: false,
+            outcome,
+            attempt: req.attempt,
+            measured: req.measured,
+        });
     }
 }
 
@@ -273,10 +276,10 @@ impl Simulation {
         epoch: u32,
         now: u64,
         obs: &mut dyn Observer,
-    ) {
+    ) -> Option<AttemptEnd> {
         let it = self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
-            return;
+            return None;
         }
         let f = it.func;
         let func = &mut self.funcs[f as usize];
@@ -355,9 +358,11 @@ impl Simulation {
             self.make_idle(inst, now);
         }
         if batch {
-            let b = self.ctx[inst as usize].id as u32;
-            self.sqs_done(b, failure, it.has(COLD), now, obs);
-            return;
+            return Some(AttemptEnd::Batch {
+                batch: self.ctx[inst as usize].id as u32,
+                failure,
+                cold: it.has(COLD),
+            });
         }
         match failure {
             // Without errors or retries only a timeout ends an attempt here, and it is final.
@@ -365,8 +370,9 @@ impl Simulation {
                 let measured = it.has(MEASURED);
                 let o = &mut self.funcs[f as usize].counted.outcomes;
                 o.timed_out += measured as u64;
+                None
             }
-            Some(kind) => {
+            Some(failure) => {
                 let req = if retryable {
                     self.ctx[inst as usize]
                 } else {
@@ -378,10 +384,10 @@ impl Simulation {
                         ..Req::default()
                     }
                 };
-                self.attempt_failed(f, req, kind, now);
+                Some(AttemptEnd::Failed { f, req, failure })
             }
-            None if retryable => self.retry_succeeded(self.ctx[inst as usize]),
-            None => {}
+            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize])),
+            None => None,
         }
     }
 }

@@ -1,0 +1,114 @@
+//! The router between owners. Platforms, clients and queues do not call each other: a platform
+//! returns how an attempt ended ([`AttemptEnd`]), a client or Lambda's async queue returns when
+//! a request is to be attempted again, the SQS mapping returns the batches it starts, and the
+//! functions here hand each to the owner that acts on it. Requests waiting for a later attempt
+//! are parked here, each with its `Retry` event.
+
+use super::{AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target};
+
+impl Simulation {
+    /// An attempt of `req` on Lambda function `f` at `now` with `service` ns of work; its end,
+    /// if it ended at once, is routed.
+    #[inline(always)]
+    pub(crate) fn attempt<const X: bool>(
+        &mut self,
+        f: u32,
+        req: Req,
+        now: u64,
+        service: u64,
+        obs: &mut dyn Observer,
+    ) {
+        if let Some(end) = self.invoke::<X>(f, req, now, service, obs) {
+            self.route(end, now, obs);
+        }
+    }
+
+    /// Hands the end of an attempt to whoever decides what comes next.
+    pub(crate) fn route(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
+        match end {
+            AttemptEnd::Succeeded(req) => self.retry_succeeded(req),
+            AttemptEnd::Failed { f, req, failure } => {
+                let again = match req.via {
+                    Invocation::Sync => self.client_failed(f, req, failure, now),
+                    Invocation::Async => self.async_failed(f, req, failure, now),
+                    Invocation::Sqs => {
+                        // Only a rejected batch fails here (a throttle or a service error).
+                        let b = req.id as u32;
+                        self.sqs_throttled(b, now);
+                        if self.want_requests {
+                            let outcome = if failure == Failure::Throttle {
+                                Outcome::Throttled
+                            } else {
+                                Outcome::Failed
+                            };
+                            self.batch_records(b, outcome, false, false, obs);
+                        }
+                        None
+                    }
+                };
+                if let Some((req, at)) = again {
+                    self.park(req, at);
+                }
+            }
+            AttemptEnd::Batch {
+                batch,
+                failure,
+                cold,
+            } => {
+                let src = self.sqs_done(batch, failure, cold, now, obs);
+                self.sqs_dispatch(src, now, obs);
+            }
+        }
+    }
+
+    /// A failed attempt of a group's request: its client decides, if it has a retry policy.
+    pub(crate) fn route_group_failure(&mut self, f: u32, req: Req, failure: Failure, now: u64) {
+        if let Some((req, at)) = self.client_failed(f, req, failure, now) {
+            self.park(req, at);
+        }
+    }
+
+    /// Starts every batch SQS source `src` can start now.
+    pub(crate) fn sqs_dispatch(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+        while let Some((f, req, work)) = self.sqs_next(src, now) {
+            self.attempt::<true>(f, req, now, work, obs);
+        }
+    }
+
+    /// Keeps `req` until `at`, when it is attempted again (`on_retry`).
+    pub(crate) fn park(&mut self, req: Req, at: u64) {
+        let slot = match self.retry_free.pop() {
+            Some(s) => {
+                self.retries[s as usize] = Some(req);
+                s
+            }
+            None => {
+                self.retries.push(Some(req));
+                (self.retries.len() - 1) as u32
+            }
+        };
+        self.q.schedule(at, Event::Retry(slot));
+    }
+
+    /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of
+    /// an async event.
+    pub(crate) fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
+        let Some(req) = self.retries[slot as usize].take() else {
+            return;
+        };
+        self.retry_free.push(slot);
+        let wl = &self.workloads[req.w as usize];
+        let f = match wl.target {
+            Target::Asg(a) => return self.asg_retry(a, req, now, obs),
+            Target::Lambda(f) => f,
+        };
+        if req.via == Invocation::Async && !self.async_due(f, &req, now) {
+            return;
+        }
+        let wl = &mut self.workloads[req.w as usize];
+        let func = &mut self.funcs[f as usize];
+        func.bin.retries += 1;
+        let service = func.duration.sample(&mut wl.redo);
+        self.attempt::<true>(f, req, now, service, obs);
+    }
+}

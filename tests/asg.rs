@@ -160,7 +160,7 @@ fn a_warm_pool_absorbs_a_step() {
     println!(
         "warm pool: scale-out at {t_warm} s, capacity after {d_warm} s, worst p99 {p99_warm:.0} ms"
     );
-    // Launch 243 s, warm start 36 s (PLATFORM.md §7, §8); rows are 1 s apart.
+    // Launch 243 s, warm start 36 s (docs/sources.md: S27); rows are 1 s apart.
     assert!((d_cold - 243.0).abs() <= 1.0, "{d_cold}");
     assert!((d_warm - 36.0).abs() <= 1.0, "{d_warm}");
     assert!(p99_warm < 0.7 * p99_cold, "{p99_warm} vs {p99_cold}");

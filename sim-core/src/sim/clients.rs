@@ -13,6 +13,7 @@ impl Simulation {
     /// Attempt `req.attempt` of a request failed with `kind` at `now` at function `f`: the
     /// request and the time of its next attempt if the client's policy and quota allow one (to
     /// be parked until then), else `None` and the request's final outcome is counted.
+    #[must_use]
     pub(crate) fn client_failed(
         &mut self,
         f: u32,

@@ -137,7 +137,9 @@ impl Simulation {
                     slot.done_at = now;
                     slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
                     let epoch = slot.epoch;
-                    self.on_done::<true>(inst, epoch, now, obs);
+                    if let Some(end) = self.on_done::<true>(inst, epoch, now, obs) {
+                        self.route(end, now, obs);
+                    }
                 }
                 State::Free | State::Init => {}
             }

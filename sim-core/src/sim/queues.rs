@@ -188,6 +188,7 @@ struct BatchMsg {
 impl Simulation {
     /// Async attempt of `req` failed with `kind`: Lambda retries it (the event and the time of
     /// its next attempt are returned, to be parked until then) or gives up.
+    #[must_use]
     pub(crate) fn async_failed(
         &mut self,
         f: u32,
@@ -350,6 +351,7 @@ impl Simulation {
     /// The next batch `src` starts now, if the mapping's concurrency, the batching window and
     /// the queue allow one: the function, the batch's request and its work. When none can
     /// start, schedules the next poll for when one of them will allow more.
+    #[must_use]
     pub(crate) fn sqs_next(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
         loop {
             let s = &mut self.sqs[src as usize];
@@ -533,6 +535,7 @@ impl Simulation {
 
     /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did). Returns its
     /// source, to be dispatched.
+    #[must_use]
     pub(crate) fn sqs_done(
         &mut self,
         b: u32,
@@ -640,6 +643,7 @@ impl Simulation {
     /// The visibility timeout of batch `b` ran out: its messages not deleted are visible again,
     /// or move to the dead-letter queue after `max_receive_count` receives. Returns the source,
     /// to be dispatched (`None`: a stale event).
+    #[must_use]
     pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32) -> Option<u32> {
         let batch = &mut self.batches[b as usize];
         if batch.epoch != epoch {

@@ -50,6 +50,7 @@ impl Simulation {
     /// rejected before it runs (a service error, or throttled with faults or retries
     /// configured) ends at once: its end is returned.
     #[inline(always)]
+    #[must_use]
     pub(crate) fn invoke<const X: bool>(
         &mut self,
         f: u32,
@@ -270,6 +271,7 @@ impl Simulation {
 
 impl Simulation {
     #[inline(always)]
+    #[must_use]
     pub(crate) fn on_done<const X: bool>(
         &mut self,
         inst: u32,

@@ -3,10 +3,11 @@
 
 use super::{
     AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
-    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Invocation,
-    KeepAlivePolicy, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING, Policy, Pool,
-    Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario, SimError, SimRng,
-    Simulation, SqsSource, Target, Workload, incidents, load_dist, open_trace, read_points, stream,
+    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Incidents, Invocation,
+    KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING, Parked,
+    Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario,
+    SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
+    open_trace, read_points, stream,
 };
 
 impl Simulation {
@@ -320,40 +321,42 @@ impl Simulation {
             interval: sim.sample_interval.0,
             requests_price: scenario.pricing.requests_per_million / 1e6,
             q: queue,
-            funcs,
-            pools,
-            workloads,
-            insts: Vec::new(),
-            ctx: Vec::new(),
-            free: Vec::new(),
-            retries: Vec::new(),
-            retry_free: Vec::new(),
-            sqs,
-            feeds,
-            msgs: Vec::new(),
-            msg_free: Vec::new(),
-            batches: Vec::new(),
-            batch_free: Vec::new(),
-            incidents: incidents::prepare(scenario),
-            asgs: Vec::new(),
-            incident_rng: SimRng::new(seed, stream::FAULT | 2 << 40),
-            pool_caps,
-            account_burst: match acc.scaling {
-                // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
-                ScalingRule::Legacy => {
-                    let b = acc
-                        .burst
-                        .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
-                    Bucket::new(b as f64, 500.0 / 60.0, true)
-                }
-                _ => Bucket::OFF,
+            lambda: Lambda {
+                funcs,
+                pools,
+                pool_caps,
+                insts: Vec::new(),
+                ctx: Vec::new(),
+                free: Vec::new(),
+                account_burst: match acc.scaling {
+                    // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
+                    ScalingRule::Legacy => {
+                        let b = acc
+                            .burst
+                            .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+                        Bucket::new(b as f64, 500.0 / 60.0, true)
+                    }
+                    _ => Bucket::OFF,
+                },
+                alive_total: 0,
+                busy_total: 0,
+                peak_alive: 0,
+                peak_busy: 0,
             },
+            workloads,
+            feeds,
+            parked: Parked::default(),
+            sqs: Sqs {
+                sources: sqs,
+                ..Sqs::default()
+            },
+            incidents: Incidents {
+                list: incidents::prepare(scenario),
+                rng: SimRng::new(seed, stream::FAULT | 2 << 40),
+            },
+            asgs: Vec::new(),
             next_req: 0,
             measuring: sim.warmup.0 == 0,
-            alive_total: 0,
-            busy_total: 0,
-            peak_alive: 0,
-            peak_busy: 0,
             bin_start: 0,
             next_sample: u64::MAX,
             want_samples: true,

@@ -40,7 +40,7 @@ impl Simulation {
             }
         }
         if req.measured {
-            let o = &mut self.funcs[f as usize].counted.outcomes;
+            let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
             match kind {
                 Failure::Throttle => o.throttled += 1,
                 Failure::Error | Failure::ServiceError => o.failed += 1,

@@ -1,7 +1,7 @@
 //! Scheduled incidents: windows in which functions fail more often, run slower, or lose part of
 //! their capacity (a zone outage).
 
-use super::{ERRORED, LOST, Observer, PROV, Simulation, State, TIMED_OUT, unlink};
+use super::{ERRORED, LOST, Observer, PROV, SimRng, Simulation, State, TIMED_OUT, unlink};
 use crate::scenario::Scenario;
 
 /// An incident of the scenario, resolved to function indices.
@@ -16,6 +16,12 @@ pub(crate) struct IncidentState {
     lat_add: u64,
     lost: f64,
     active: bool,
+}
+
+/// The scenario's incidents, and the draws of which environments one takes down.
+pub(crate) struct Incidents {
+    pub(crate) list: Vec<IncidentState>,
+    pub(crate) rng: SimRng,
 }
 
 /// The scenario's incidents, ready to run.
@@ -47,9 +53,9 @@ impl Simulation {
         let i = i as usize;
         // Requests of Auto Scaling groups that started before now ran without this change.
         self.asg_advance_all(now, obs);
-        self.incidents[i].active = starts;
+        self.incidents.list[i].active = starts;
         self.apply_incidents(now);
-        if starts && self.incidents[i].lost > 0.0 {
+        if starts && self.incidents.list[i].lost > 0.0 {
             self.lose_environments(i, now, obs);
         }
     }
@@ -60,11 +66,16 @@ impl Simulation {
         // A change exactly at an interval's start replaces the interval's count; later changes
         // raise it (the column shows the most incidents active at any time in the interval).
         let at_start = now == self.bin_start;
-        for (f, func) in self.funcs.iter_mut().enumerate() {
+        for (f, func) in self.lambda.funcs.iter_mut().enumerate() {
             let mut ok = 1.0 - func.base_error_p;
             let mut up = 1.0 - func.base_service_p;
             let (mut mul, mut add, mut n) = (1.0, 0u64, 0u32);
-            for inc in self.incidents.iter().filter(|i| i.active && i.covers[f]) {
+            for inc in self
+                .incidents
+                .list
+                .iter()
+                .filter(|i| i.active && i.covers[f])
+            {
                 ok *= 1.0 - inc.error_p;
                 up *= 1.0 - inc.service_p;
                 mul *= inc.lat_mul;
@@ -82,58 +93,63 @@ impl Simulation {
                 func.bin.incidents.max(n)
             };
         }
-        for (p, pool) in self.pools.iter_mut().enumerate() {
+        for (p, pool) in self.lambda.pools.iter_mut().enumerate() {
             let mut keep = 1.0;
-            for inc in self.incidents.iter().filter(|i| i.active && i.lost > 0.0) {
-                let hits_pool = self.funcs.iter().enumerate().any(|(f, func)| {
+            for inc in self
+                .incidents
+                .list
+                .iter()
+                .filter(|i| i.active && i.lost > 0.0)
+            {
+                let hits_pool = self.lambda.funcs.iter().enumerate().any(|(f, func)| {
                     func.pool as usize == p && inc.covers[f] && func.group.is_none()
                 });
                 if hits_pool {
                     keep *= 1.0 - inc.lost;
                 }
             }
-            pool.cap = (self.pool_caps[p] as f64 * keep).floor() as u32;
+            pool.cap = (self.lambda.pool_caps[p] as f64 * keep).floor() as u32;
         }
     }
 
     /// Takes down each environment of the affected functions with probability `lost`: idle ones
     /// vanish, busy ones fail their request now.
     fn lose_environments(&mut self, i: usize, now: u64, obs: &mut dyn Observer) {
-        let lost = self.incidents[i].lost;
+        let lost = self.incidents.list[i].lost;
         for a in 0..self.asgs.len() {
-            if self.incidents[i].covers[self.asgs[a].f as usize] {
+            if self.incidents.list[i].covers[self.asgs[a].f as usize] {
                 self.asg_lose(a as u32, lost, now, obs);
             }
         }
-        for idx in 0..self.insts.len() {
-            let it = self.insts[idx];
-            if it.state == State::Free || !self.incidents[i].covers[it.func as usize] {
+        for idx in 0..self.lambda.insts.len() {
+            let it = self.lambda.insts[idx];
+            if it.state == State::Free || !self.incidents.list[i].covers[it.func as usize] {
                 continue;
             }
-            if self.incident_rng.uniform() >= lost {
+            if self.incidents.rng.uniform() >= lost {
                 continue;
             }
             let inst = idx as u32;
             match it.state {
                 State::Idle | State::Init if it.has(PROV) => {
                     // A provisioned environment, idle or re-initializing.
-                    self.funcs[it.func as usize].pc.advance(now);
+                    self.lambda.funcs[it.func as usize].pc.advance(now);
                     if it.state == State::Idle {
                         self.pc_lose_idle(inst);
                     } else {
-                        self.funcs[it.func as usize].pc.ready -= 1;
+                        self.lambda.funcs[it.func as usize].pc.ready -= 1;
                     }
                     self.retire(inst, now);
                 }
                 State::Idle => {
-                    let func = &mut self.funcs[it.func as usize];
-                    unlink(func, &mut self.insts, inst);
+                    let func = &mut self.lambda.funcs[it.func as usize];
+                    unlink(func, &mut self.lambda.insts, inst);
                     self.retire(inst, now);
                 }
                 State::Busy => {
                     // The request in flight fails now (a function error, billed) and the
                     // environment is not reused.
-                    let slot = &mut self.insts[idx];
+                    let slot = &mut self.lambda.insts[idx];
                     slot.done_at = now;
                     slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
                     let epoch = slot.epoch;

@@ -56,16 +56,22 @@ pub use asg::AsgSample;
 use asg::{Asg, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};
-use incidents::IncidentState;
+use incidents::Incidents;
 use lambda::{
-    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, Instance, LOST, MEASURED,
-    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
+    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, Instance, LOST, Lambda,
+    MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
-use queues::{AsyncPolicy, Batch, Msg, SqsSource};
+use queues::{AsyncPolicy, Sqs, SqsSource};
 use request::{AttemptEnd, Req, Target};
+use route::Parked;
 use workloads::{Feed, Workload};
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
+///
+/// Its state is held by owners: the Lambda platform (`lambda`), the Auto Scaling groups
+/// (`asgs`), the workloads and their trace feeds, the requests parked for a later attempt
+/// (`parked`), the SQS queues (`sqs`) and the incidents; the rest is the run's clock, its
+/// measurement window and the event queue that every owner schedules on.
 pub struct Simulation {
     name: String,
     seed: u64,
@@ -74,39 +80,17 @@ pub struct Simulation {
     interval: u64,
     requests_price: f64,
     q: EventQueue<Event>,
-    funcs: Vec<Func>,
-    pools: Vec<Pool>,
-    workloads: Vec<Workload>,
-    insts: Vec<Instance>,
-    /// Per instance, the retry context of the request it serves (written for retryable ones).
-    ctx: Vec<Req>,
-    free: Vec<u32>,
-    /// Requests waiting to be retried, and the free slots.
-    retries: Vec<Option<Req>>,
-    retry_free: Vec<u32>,
-    /// SQS sources, their messages and their batches.
-    sqs: Vec<SqsSource>,
-    feeds: Vec<Feed>,
-    msgs: Vec<Msg>,
-    msg_free: Vec<u32>,
-    batches: Vec<Batch>,
-    batch_free: Vec<u32>,
-    incidents: Vec<IncidentState>,
+    lambda: Lambda,
     /// EC2 Auto Scaling groups.
     asgs: Vec<Asg>,
-    /// Draws of which environments an incident takes down.
-    incident_rng: SimRng,
-    /// Each pool's capacity without incidents.
-    pool_caps: Vec<u32>,
-    /// New environments the account may still add now (the legacy scaling rule).
-    account_burst: Bucket,
+    workloads: Vec<Workload>,
+    feeds: Vec<Feed>,
+    parked: Parked,
+    sqs: Sqs,
+    incidents: Incidents,
 
     next_req: u64,
     measuring: bool,
-    alive_total: u64,
-    busy_total: u64,
-    peak_alive: u64,
-    peak_busy: u64,
     bin_start: u64,
     next_sample: u64,
     want_samples: bool,
@@ -131,7 +115,7 @@ impl Simulation {
         self.want_requests = obs.wants_requests();
         let samples = obs.wants_samples();
         self.want_samples = samples;
-        for func in &mut self.funcs {
+        for func in &mut self.lambda.funcs {
             func.hists.per_interval = samples;
         }
         let end = self.end;
@@ -152,7 +136,7 @@ impl Simulation {
         } else {
             u64::MAX
         };
-        for (i, inc) in self.incidents.iter().enumerate() {
+        for (i, inc) in self.incidents.list.iter().enumerate() {
             let i = i as u32;
             for (t, ev) in [
                 (inc.start, Event::IncidentStarts(i)),
@@ -163,7 +147,7 @@ impl Simulation {
                 }
             }
         }
-        for f in 0..self.funcs.len() {
+        for f in 0..self.lambda.funcs.len() {
             self.pc_request(f as u32, 0);
         }
         self.pc_start_scaling();
@@ -175,8 +159,8 @@ impl Simulation {
             .workloads
             .iter()
             .any(|w| w.retry.is_some() || w.via != Invocation::Sync)
-            || !self.incidents.is_empty()
-            || self.funcs.iter().any(|f| {
+            || !self.incidents.list.is_empty()
+            || self.lambda.funcs.iter().any(|f| {
                 f.error_p > 0.0
                     || f.service_p > 0.0
                     || f.init_fail_p > 0.0

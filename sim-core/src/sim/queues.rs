@@ -185,6 +185,17 @@ struct BatchMsg {
     failed: bool,
 }
 
+/// The SQS queues: each source (a queue and its event source mapping), and the slabs of
+/// messages and batches with their free slots.
+#[derive(Default)]
+pub(crate) struct Sqs {
+    pub(crate) sources: Vec<SqsSource>,
+    pub(crate) msgs: Vec<Msg>,
+    pub(crate) msg_free: Vec<u32>,
+    pub(crate) batches: Vec<Batch>,
+    pub(crate) batch_free: Vec<u32>,
+}
+
 impl Simulation {
     /// Async attempt of `req` failed with `kind`: Lambda retries it (the event and the time of
     /// its next attempt are returned, to be parked until then) or gives up.
@@ -220,7 +231,7 @@ impl Simulation {
         match wait {
             Some(d) => {
                 req.attempt += 1;
-                self.funcs[f as usize].queued += 1;
+                self.lambda.funcs[f as usize].queued += 1;
                 // Past the maximum age the event is not attempted: it expires then (or now, if
                 // the attempt ended after it).
                 Some((req, now.saturating_add(d).min(deadline).max(now)))
@@ -240,13 +251,13 @@ impl Simulation {
             .as_ref()
             .expect("an async workload")
             .max_age;
-        self.funcs[f as usize].queued -= 1;
+        self.lambda.funcs[f as usize].queued -= 1;
         if now - req.first >= max_age {
             let last = req.last.unwrap_or(Failure::Throttle);
             self.async_final(f, *req, last, now);
             return false;
         }
-        let b = &mut self.funcs[f as usize].bin;
+        let b = &mut self.lambda.funcs[f as usize].bin;
         b.max_age = b.max_age.max(now - req.first);
         true
     }
@@ -257,7 +268,7 @@ impl Simulation {
             .asy
             .as_ref()
             .is_some_and(|p| p.dead_letter);
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         let o = &mut func.counted.outcomes;
         if dead_letter {
             func.bin.dead_lettered += 1;
@@ -274,12 +285,12 @@ impl Simulation {
 
     /// A message arrives in SQS source `src` (then the source is dispatched).
     pub(crate) fn sqs_send(&mut self, src: u32, id: u64, now: u64, measured: bool) {
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         let poison = s.poison_p > 0.0 && self.workloads[s.w as usize].fault.uniform() < s.poison_p;
-        let slot = match self.msg_free.pop() {
+        let slot = match self.sqs.msg_free.pop() {
             Some(slot) => slot,
             None => {
-                self.msgs.push(Msg {
+                self.sqs.msgs.push(Msg {
                     id: 0,
                     sent: 0,
                     stamp: 0,
@@ -291,10 +302,10 @@ impl Simulation {
                     poison: false,
                     measured: false,
                 });
-                (self.msgs.len() - 1) as u32
+                (self.sqs.msgs.len() - 1) as u32
             }
         };
-        let m = &mut self.msgs[slot as usize];
+        let m = &mut self.sqs.msgs[slot as usize];
         *m = Msg {
             id,
             sent: now,
@@ -314,26 +325,26 @@ impl Simulation {
     /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
     /// once no executing batch holds it.
     fn free_msg(&mut self, slot: u32) {
-        let m = &mut self.msgs[slot as usize];
+        let m = &mut self.sqs.msgs[slot as usize];
         m.state = M_FREE;
         m.stamp = m.stamp.wrapping_add(1);
-        self.sqs[m.src as usize].live -= 1;
+        self.sqs.sources[m.src as usize].live -= 1;
         if m.holds == 0 {
-            self.msg_free.push(slot);
+            self.sqs.msg_free.push(slot);
         }
     }
 
     /// An executing batch lets go of message `slot`.
     fn release_msg(&mut self, slot: u32) {
-        let m = &mut self.msgs[slot as usize];
+        let m = &mut self.sqs.msgs[slot as usize];
         m.holds -= 1;
         if m.holds == 0 && m.state == M_FREE {
-            self.msg_free.push(slot);
+            self.sqs.msg_free.push(slot);
         }
     }
 
     fn schedule_poll(&mut self, src: u32, t: u64) {
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         if t < s.poll_at {
             s.poll_at = t;
             self.q.schedule(t, Event::SqsPoll(src));
@@ -342,7 +353,7 @@ impl Simulation {
 
     /// The mapping of `src` polls again (then the source is dispatched).
     pub(crate) fn on_sqs_poll(&mut self, src: u32, now: u64) {
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         if s.poll_at <= now {
             s.poll_at = u64::MAX;
         }
@@ -354,9 +365,9 @@ impl Simulation {
     #[must_use]
     pub(crate) fn sqs_next(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
         loop {
-            let s = &mut self.sqs[src as usize];
+            let s = &mut self.sqs.sources[src as usize];
             while let Some(&(slot, stamp)) = s.visible.front() {
-                let m = &self.msgs[slot as usize];
+                let m = &self.sqs.msgs[slot as usize];
                 if m.stamp == stamp && m.state == M_VISIBLE {
                     break;
                 }
@@ -410,35 +421,35 @@ impl Simulation {
     /// A poller receives a batch from `src`: the function to invoke with it, the batch's
     /// request and its work (`None` if every message it took had expired).
     fn sqs_receive(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
-        let b = match self.batch_free.pop() {
+        let b = match self.sqs.batch_free.pop() {
             Some(b) => b,
             None => {
-                self.batches.push(Batch::default());
-                (self.batches.len() - 1) as u32
+                self.sqs.batches.push(Batch::default());
+                (self.sqs.batches.len() - 1) as u32
             }
         };
-        let mut list = std::mem::take(&mut self.batches[b as usize].msgs);
+        let mut list = std::mem::take(&mut self.sqs.batches[b as usize].msgs);
         list.clear();
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         let (f, w) = (s.f, s.w);
         let (limit, retention, partial) = (s.batch_size, s.retention, s.partial);
         let (mut off, mut errored, mut oldest) = (0u64, false, 0u64);
         while list.len() < limit {
-            let s = &mut self.sqs[src as usize];
+            let s = &mut self.sqs.sources[src as usize];
             let Some((slot, stamp)) = s.visible.pop_front() else {
                 break;
             };
-            let m = &mut self.msgs[slot as usize];
+            let m = &mut self.sqs.msgs[slot as usize];
             if m.stamp != stamp || m.state != M_VISIBLE {
                 continue;
             }
             if now - m.sent >= retention {
                 // Deleted by SQS: the message is lost.
-                self.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
+                self.lambda.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
                 self.free_msg(slot);
                 continue;
             }
-            let func = &mut self.funcs[f as usize];
+            let func = &mut self.lambda.funcs[f as usize];
             m.receives += 1;
             m.stamp = m.stamp.wrapping_add(1);
             m.state = M_INFLIGHT;
@@ -476,17 +487,17 @@ impl Simulation {
             });
         }
         if list.is_empty() {
-            self.batches[b as usize].msgs = list;
-            self.batch_free.push(b);
+            self.sqs.batches[b as usize].msgs = list;
+            self.sqs.batch_free.push(b);
             return None;
         }
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.bin.max_age = func.bin.max_age.max(oldest);
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         s.running += 1;
         s.executing += list.len() as u64;
         let visible_at = now.saturating_add(s.visibility);
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         batch.src = src;
         batch.received = now;
         batch.running = true;
@@ -510,25 +521,25 @@ impl Simulation {
     }
 
     fn free_batch(&mut self, b: u32) {
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         batch.epoch = batch.epoch.wrapping_add(1);
-        self.batch_free.push(b);
+        self.sqs.batch_free.push(b);
     }
 
     /// Batch `b` was throttled (or failed with a service error): its messages stay invisible
     /// until the visibility timeout, and the mapping backs off.
     pub(crate) fn sqs_throttled(&mut self, b: u32, now: u64) {
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         batch.running = false;
         let n = batch.msgs.len() as u64;
-        let s = &mut self.sqs[batch.src as usize];
+        let s = &mut self.sqs.sources[batch.src as usize];
         s.running -= 1;
         s.executing -= n;
         s.limit = s.limit.min(f64::from(s.running.max(2)));
         s.saturated = false;
         s.blocked_until = now + THROTTLE_PAUSE;
         for i in 0..n as usize {
-            let slot = self.batches[b as usize].msgs[i].slot;
+            let slot = self.sqs.batches[b as usize].msgs[i].slot;
             self.release_msg(slot);
         }
     }
@@ -544,18 +555,18 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) -> u32 {
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         batch.running = false;
         let (src, received, exec_start) = (batch.src, batch.received, batch.exec_start);
         let list = std::mem::take(&mut batch.msgs);
-        let s = &mut self.sqs[src as usize];
+        let s = &mut self.sqs.sources[src as usize];
         s.running -= 1;
         s.executing -= list.len() as u64;
         let f = s.f;
         let mut keep = false;
         for bm in &list {
-            let m = &mut self.msgs[bm.slot as usize];
-            let func = &mut self.funcs[f as usize];
+            let m = &mut self.sqs.msgs[bm.slot as usize];
+            let func = &mut self.lambda.funcs[f as usize];
             let processed =
                 !bm.failed && bm.off != u64::MAX && exec_start.saturating_add(bm.off) <= now;
             // Not received again (nor deleted) since this batch received it.
@@ -599,7 +610,7 @@ impl Simulation {
             }
             self.release_msg(bm.slot);
         }
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         batch.msgs = list;
         if !keep || batch.vis_fired {
             self.free_batch(b);
@@ -617,15 +628,15 @@ impl Simulation {
         cold: bool,
         obs: &mut dyn Observer,
     ) {
-        let batch = &self.batches[b as usize];
+        let batch = &self.sqs.batches[b as usize];
         let (start, end) = if executed {
             (Some(Nanos(batch.received)), None)
         } else {
             (None, Some(Nanos(batch.received)))
         };
-        let f = self.sqs[batch.src as usize].f;
+        let f = self.sqs.sources[batch.src as usize].f;
         for bm in &batch.msgs {
-            let m = &self.msgs[bm.slot as usize];
+            let m = &self.sqs.msgs[bm.slot as usize];
             obs.request(&RequestRecord {
                 id: m.id,
                 function: f,
@@ -645,7 +656,7 @@ impl Simulation {
     /// to be dispatched (`None`: a stale event).
     #[must_use]
     pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32) -> Option<u32> {
-        let batch = &mut self.batches[b as usize];
+        let batch = &mut self.sqs.batches[b as usize];
         if batch.epoch != epoch {
             return None;
         }
@@ -653,26 +664,28 @@ impl Simulation {
         let (src, running) = (batch.src, batch.running);
         let list = std::mem::take(&mut batch.msgs);
         let (f, max_receives) = {
-            let s = &self.sqs[src as usize];
+            let s = &self.sqs.sources[src as usize];
             (s.f, s.max_receives)
         };
         for bm in &list {
-            let m = &mut self.msgs[bm.slot as usize];
+            let m = &mut self.sqs.msgs[bm.slot as usize];
             if m.stamp != bm.stamp || m.state != M_INFLIGHT {
                 continue;
             }
             if m.receives >= max_receives {
-                let func = &mut self.funcs[f as usize];
+                let func = &mut self.lambda.funcs[f as usize];
                 func.bin.dead_lettered += 1;
                 func.dlq += 1;
                 func.counted.outcomes.dead_lettered += m.measured as u64;
                 self.free_msg(bm.slot);
             } else {
                 m.state = M_VISIBLE;
-                self.sqs[src as usize].visible.push_back((bm.slot, m.stamp));
+                self.sqs.sources[src as usize]
+                    .visible
+                    .push_back((bm.slot, m.stamp));
             }
         }
-        self.batches[b as usize].msgs = list;
+        self.sqs.batches[b as usize].msgs = list;
         if !running {
             self.free_batch(b);
         }

@@ -6,6 +6,14 @@
 
 use super::{AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target};
 
+/// Requests waiting for a later attempt, each in a slot named by its `Retry` event, and the
+/// free slots.
+#[derive(Default)]
+pub(crate) struct Parked {
+    pub(crate) slots: Vec<Option<Req>>,
+    pub(crate) free: Vec<u32>,
+}
+
 impl Simulation {
     /// An attempt of `req` on Lambda function `f` at `now` with `service` ns of work; its end,
     /// if it ended at once, is routed.
@@ -77,14 +85,14 @@ impl Simulation {
 
     /// Keeps `req` until `at`, when it is attempted again (`on_retry`).
     pub(crate) fn park(&mut self, req: Req, at: u64) {
-        let slot = match self.retry_free.pop() {
+        let slot = match self.parked.free.pop() {
             Some(s) => {
-                self.retries[s as usize] = Some(req);
+                self.parked.slots[s as usize] = Some(req);
                 s
             }
             None => {
-                self.retries.push(Some(req));
-                (self.retries.len() - 1) as u32
+                self.parked.slots.push(Some(req));
+                (self.parked.slots.len() - 1) as u32
             }
         };
         self.q.schedule(at, Event::Retry(slot));
@@ -93,10 +101,10 @@ impl Simulation {
     /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of
     /// an async event.
     pub(crate) fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
-        let Some(req) = self.retries[slot as usize].take() else {
+        let Some(req) = self.parked.slots[slot as usize].take() else {
             return;
         };
-        self.retry_free.push(slot);
+        self.parked.free.push(slot);
         let wl = &self.workloads[req.w as usize];
         let f = match wl.target {
             Target::Asg(a) => return self.asg_retry(a, req, now, obs),
@@ -106,7 +114,7 @@ impl Simulation {
             return;
         }
         let wl = &mut self.workloads[req.w as usize];
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.bin.retries += 1;
         let service = func.duration.sample(&mut wl.redo);
         self.attempt::<true>(f, req, now, service, obs);

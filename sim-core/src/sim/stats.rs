@@ -9,9 +9,9 @@ use super::{
 
 impl Simulation {
     pub(crate) fn start_measuring(&mut self, now: u64) {
-        for f in 0..self.funcs.len() {
+        for f in 0..self.lambda.funcs.len() {
             self.purge(f as u32, now);
-            let func = &mut self.funcs[f];
+            let func = &mut self.lambda.funcs[f];
             func.advance(now);
             func.win_alive0 = func.int_alive;
             func.win_busy0 = func.int_busy;
@@ -20,8 +20,8 @@ impl Simulation {
             func.counted.peak_alive = func.alive;
             func.peak_busy = func.busy;
         }
-        self.peak_alive = self.alive_total;
-        self.peak_busy = self.busy_total;
+        self.lambda.peak_alive = self.lambda.alive_total;
+        self.lambda.peak_busy = self.lambda.busy_total;
         self.asg_start_measuring(now);
         self.measuring = true;
     }
@@ -34,19 +34,20 @@ impl Simulation {
         if span == 0 {
             return;
         }
-        for f in 0..self.funcs.len() {
+        for f in 0..self.lambda.funcs.len() {
             self.purge(f as u32, now);
-            let func = &mut self.funcs[f];
+            let func = &mut self.lambda.funcs[f];
             func.advance(now);
             func.flush_latencies();
             let queue_depth = func.queued
                 + self
                     .sqs
+                    .sources
                     .iter()
                     .filter(|q| q.f == f as u32)
                     .map(|q| q.waiting())
                     .sum::<u64>();
-            let func = &mut self.funcs[f];
+            let func = &mut self.lambda.funcs[f];
             func.pc.advance(now);
             let pc_ready = func.pc.int_ready - func.pc.bin0.0;
             let pc_util = if pc_ready > 0 {
@@ -88,7 +89,7 @@ impl Simulation {
                 row.asg = Some(self.asg_sample(g, span));
             }
             obs.sample(&row);
-            let func = &mut self.funcs[f];
+            let func = &mut self.lambda.funcs[f];
             func.bin = Bin {
                 alive0: func.int_alive,
                 busy0: func.int_busy,
@@ -114,22 +115,22 @@ impl Simulation {
             self.emit_bins(end, obs);
         } else {
             // No time series: bring the integrals and the histograms up to the end.
-            for f in 0..self.funcs.len() {
+            for f in 0..self.lambda.funcs.len() {
                 self.purge(f as u32, end);
-                let func = &mut self.funcs[f];
+                let func = &mut self.lambda.funcs[f];
                 func.advance(end);
                 func.flush_latencies();
             }
         }
         obs.progress(Nanos(end), Nanos(end));
-        for func in &mut self.funcs {
+        for func in &mut self.lambda.funcs {
             func.pc.advance(end);
         }
         // Requests still executing.
-        for i in 0..self.insts.len() {
-            let it = self.insts[i];
+        for i in 0..self.lambda.insts.len() {
+            let it = self.lambda.insts[i];
             if it.state == State::Busy {
-                let func = &mut self.funcs[it.func as usize];
+                let func = &mut self.lambda.funcs[it.func as usize];
                 if it.has(MEASURED) {
                     // A batch's messages are counted below.
                     func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
@@ -144,7 +145,7 @@ impl Simulation {
                 }
                 if self.want_requests {
                     if it.has(BATCH) {
-                        let b = self.ctx[i].id as u32;
+                        let b = self.lambda.ctx[i].id as u32;
                         self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
                     } else {
                         obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
@@ -153,34 +154,34 @@ impl Simulation {
             }
         }
         // Requests waiting for a retry when the simulation ends.
-        for req in self.retries.iter().flatten() {
+        for req in self.parked.slots.iter().flatten() {
             if req.measured {
                 let f = self.workloads[req.w as usize].function;
-                self.funcs[f as usize].counted.outcomes.in_flight += 1;
+                self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
         // Messages still in an SQS queue or in a batch.
-        for m in &self.msgs {
+        for m in &self.sqs.msgs {
             if m.live() && m.measured {
-                let f = self.sqs[m.src as usize].f;
-                self.funcs[f as usize].counted.outcomes.in_flight += 1;
+                let f = self.sqs.sources[m.src as usize].f;
+                self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
         let window = (end - self.warmup) as f64;
-        let mut per_fn = Vec::with_capacity(self.funcs.len());
+        let mut per_fn = Vec::with_capacity(self.lambda.funcs.len());
         let mut all_latency = LatencyHist::precise();
         let mut total = Metrics::default();
         let (mut int_alive, mut int_busy, mut started) = (0u128, 0u128, 0u64);
         let (mut pc_ready_all, mut pc_busy_all) = (0u128, 0u128);
         let mut names = Vec::new();
         std::mem::swap(&mut names, &mut self.fn_names);
-        let mut groups = Vec::with_capacity(self.funcs.len());
-        for f in 0..self.funcs.len() {
-            let g = self.funcs[f].group;
+        let mut groups = Vec::with_capacity(self.lambda.funcs.len());
+        for f in 0..self.lambda.funcs.len() {
+            let g = self.lambda.funcs[f].group;
             groups.push(g.map(|g| self.asg_finish(g, end, window)));
         }
         let mut ec2_all: Option<Ec2Cost> = None;
-        for ((func, name), group) in self.funcs.iter().zip(names).zip(groups) {
+        for ((func, name), group) in self.lambda.funcs.iter().zip(names).zip(groups) {
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
@@ -269,7 +270,13 @@ impl Simulation {
         }
         total.retry_amplification = ratio(total.attempts, total.requests);
         total.latency_ms = all_latency.summary();
-        total.instances = instances(int_alive, int_busy, window, self.peak_alive, self.peak_busy);
+        total.instances = instances(
+            int_alive,
+            int_busy,
+            window,
+            self.lambda.peak_alive,
+            self.lambda.peak_busy,
+        );
         total.cost_usd = cost(
             total.cost_usd.requests,
             total.cost_usd.compute,

@@ -104,7 +104,7 @@ impl Simulation {
         }
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         let id = self.next_req;
         self.next_req += 1;
         let measured = now >= self.warmup;

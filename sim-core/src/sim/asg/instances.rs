@@ -134,16 +134,16 @@ impl Simulation {
 impl Simulation {
     /// One more (`up`) or one fewer instance running in function `f`'s group at `t`.
     pub(crate) fn group_alive(&mut self, f: u32, t: u64, up: bool) {
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.advance(t);
         if up {
             func.alive += 1;
-            self.alive_total += 1;
+            self.lambda.alive_total += 1;
             func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
-            self.peak_alive = self.peak_alive.max(self.alive_total);
+            self.lambda.peak_alive = self.lambda.peak_alive.max(self.lambda.alive_total);
         } else {
             func.alive -= 1;
-            self.alive_total -= 1;
+            self.lambda.alive_total -= 1;
         }
     }
 }
@@ -208,10 +208,10 @@ impl Simulation {
             let asg = &mut self.asgs[a as usize];
             asg.reqs[s as usize].flags |= DEAD;
             if asg.add_outstanding(i, now, false) < 0 {
-                let func = &mut self.funcs[f as usize];
+                let func = &mut self.lambda.funcs[f as usize];
                 func.advance(now);
                 func.busy -= 1;
-                self.busy_total -= 1;
+                self.lambda.busy_total -= 1;
             }
             if r.flags & LATE != 0 && r.arrival + asg.timeout <= now {
                 // Its client already timed out.
@@ -238,7 +238,7 @@ impl Simulation {
         node.epoch = node.epoch.wrapping_add(1);
         let (epoch, healthy_at) = (node.epoch, node.healthy_at);
         if self.measuring {
-            self.funcs[f as usize].counted.crashes += 1;
+            self.lambda.funcs[f as usize].counted.crashes += 1;
         }
         let at = now.max(healthy_at);
         self.asg_inst_at(at, a, i, epoch, InstEv::Detect);
@@ -396,7 +396,7 @@ impl Simulation {
         self.asg_advance(a, now, obs);
         for i in 0..self.asgs[a as usize].nodes.len() as u32 {
             if self.asgs[a as usize].nodes[i as usize].state == NState::InService
-                && self.incident_rng.uniform() < lost
+                && self.incidents.rng.uniform() < lost
             {
                 self.asg_crash(a, i, now, obs);
             }

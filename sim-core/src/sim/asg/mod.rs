@@ -611,16 +611,17 @@ impl Simulation {
                 .filter(|w| w.function == func.name)
                 .map(|w| w.arrivals.rate.unwrap_or(1000.0))
                 .sum();
-            let shift = Wheel::shift_for(1e9 / rate.max(1e-3), self.funcs[f].duration.mean());
+            let shift =
+                Wheel::shift_for(1e9 / rate.max(1e-3), self.lambda.funcs[f].duration.mean());
             let asg = Asg::new(f as u32, cfg, shift, func.timeout.0, self.seed, res, &key)?;
             let mut asg = asg;
             asg.measure_from = self.warmup;
             asg.horizon = self.end;
-            self.funcs[f].group = Some(self.asgs.len() as u32);
+            self.lambda.funcs[f].group = Some(self.asgs.len() as u32);
             self.asgs.push(asg);
         }
         for w in &mut self.workloads {
-            if let Some(a) = self.funcs[w.function as usize].group {
+            if let Some(a) = self.lambda.funcs[w.function as usize].group {
                 w.target = Target::Asg(a);
                 if w.retry.is_some() {
                     self.asgs[a as usize].eager = true;

@@ -97,7 +97,7 @@ impl Simulation {
         };
         let mut t = asg.tally;
         // Measured requests that started on an instance.
-        t.started = self.funcs[asg.f as usize].started;
+        t.started = self.lambda.funcs[asg.f as usize].started;
         let w = window.max(1.0);
         let m = AsgMetrics {
             instance_type: asg.instance_type.clone(),
@@ -131,7 +131,7 @@ impl Simulation {
             scaling_activities: t.activities,
         };
         let f = asg.f;
-        self.funcs[f as usize].counted.outcomes.in_flight += in_flight;
+        self.lambda.funcs[f as usize].counted.outcomes.in_flight += in_flight;
         (m, cost)
     }
 }

@@ -56,7 +56,7 @@ impl Simulation {
     ) {
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         let id = self.next_req;
         self.next_req += 1;
         let measured = now >= self.warmup;
@@ -84,7 +84,7 @@ impl Simulation {
     /// A client's retry of a request to group `a`.
     pub(crate) fn asg_retry(&mut self, a: u32, req: Req, now: u64, obs: &mut dyn Observer) {
         let wl = &mut self.workloads[req.w as usize];
-        let func = &mut self.funcs[wl.function as usize];
+        let func = &mut self.lambda.funcs[wl.function as usize];
         func.bin.retries += 1;
         let service = func.duration.sample(&mut wl.redo);
         self.asg_attempt(a, req, now, service, obs);
@@ -106,12 +106,12 @@ impl Simulation {
         let asg = &mut self.asgs[a as usize];
         let f = asg.f;
         if req.measured {
-            self.funcs[f as usize].attempts += 1;
+            self.lambda.funcs[f as usize].attempts += 1;
         }
         let room = asg.levels.lowest < asg.slots;
         if asg.routable == 0 || (!room && asg.queue.len() >= asg.qmax) {
             // No healthy target, or the queue is full: 503.
-            self.funcs[f as usize].bin.throttles += 1;
+            self.lambda.funcs[f as usize].bin.throttles += 1;
             self.asg_failed(f, req, Failure::Throttle, now);
             if self.want_requests {
                 self.rejected_record(f, &req, Outcome::Throttled, now, obs);
@@ -162,7 +162,7 @@ impl Simulation {
     pub(crate) fn asg_run(&mut self, a: u32, s: u32, i: u32, t: u64) {
         let asg = &mut self.asgs[a as usize];
         let f = asg.f as usize;
-        let func = &mut self.funcs[f];
+        let func = &mut self.lambda.funcs[f];
         let r = &mut asg.reqs[s as usize];
         r.inst = i;
         r.start = t;
@@ -190,10 +190,10 @@ impl Simulation {
         if asg.add_outstanding(i, t, true) > 0 {
             func.advance(t);
             func.busy += 1;
-            self.busy_total += 1;
+            self.lambda.busy_total += 1;
             if self.measuring {
                 func.peak_busy = func.peak_busy.max(func.busy);
-                self.peak_busy = self.peak_busy.max(self.busy_total);
+                self.lambda.peak_busy = self.lambda.peak_busy.max(self.lambda.busy_total);
             }
         }
         asg.period_started += 1;
@@ -271,7 +271,7 @@ impl Simulation {
         let r = self.asgs[a as usize].reqs[s as usize];
         let f = self.asgs[a as usize].f;
         if failure.is_some() {
-            self.funcs[f as usize].bin.errors += 1;
+            self.lambda.funcs[f as usize].bin.errors += 1;
         }
         if self.want_requests {
             obs.request(&RequestRecord {
@@ -321,7 +321,7 @@ impl Simulation {
         if req.retry {
             self.route_group_failure(f, req, kind, now);
         } else if req.measured {
-            let o = &mut self.funcs[f as usize].counted.outcomes;
+            let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
             match kind {
                 Failure::Throttle => o.throttled += 1,
                 Failure::Error | Failure::ServiceError => o.failed += 1,
@@ -344,11 +344,11 @@ impl Simulation {
         }
         let i = r.inst;
         let f = asg.f;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         if asg.add_outstanding(i, t, false) < 0 {
             func.advance(t);
             func.busy -= 1;
-            self.busy_total -= 1;
+            self.lambda.busy_total -= 1;
         }
         let measured = r.flags & MEAS != 0;
         let outcome = if r.flags & LATE != 0 {

@@ -98,14 +98,14 @@ impl Simulation {
     /// Instance `inst`, just done, joins the tail of its function's idle list.
     #[inline(always)]
     pub(crate) fn make_idle(&mut self, inst: u32, now: u64) {
-        let f = self.insts[inst as usize].func;
-        if self.funcs[f as usize].custom_idle {
+        let f = self.lambda.insts[inst as usize].func;
+        if self.lambda.funcs[f as usize].custom_idle {
             match self.idle_decision(inst, now) {
                 Idle::Retire => self.retire(inst, now),
                 Idle::Keep(ttl) => {
                     self.link_idle(inst, now);
                     if ttl < u64::MAX - now {
-                        let epoch = self.insts[inst as usize].epoch;
+                        let epoch = self.lambda.insts[inst as usize].epoch;
                         self.q
                             .schedule(now + ttl, Event::ExpireInst { inst, epoch });
                     }
@@ -113,12 +113,13 @@ impl Simulation {
             }
             return;
         }
-        if now - self.insts[inst as usize].born >= self.funcs[f as usize].max_lifetime {
+        if now - self.lambda.insts[inst as usize].born >= self.lambda.funcs[f as usize].max_lifetime
+        {
             self.retire(inst, now);
             return;
         }
         self.link_idle(inst, now);
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         let ka_end = now.saturating_add(func.keep_alive);
         if func.expire_at == u64::MAX {
             func.expire_at = ka_end;
@@ -131,11 +132,11 @@ impl Simulation {
     /// Instance `inst` joins the tail of its function's idle list.
     #[inline(always)]
     pub(crate) fn link_idle(&mut self, inst: u32, now: u64) {
-        let f = self.insts[inst as usize].func;
-        let func = &mut self.funcs[f as usize];
+        let f = self.lambda.insts[inst as usize].func;
+        let func = &mut self.lambda.funcs[f as usize];
         let old_tail = func.tail;
         let born = {
-            let slot = &mut self.insts[inst as usize];
+            let slot = &mut self.lambda.insts[inst as usize];
             slot.state = State::Idle;
             if slot.flags & (TIMED_OUT | RESET_AFTER) != 0 {
                 slot.flags |= RESET;
@@ -148,19 +149,19 @@ impl Simulation {
         if old_tail == NIL {
             func.head = inst;
         } else {
-            self.insts[old_tail as usize].next = inst;
+            self.lambda.insts[old_tail as usize].next = inst;
         }
         func.tail = inst;
         func.idle += 1;
         match func.reuse {
             Reuse::Random => {
-                self.insts[inst as usize].pos = func.idle_vec.len() as u32;
+                self.lambda.insts[inst as usize].pos = func.idle_vec.len() as u32;
                 func.idle_vec.push(inst);
             }
             Reuse::Newest => {
                 func.newest.push((born, inst));
                 if func.newest.len() > 2 * func.idle as usize + 64 {
-                    rebuild_newest(func, &self.insts);
+                    rebuild_newest(func, &self.lambda.insts);
                 }
             }
             Reuse::Mru | Reuse::Lru => {}
@@ -170,12 +171,12 @@ impl Simulation {
 
 impl Simulation {
     pub(crate) fn on_expire(&mut self, f: u32, now: u64) {
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.expire_at = u64::MAX;
         self.purge(f, now);
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         if func.head != NIL {
-            let t = self.insts[func.head as usize]
+            let t = self.lambda.insts[func.head as usize]
                 .idle_since
                 .saturating_add(func.keep_alive);
             func.expire_at = t;
@@ -188,9 +189,9 @@ impl Simulation {
     /// Reclaims function `f`'s instances whose keep-alive has run out by `now`.
     #[inline(always)]
     pub(crate) fn purge(&mut self, f: u32, now: u64) {
-        let func = &self.funcs[f as usize];
+        let func = &self.lambda.funcs[f as usize];
         if func.head != NIL
-            && self.insts[func.head as usize]
+            && self.lambda.insts[func.head as usize]
                 .idle_since
                 .saturating_add(func.keep_alive)
                 <= now
@@ -203,10 +204,10 @@ impl Simulation {
 impl Simulation {
     #[inline(never)]
     pub(crate) fn purge_expired(&mut self, f: u32, now: u64) {
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         while func.head != NIL {
             let h = func.head;
-            if self.insts[h as usize]
+            if self.lambda.insts[h as usize]
                 .idle_since
                 .saturating_add(func.keep_alive)
                 > now
@@ -214,13 +215,13 @@ impl Simulation {
                 break;
             }
             func.advance(now);
-            unlink(func, &mut self.insts, h);
+            unlink(func, &mut self.lambda.insts, h);
             func.alive -= 1;
-            self.alive_total -= 1;
-            let it = &mut self.insts[h as usize];
+            self.lambda.alive_total -= 1;
+            let it = &mut self.lambda.insts[h as usize];
             it.state = State::Free;
             it.epoch = it.epoch.wrapping_add(1);
-            self.free.push(h);
+            self.lambda.free.push(h);
         }
     }
 }
@@ -230,7 +231,7 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn take_idle(&mut self, f: u32, now: u64) -> Option<u32> {
         self.purge(f, now);
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         if func.idle == 0 {
             return None;
         }
@@ -243,13 +244,13 @@ impl Simulation {
                     .newest
                     .pop()
                     .expect("an idle instance has a heap entry");
-                let it = &self.insts[i as usize];
+                let it = &self.lambda.insts[i as usize];
                 if it.state == State::Idle && it.born == seq {
                     break i;
                 }
             },
         };
-        unlink(func, &mut self.insts, pick);
+        unlink(func, &mut self.lambda.insts, pick);
         Some(pick)
     }
 }
@@ -257,27 +258,27 @@ impl Simulation {
 impl Simulation {
     /// A new instance of `f` (a cold start).
     pub(crate) fn create(&mut self, f: u32, now: u64) -> u32 {
-        let idx = match self.free.pop() {
+        let idx = match self.lambda.free.pop() {
             Some(i) => i,
             None => {
-                self.insts.push(Instance::EMPTY);
-                (self.insts.len() - 1) as u32
+                self.lambda.insts.push(Instance::EMPTY);
+                (self.lambda.insts.len() - 1) as u32
             }
         };
-        let it = &mut self.insts[idx as usize];
+        let it = &mut self.lambda.insts[idx as usize];
         it.func = f;
         it.born = now;
         // A reused slot must not keep its last occupant's flags (PROV above all).
         it.flags = 0;
         it.prev = NIL;
         it.next = NIL;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.advance(now);
         func.alive += 1;
-        self.alive_total += 1;
+        self.lambda.alive_total += 1;
         if self.measuring {
             func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
-            self.peak_alive = self.peak_alive.max(self.alive_total);
+            self.lambda.peak_alive = self.lambda.peak_alive.max(self.lambda.alive_total);
         }
         idx
     }

@@ -18,6 +18,26 @@ pub(crate) use instance::*;
 pub(crate) use keepalive::{Idle, IdlePolicy};
 pub(crate) use provisioned::{Provisioned, Scaler};
 
+/// The Lambda platform's state: functions, execution environments, concurrency pools and the
+/// account's scaling bucket, with the live counts over all functions.
+pub(crate) struct Lambda {
+    pub(crate) funcs: Vec<Func>,
+    pub(crate) pools: Vec<Pool>,
+    /// Each pool's capacity without incidents.
+    pub(crate) pool_caps: Vec<u32>,
+    pub(crate) insts: Vec<Instance>,
+    /// Per instance, the retry context of the request it serves (written for retryable ones).
+    pub(crate) ctx: Vec<Req>,
+    /// Free instance slots.
+    pub(crate) free: Vec<u32>,
+    /// New environments the account may still add now (the legacy scaling rule).
+    pub(crate) account_burst: Bucket,
+    pub(crate) alive_total: u64,
+    pub(crate) busy_total: u64,
+    pub(crate) peak_alive: u64,
+    pub(crate) peak_busy: u64,
+}
+
 impl Simulation {
     /// The record of the attempt instance `inst` serves, ending at `end` (`None`: still running).
     pub(crate) fn attempt_record(
@@ -26,7 +46,7 @@ impl Simulation {
         outcome: Outcome,
         end: Option<u64>,
     ) -> RequestRecord {
-        let it = &self.insts[inst as usize];
+        let it = &self.lambda.insts[inst as usize];
         RequestRecord {
             id: it.req_id,
             function: it.func,
@@ -36,7 +56,7 @@ impl Simulation {
             cold: it.has(COLD),
             outcome,
             attempt: if it.has(RETRYABLE) {
-                self.ctx[inst as usize].attempt
+                self.lambda.ctx[inst as usize].attempt
             } else {
                 1
             },
@@ -61,7 +81,7 @@ impl Simulation {
     ) -> Option<AttemptEnd> {
         let (id, measured) = (req.id, req.measured);
         let batch = X && req.via == Invocation::Sqs;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         // An SQS batch's attempts are counted per message when it is received.
         if measured && !batch {
             func.attempts += 1;
@@ -92,15 +112,16 @@ impl Simulation {
         let (mut admitted, idle) = if pc.is_some() {
             (true, pc)
         } else {
-            let ok = self.pools[p].busy < self.pools[p].cap
-                && self.pools[p].rps.take(now)
-                && (p == 0 || self.pools[0].rps.take(now));
+            let ok = self.lambda.pools[p].busy < self.lambda.pools[p].cap
+                && self.lambda.pools[p].rps.take(now)
+                && (p == 0 || self.lambda.pools[0].rps.take(now));
             (ok, if ok { self.take_idle(f, now) } else { None })
         };
         if admitted && idle.is_none() {
-            admitted = self.funcs[f as usize].burst.take(now) && self.account_burst.take(now);
+            admitted = self.lambda.funcs[f as usize].burst.take(now)
+                && self.lambda.account_burst.take(now);
         }
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         if X && pc.is_none() && func.has_pc() {
             func.bin.spillover += 1;
             func.counted.spillover += measured as u64;
@@ -120,31 +141,31 @@ impl Simulation {
             });
         }
         if pc.is_none() {
-            self.pools[p].busy += 1;
+            self.lambda.pools[p].busy += 1;
         }
 
         let (inst, cold) = match idle {
             Some(i) => (i, false),
             None => (self.create(f, now), true),
         };
-        if X && self.funcs[f as usize].custom_idle {
-            if self.funcs[f as usize].busy == 0 {
+        if X && self.lambda.funcs[f as usize].custom_idle {
+            if self.lambda.funcs[f as usize].busy == 0 {
                 self.idle_time_ends(f, now);
             }
             // Its pending own expiry, if any, is now stale.
-            let it = &mut self.insts[inst as usize];
+            let it = &mut self.lambda.insts[inst as usize];
             it.epoch = it.epoch.wrapping_add(1);
         }
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.advance(now);
         func.busy += 1;
-        self.busy_total += 1;
+        self.lambda.busy_total += 1;
         // A new environment runs init; so does one reset by a timeout or a crash (a "suppressed
         // init", which runs inside the invocation and counts against its timeout).
-        let mut reinit = !cold && self.insts[inst as usize].has(RESET);
+        let mut reinit = !cold && self.lambda.insts[inst as usize].has(RESET);
         if X && func.mtbf > 0.0 && !cold && !reinit {
             // An environment that crashed while idle is reset when it is next used.
-            let idle = (now - self.insts[inst as usize].idle_since) as f64;
+            let idle = (now - self.lambda.insts[inst as usize].idle_since) as f64;
             if func.fault.uniform() < -(-idle / func.mtbf).exp_m1() {
                 reinit = true;
                 func.counted.crashes += measured as u64;
@@ -174,7 +195,7 @@ impl Simulation {
                 }
             }
         } else if batch {
-            let b = &mut self.batches[id as usize];
+            let b = &mut self.sqs.batches[id as usize];
             if b.errored {
                 flags |= ERRORED;
             }
@@ -218,9 +239,9 @@ impl Simulation {
         }
         if self.measuring {
             func.peak_busy = func.peak_busy.max(func.busy);
-            self.peak_busy = self.peak_busy.max(self.busy_total);
+            self.lambda.peak_busy = self.lambda.peak_busy.max(self.lambda.busy_total);
         }
-        let it = &mut self.insts[inst as usize];
+        let it = &mut self.lambda.insts[inst as usize];
         it.state = State::Busy;
         it.req_id = id;
         it.arrival = now;
@@ -233,10 +254,10 @@ impl Simulation {
             | if retryable { RETRYABLE } else { 0 };
         let epoch = it.epoch;
         if retryable {
-            if self.ctx.len() <= inst as usize {
-                self.ctx.resize(inst as usize + 1, Req::default());
+            if self.lambda.ctx.len() <= inst as usize {
+                self.lambda.ctx.resize(inst as usize + 1, Req::default());
             }
-            self.ctx[inst as usize] = req;
+            self.lambda.ctx[inst as usize] = req;
         }
         self.q.schedule(done_at, Event::Done { inst, epoch });
         None
@@ -279,25 +300,25 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) -> Option<AttemptEnd> {
-        let it = self.insts[inst as usize];
+        let it = self.lambda.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
             return None;
         }
         let f = it.func;
-        let func = &mut self.funcs[f as usize];
+        let func = &mut self.lambda.funcs[f as usize];
         func.advance(now);
         func.busy -= 1;
-        self.busy_total -= 1;
+        self.lambda.busy_total -= 1;
         let prov = X && it.has(PROV);
         if !prov {
-            self.pools[func.pool as usize].busy -= 1;
+            self.lambda.pools[func.pool as usize].busy -= 1;
         }
         // This attempt's time: init (if any) and execution.
         let ran = now - it.arrival;
         let retryable = X && it.has(RETRYABLE);
         let batch = X && it.has(BATCH);
         let first = if retryable {
-            self.ctx[inst as usize].first
+            self.lambda.ctx[inst as usize].first
         } else {
             it.arrival
         };
@@ -349,7 +370,7 @@ impl Simulation {
             self.pc_release(inst, now);
         } else if X && it.has(LOST) {
             if prov {
-                let pc = &mut self.funcs[f as usize].pc;
+                let pc = &mut self.lambda.funcs[f as usize].pc;
                 pc.advance(now);
                 pc.busy -= 1;
                 pc.ready -= 1;
@@ -361,7 +382,7 @@ impl Simulation {
         }
         if batch {
             return Some(AttemptEnd::Batch {
-                batch: self.ctx[inst as usize].id as u32,
+                batch: self.lambda.ctx[inst as usize].id as u32,
                 failure,
                 cold: it.has(COLD),
             });
@@ -370,13 +391,13 @@ impl Simulation {
             // Without errors or retries only a timeout ends an attempt here, and it is final.
             Some(_) if !X => {
                 let measured = it.has(MEASURED);
-                let o = &mut self.funcs[f as usize].counted.outcomes;
+                let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
                 o.timed_out += measured as u64;
                 None
             }
             Some(failure) => {
                 let req = if retryable {
-                    self.ctx[inst as usize]
+                    self.lambda.ctx[inst as usize]
                 } else {
                     Req {
                         id: it.req_id,
@@ -388,7 +409,7 @@ impl Simulation {
                 };
                 Some(AttemptEnd::Failed { f, req, failure })
             }
-            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize])),
+            None if retryable => Some(AttemptEnd::Succeeded(self.lambda.ctx[inst as usize])),
             None => None,
         }
     }

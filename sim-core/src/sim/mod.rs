@@ -58,8 +58,8 @@ use clients::ClientRetry;
 use event::{Event, Tick};
 use incidents::Incidents;
 use lambda::{
-    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, Instance, LOST, Lambda,
-    MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
+    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, LOST, Lambda, MEASURED,
+    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
 use queues::{AsyncPolicy, Sqs, SqsSource};
 use request::{AttemptEnd, Req, Target};

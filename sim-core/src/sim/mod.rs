@@ -273,6 +273,7 @@ pub fn simulate(
 #[cfg(test)]
 mod layout_tests {
     use super::*;
+    use crate::sim::lambda::Instance;
 
     #[test]
     fn hot_structures_fit_their_cache_lines() {

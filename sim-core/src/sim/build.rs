@@ -3,10 +3,10 @@
 
 use super::{
     AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
-    Counted, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Incidents, Invocation,
-    KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING, Parked,
-    Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule, Scenario,
-    SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
+    Counted, Ctx, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Incidents,
+    Invocation, KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
+    Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule,
+    Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
     open_trace, read_points, stream,
 };
 
@@ -316,11 +316,15 @@ impl Simulation {
         let mut simulation = Simulation {
             name,
             seed,
-            end: sim.duration.0,
-            warmup: sim.warmup.0,
             interval: sim.sample_interval.0,
             requests_price: scenario.pricing.requests_per_million / 1e6,
-            q: queue,
+            cx: Ctx {
+                q: queue,
+                end: sim.duration.0,
+                warmup: sim.warmup.0,
+                measuring: sim.warmup.0 == 0,
+                want_requests: false,
+            },
             lambda: Lambda {
                 funcs,
                 pools,
@@ -356,11 +360,9 @@ impl Simulation {
             },
             asgs: Vec::new(),
             next_req: 0,
-            measuring: sim.warmup.0 == 0,
             bin_start: 0,
             next_sample: u64::MAX,
             want_samples: true,
-            want_requests: false,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
         };
         simulation.asg_prepare(scenario, res)?;

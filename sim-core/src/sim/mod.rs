@@ -75,11 +75,9 @@ use workloads::{Feed, Workload};
 pub struct Simulation {
     name: String,
     seed: u64,
-    end: u64,
-    warmup: u64,
     interval: u64,
     requests_price: f64,
-    q: EventQueue<Event>,
+    cx: Ctx,
     lambda: Lambda,
     /// EC2 Auto Scaling groups.
     asgs: Vec<Asg>,
@@ -90,12 +88,20 @@ pub struct Simulation {
     incidents: Incidents,
 
     next_req: u64,
-    measuring: bool,
     bin_start: u64,
     next_sample: u64,
     want_samples: bool,
-    want_requests: bool,
     fn_names: Vec<String>,
+}
+
+/// What every owner's handlers share: the event queue, the end of the run and of its warmup,
+/// whether the measured window has begun, and whether the observer wants every attempt.
+pub(crate) struct Ctx {
+    pub(crate) q: EventQueue<Event>,
+    pub(crate) end: u64,
+    pub(crate) warmup: u64,
+    pub(crate) measuring: bool,
+    pub(crate) want_requests: bool,
 }
 
 /// What a finished run hands back: the summary and the latency histogram of all functions (for
@@ -112,23 +118,23 @@ pub struct RunOutput {
 impl Simulation {
     /// Runs to the end of the simulated time and returns the summary.
     pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
-        self.want_requests = obs.wants_requests();
+        self.cx.want_requests = obs.wants_requests();
         let samples = obs.wants_samples();
         self.want_samples = samples;
         for func in &mut self.lambda.funcs {
             func.hists.per_interval = samples;
         }
-        let end = self.end;
+        let end = self.cx.end;
         for w in 0..self.workloads.len() {
             if let Some(t) = self.workloads[w].source.next_arrival()?
                 && t < self.workloads[w].until
             {
-                self.q.schedule(t, Event::Arrival(w as u32));
+                self.cx.q.schedule(t, Event::Arrival(w as u32));
             }
         }
         for feed in &mut self.feeds {
             if let Some((t, w)) = feed.pull()? {
-                self.q.schedule(t, Event::Arrival(w));
+                self.cx.q.schedule(t, Event::Arrival(w));
             }
         }
         self.next_sample = if samples && self.interval < end {
@@ -143,7 +149,7 @@ impl Simulation {
                 (inc.end, Event::IncidentEnds(i)),
             ] {
                 if t < end {
-                    self.q.schedule(t, ev);
+                    self.cx.q.schedule(t, ev);
                 }
             }
         }
@@ -178,8 +184,8 @@ impl Simulation {
 
     /// Runs events to the end of the simulated time. `X`: errors or retries are configured.
     fn event_loop<const X: bool>(&mut self, obs: &mut dyn Observer) -> Result<(), SimError> {
-        let end = self.end;
-        while let Some((now, ev)) = self.q.pop() {
+        let end = self.cx.end;
+        while let Some((now, ev)) = self.cx.q.pop() {
             if now > end {
                 break;
             }
@@ -234,24 +240,24 @@ impl Simulation {
     /// The time of the next sample boundary or of the end of warmup, whichever comes first.
     #[inline]
     fn next_boundary(&self) -> u64 {
-        if self.measuring {
+        if self.cx.measuring {
             self.next_sample
         } else {
-            self.next_sample.min(self.warmup)
+            self.next_sample.min(self.cx.warmup)
         }
     }
 
     /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
     fn cross_boundary(&mut self, obs: &mut dyn Observer) {
-        if !self.measuring && self.warmup <= self.next_sample {
-            self.asg_advance_all(self.warmup, obs);
-            self.start_measuring(self.warmup);
+        if !self.cx.measuring && self.cx.warmup <= self.next_sample {
+            self.asg_advance_all(self.cx.warmup, obs);
+            self.start_measuring(self.cx.warmup);
         } else {
             let t = self.next_sample;
             self.asg_advance_all(t, obs);
             self.emit_bins(t, obs);
-            obs.progress(Nanos(t), Nanos(self.end));
-            self.next_sample = if t + self.interval < self.end {
+            obs.progress(Nanos(t), Nanos(self.cx.end));
+            self.next_sample = if t + self.interval < self.cx.end {
                 t + self.interval
             } else {
                 u64::MAX

@@ -347,7 +347,7 @@ impl Simulation {
         let s = &mut self.sqs.sources[src as usize];
         if t < s.poll_at {
             s.poll_at = t;
-            self.q.schedule(t, Event::SqsPoll(src));
+            self.cx.q.schedule(t, Event::SqsPoll(src));
         }
     }
 
@@ -505,14 +505,15 @@ impl Simulation {
         batch.errored = errored;
         batch.msgs = list;
         let epoch = batch.epoch;
-        self.q
+        self.cx
+            .q
             .schedule(visible_at, Event::SqsVisible { batch: b, epoch });
         let req = Req {
             id: b as u64,
             first: now,
             w,
             attempt: 1,
-            measured: now >= self.warmup,
+            measured: now >= self.cx.warmup,
             retry: true,
             via: Invocation::Sqs,
             ..Req::default()
@@ -592,7 +593,7 @@ impl Simulation {
                     None => Outcome::Succeeded,
                 }
             };
-            if self.want_requests {
+            if self.cx.want_requests {
                 obs.request(&RequestRecord {
                     id: m.id,
                     function: f,

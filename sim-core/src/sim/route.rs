@@ -43,7 +43,7 @@ impl Simulation {
                         // Only a rejected batch fails here (a throttle or a service error).
                         let b = req.id as u32;
                         self.sqs_throttled(b, now);
-                        if self.want_requests {
+                        if self.cx.want_requests {
                             let outcome = if failure == Failure::Throttle {
                                 Outcome::Throttled
                             } else {
@@ -95,7 +95,7 @@ impl Simulation {
                 (self.parked.slots.len() - 1) as u32
             }
         };
-        self.q.schedule(at, Event::Retry(slot));
+        self.cx.q.schedule(at, Event::Retry(slot));
     }
 
     /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of

@@ -23,7 +23,7 @@ impl Simulation {
         self.lambda.peak_alive = self.lambda.alive_total;
         self.lambda.peak_busy = self.lambda.busy_total;
         self.asg_start_measuring(now);
-        self.measuring = true;
+        self.cx.measuring = true;
     }
 }
 
@@ -106,7 +106,7 @@ impl Simulation {
 
 impl Simulation {
     pub(crate) fn finish(mut self, obs: &mut dyn Observer) -> RunOutput {
-        let end = self.end;
+        let end = self.cx.end;
         while self.next_boundary() <= end {
             self.cross_boundary(obs);
         }
@@ -143,7 +143,7 @@ impl Simulation {
                         func.billed_mb_ms += billed;
                     }
                 }
-                if self.want_requests {
+                if self.cx.want_requests {
                     if it.has(BATCH) {
                         let b = self.lambda.ctx[i].id as u32;
                         self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
@@ -167,7 +167,7 @@ impl Simulation {
                 self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
-        let window = (end - self.warmup) as f64;
+        let window = (end - self.cx.warmup) as f64;
         let mut per_fn = Vec::with_capacity(self.lambda.funcs.len());
         let mut all_latency = LatencyHist::precise();
         let mut total = Metrics::default();
@@ -314,8 +314,8 @@ impl Simulation {
         RunOutput {
             summary,
             latency: all_latency,
-            events: self.q.popped_count(),
-            late_events: self.q.late_events(),
+            events: self.cx.q.popped_count(),
+            late_events: self.cx.q.late_events(),
         }
     }
 }

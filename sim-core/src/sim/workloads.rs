@@ -86,7 +86,7 @@ impl Simulation {
             let feed = &mut self.feeds[fi as usize];
             given = feed.next_duration;
             if let Some((t, w2)) = feed.pull()? {
-                self.q.schedule(t, Event::Arrival(w2));
+                self.cx.q.schedule(t, Event::Arrival(w2));
             }
             if let Target::Asg(a) = self.workloads[w as usize].target {
                 self.asg_new_request(a, w, now, given, obs);
@@ -99,7 +99,7 @@ impl Simulation {
             if let Some(t) = wl.source.next_arrival()?
                 && t < wl.until
             {
-                self.q.schedule(t, Event::Arrival(w));
+                self.cx.q.schedule(t, Event::Arrival(w));
             }
         }
         let wl = &mut self.workloads[w as usize];
@@ -107,7 +107,7 @@ impl Simulation {
         let func = &mut self.lambda.funcs[f as usize];
         let id = self.next_req;
         self.next_req += 1;
-        let measured = now >= self.warmup;
+        let measured = now >= self.cx.warmup;
         if measured {
             func.requests += 1;
         }

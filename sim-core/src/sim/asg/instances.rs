@@ -237,7 +237,7 @@ impl Simulation {
         node.state = NState::Crashed;
         node.epoch = node.epoch.wrapping_add(1);
         let (epoch, healthy_at) = (node.epoch, node.healthy_at);
-        if self.measuring {
+        if self.cx.measuring {
             self.lambda.funcs[f as usize].counted.crashes += 1;
         }
         let at = now.max(healthy_at);
@@ -248,8 +248,8 @@ impl Simulation {
 impl Simulation {
     /// Schedules event `kind` of instance `inst` of group `a` at `at`, if within the run.
     pub(crate) fn asg_inst_at(&mut self, at: u64, a: u32, inst: u32, epoch: u32, kind: InstEv) {
-        if at < self.end {
-            self.q.schedule(
+        if at < self.cx.end {
+            self.cx.q.schedule(
                 at,
                 Event::AsgInst {
                     a,

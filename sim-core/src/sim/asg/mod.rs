@@ -615,8 +615,8 @@ impl Simulation {
                 Wheel::shift_for(1e9 / rate.max(1e-3), self.lambda.funcs[f].duration.mean());
             let asg = Asg::new(f as u32, cfg, shift, func.timeout.0, self.seed, res, &key)?;
             let mut asg = asg;
-            asg.measure_from = self.warmup;
-            asg.horizon = self.end;
+            asg.measure_from = self.cx.warmup;
+            asg.horizon = self.cx.end;
             self.lambda.funcs[f].group = Some(self.asgs.len() as u32);
             self.asgs.push(asg);
         }
@@ -634,7 +634,7 @@ impl Simulation {
     /// Puts every group in its initial state: `desired` instances in service, the warm pool
     /// full, the first metric period and the scheduled actions on the calendar.
     pub(crate) fn asg_start(&mut self) {
-        let end = self.end;
+        let end = self.cx.end;
         for a in 0..self.asgs.len() as u32 {
             let asg = &mut self.asgs[a as usize];
             let f = asg.f as usize;
@@ -663,7 +663,7 @@ impl Simulation {
             let asg = &self.asgs[a as usize];
             if !asg.policies.is_empty() && asg.period < end {
                 let p = asg.period;
-                self.q.schedule(
+                self.cx.q.schedule(
                     p,
                     Event::AsgTick {
                         a,
@@ -673,7 +673,7 @@ impl Simulation {
             }
             for (j, act) in asg.schedule.iter().enumerate() {
                 if act.at.0 < end {
-                    self.q.schedule(
+                    self.cx.q.schedule(
                         act.at.0,
                         Event::AsgTick {
                             a,

@@ -23,9 +23,10 @@ impl Simulation {
             self.asg_new_request(a, w, now, crate::trace::NO_DURATION, obs);
             match next {
                 Some(t) if t < self.workloads[w as usize].until => {
-                    if self.q.len() != queued {
-                        queued = self.q.len();
+                    if self.cx.q.len() != queued {
+                        queued = self.cx.q.len();
                         limit = self
+                            .cx
                             .q
                             .peek_time()
                             .unwrap_or(u64::MAX)
@@ -35,7 +36,7 @@ impl Simulation {
                         now = t;
                         continue;
                     }
-                    self.q.schedule(t, Event::Arrival(w));
+                    self.cx.q.schedule(t, Event::Arrival(w));
                     return Ok(());
                 }
                 _ => return Ok(()),
@@ -59,7 +60,7 @@ impl Simulation {
         let func = &mut self.lambda.funcs[f as usize];
         let id = self.next_req;
         self.next_req += 1;
-        let measured = now >= self.warmup;
+        let measured = now >= self.cx.warmup;
         func.requests += measured as u64;
         func.bin_arrivals += 1;
         let service = if given != crate::trace::NO_DURATION {
@@ -113,7 +114,7 @@ impl Simulation {
             // No healthy target, or the queue is full: 503.
             self.lambda.funcs[f as usize].bin.throttles += 1;
             self.asg_failed(f, req, Failure::Throttle, now);
-            if self.want_requests {
+            if self.cx.want_requests {
                 self.rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
             return;
@@ -147,8 +148,8 @@ impl Simulation {
             if asg.eager {
                 // Its timeout in the queue is handled at its time.
                 let at = now + asg.qwait;
-                if at < self.end {
-                    self.q.schedule(at, Event::AsgSync(a));
+                if at < self.cx.end {
+                    self.cx.q.schedule(at, Event::AsgSync(a));
                 }
             }
         }
@@ -191,7 +192,7 @@ impl Simulation {
             func.advance(t);
             func.busy += 1;
             self.lambda.busy_total += 1;
-            if self.measuring {
+            if self.cx.measuring {
                 func.peak_busy = func.peak_busy.max(func.busy);
                 self.lambda.peak_busy = self.lambda.peak_busy.max(self.lambda.busy_total);
             }
@@ -211,10 +212,12 @@ impl Simulation {
             // The request's end is handled at its time, so that a retry starts from then.
             if retry && asg.reqs[s as usize].flags & LATE != 0 {
                 let at = arrival + asg.timeout;
-                self.q.schedule(at, Event::AsgTimeout { a, slot: s, epoch });
+                self.cx
+                    .q
+                    .schedule(at, Event::AsgTimeout { a, slot: s, epoch });
             }
-            if done < self.end {
-                self.q.schedule(done, Event::AsgSync(a));
+            if done < self.cx.end {
+                self.cx.q.schedule(done, Event::AsgSync(a));
             }
         }
     }
@@ -273,7 +276,7 @@ impl Simulation {
         if failure.is_some() {
             self.lambda.funcs[f as usize].bin.errors += 1;
         }
-        if self.want_requests {
+        if self.cx.want_requests {
             obs.request(&RequestRecord {
                 id: r.id,
                 function: f,
@@ -362,7 +365,7 @@ impl Simulation {
             func.bin_succeeded += 1;
             func.record_latency(t - r.first, measured);
             func.succeeded += measured as u64;
-            if !self.want_requests && r.flags & RETRY == 0 {
+            if !self.cx.want_requests && r.flags & RETRY == 0 {
                 // The common case: nothing else to report.
                 None
             } else {

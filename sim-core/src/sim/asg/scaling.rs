@@ -22,7 +22,7 @@ impl Simulation {
             obs.scaling(Nanos(now), asg.f, asg.desired, to, why);
             asg.desired = to;
             asg.bin.activities += 1;
-            if self.measuring {
+            if self.cx.measuring {
                 asg.tally.activities += 1;
             }
         }
@@ -38,9 +38,9 @@ impl Simulation {
             Tick::PeriodEnd => {
                 let dp = self.asg_datapoint(a, now);
                 let asg = &mut self.asgs[a as usize];
-                if now + asg.period < self.end {
+                if now + asg.period < self.cx.end {
                     let at = now + asg.period;
-                    self.q.schedule(
+                    self.cx.q.schedule(
                         at,
                         Event::AsgTick {
                             a,
@@ -53,8 +53,8 @@ impl Simulation {
                 } else {
                     asg.datapoints.push_back(dp);
                     let at = now + asg.delay;
-                    if at < self.end {
-                        self.q.schedule(
+                    if at < self.cx.end {
+                        self.cx.q.schedule(
                             at,
                             Event::AsgTick {
                                 a,
@@ -78,9 +78,9 @@ impl Simulation {
                 asg.max = act.max.unwrap_or(asg.max).max(asg.min);
                 let to = act.desired.unwrap_or(asg.desired);
                 if let Some(e) = act.every
-                    && now + e.0 < self.end
+                    && now + e.0 < self.cx.end
                 {
-                    self.q.schedule(now + e.0, Event::AsgTick { a, tick });
+                    self.cx.q.schedule(now + e.0, Event::AsgTick { a, tick });
                 }
                 self.asg_set_desired(a, to, now, "scheduled", obs);
             }

@@ -106,7 +106,8 @@ impl Simulation {
                     self.link_idle(inst, now);
                     if ttl < u64::MAX - now {
                         let epoch = self.lambda.insts[inst as usize].epoch;
-                        self.q
+                        self.cx
+                            .q
                             .schedule(now + ttl, Event::ExpireInst { inst, epoch });
                     }
                 }
@@ -123,7 +124,7 @@ impl Simulation {
         let ka_end = now.saturating_add(func.keep_alive);
         if func.expire_at == u64::MAX {
             func.expire_at = ka_end;
-            self.q.schedule(ka_end, Event::Expire(f));
+            self.cx.q.schedule(ka_end, Event::Expire(f));
         }
     }
 }
@@ -180,7 +181,7 @@ impl Simulation {
                 .idle_since
                 .saturating_add(func.keep_alive);
             func.expire_at = t;
-            self.q.schedule(t, Event::Expire(f));
+            self.cx.q.schedule(t, Event::Expire(f));
         }
     }
 }
@@ -276,7 +277,7 @@ impl Simulation {
         func.advance(now);
         func.alive += 1;
         self.lambda.alive_total += 1;
-        if self.measuring {
+        if self.cx.measuring {
             func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
             self.lambda.peak_alive = self.lambda.peak_alive.max(self.lambda.alive_total);
         }

@@ -193,7 +193,8 @@ impl Simulation {
                     Idle::Keep(keep)
                 } else {
                     // Unloaded now; a fresh environment is ready after the pre-warm window.
-                    self.q
+                    self.cx
+                        .q
                         .schedule(now.saturating_add(prewarm), Event::Prewarm(f));
                     Idle::Retire
                 }
@@ -214,7 +215,8 @@ impl Simulation {
         it.flags = 0;
         self.link_idle(inst, now);
         let epoch = self.lambda.insts[inst as usize].epoch;
-        self.q
+        self.cx
+            .q
             .schedule(now.saturating_add(keep), Event::ExpireInst { inst, epoch });
     }
 

@@ -89,7 +89,7 @@ impl Simulation {
         if X && func.service_p > 0.0 && func.fault.uniform() < func.service_p {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
-            if self.want_requests && !batch {
+            if self.cx.want_requests && !batch {
                 self.rejected_record(f, &req, Outcome::Failed, now, obs);
             }
             return Some(AttemptEnd::Failed {
@@ -131,7 +131,7 @@ impl Simulation {
             if !X && measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.want_requests && !batch {
+            if self.cx.want_requests && !batch {
                 self.rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
             return X.then_some(AttemptEnd::Failed {
@@ -237,7 +237,7 @@ impl Simulation {
                 func.counted.cold_starts += 1;
             }
         }
-        if self.measuring {
+        if self.cx.measuring {
             func.peak_busy = func.peak_busy.max(func.busy);
             self.lambda.peak_busy = self.lambda.peak_busy.max(self.lambda.busy_total);
         }
@@ -259,7 +259,7 @@ impl Simulation {
             }
             self.lambda.ctx[inst as usize] = req;
         }
-        self.q.schedule(done_at, Event::Done { inst, epoch });
+        self.cx.q.schedule(done_at, Event::Done { inst, epoch });
         None
     }
 }
@@ -363,7 +363,7 @@ impl Simulation {
             }
         }
         // Recorded before the environment moves on (a release may re-initialize it).
-        if self.want_requests && !batch {
+        if self.cx.want_requests && !batch {
             obs.request(&self.attempt_record(inst, outcome, Some(now)));
         }
         if prov && !it.has(LOST) {

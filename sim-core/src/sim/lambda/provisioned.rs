@@ -109,7 +109,7 @@ impl Simulation {
         if pc.target > pc.ready && pc.pending_at == u64::MAX {
             let t = pc.ready_at(now, pc.target - pc.ready);
             pc.pending_at = t;
-            self.q.schedule(t, Event::PcReady(f));
+            self.cx.q.schedule(t, Event::PcReady(f));
         }
     }
 
@@ -162,14 +162,15 @@ impl Simulation {
         if now - it.born >= func.pc.recycle {
             // Re-initialized in the background (billed); unavailable meanwhile.
             let init = func.cold_start.sample(&mut func.rng);
-            if self.measuring {
+            if self.cx.measuring {
                 func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
             }
             it.state = State::Init;
             it.flags = PROV;
             it.born = now + init;
             let epoch = it.epoch;
-            self.q
+            self.cx
+                .q
                 .schedule(now + init, Event::PcRecycled { inst, epoch });
         } else {
             it.state = State::Idle;
@@ -195,9 +196,9 @@ impl Simulation {
             };
             let period = sc.cfg.period.0;
             let times: Vec<u64> = sc.cfg.schedule.iter().map(|a| a.at.0).collect();
-            self.q.schedule(period, Event::PcMetric(f as u32));
+            self.cx.q.schedule(period, Event::PcMetric(f as u32));
             for (i, t) in times.into_iter().enumerate() {
-                self.q.schedule(
+                self.cx.q.schedule(
                     t,
                     Event::PcSchedule {
                         f: f as u32,
@@ -246,8 +247,8 @@ impl Simulation {
         if let Some((to, why)) = change {
             self.pc_set_target(f, to, now, why, obs);
         }
-        if now + period <= self.end {
-            self.q.schedule(now + period, Event::PcMetric(f));
+        if now + period <= self.cx.end {
+            self.cx.q.schedule(now + period, Event::PcMetric(f));
         }
     }
 
@@ -261,9 +262,11 @@ impl Simulation {
         sc.min = min;
         sc.max = max;
         if let Some(e) = every
-            && now + e.0 <= self.end
+            && now + e.0 <= self.cx.end
         {
-            self.q.schedule(now + e.0, Event::PcSchedule { f, action });
+            self.cx
+                .q
+                .schedule(now + e.0, Event::PcSchedule { f, action });
         }
         let to = target.clamp(min, max);
         if to != target {

@@ -135,16 +135,16 @@ impl Simulation {
                     // A provisioned environment, idle or re-initializing.
                     self.lambda.funcs[it.func as usize].pc.advance(now);
                     if it.state == State::Idle {
-                        self.pc_lose_idle(inst);
+                        self.lambda.pc_lose_idle(inst);
                     } else {
                         self.lambda.funcs[it.func as usize].pc.ready -= 1;
                     }
-                    self.retire(inst, now);
+                    self.lambda.retire(inst, now);
                 }
                 State::Idle => {
                     let func = &mut self.lambda.funcs[it.func as usize];
                     unlink(func, &mut self.lambda.insts, inst);
-                    self.retire(inst, now);
+                    self.lambda.retire(inst, now);
                 }
                 State::Busy => {
                     // The request in flight fails now (a function error, billed) and the
@@ -153,7 +153,10 @@ impl Simulation {
                     slot.done_at = now;
                     slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
                     let epoch = slot.epoch;
-                    if let Some(end) = self.on_done::<true>(inst, epoch, now, obs) {
+                    if let Some(end) =
+                        self.lambda
+                            .on_done::<true>(&mut self.cx, inst, epoch, now, obs)
+                    {
                         self.route(end, now, obs);
                     }
                 }

@@ -58,10 +58,10 @@ use clients::ClientRetry;
 use event::{Event, Tick};
 use incidents::Incidents;
 use lambda::{
-    BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, LOST, Lambda, MEASURED,
-    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
+    Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, LOST, Lambda,
+    MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
-use queues::{AsyncPolicy, Sqs, SqsSource};
+use queues::{AsyncPolicy, Batch, Sqs, SqsSource};
 use request::{AttemptEnd, Req, Target};
 use route::Parked;
 use workloads::{Feed, Workload};
@@ -154,9 +154,9 @@ impl Simulation {
             }
         }
         for f in 0..self.lambda.funcs.len() {
-            self.pc_request(f as u32, 0);
+            self.lambda.pc_request(&mut self.cx, f as u32, 0);
         }
-        self.pc_start_scaling();
+        self.lambda.pc_start_scaling(&mut self.cx);
         self.asg_start();
         // The loop is compiled twice: with faults, retries, queued invocation and provisioned
         // concurrency, and without them, so that a scenario without them pays nothing for their
@@ -198,20 +198,26 @@ impl Simulation {
             match ev {
                 Event::Arrival(w) => self.on_arrival::<X>(w, now, obs)?,
                 Event::Done { inst, epoch } => {
-                    if let Some(end) = self.on_done::<X>(inst, epoch, now, obs) {
+                    if let Some(end) = self
+                        .lambda
+                        .on_done::<X>(&mut self.cx, inst, epoch, now, obs)
+                    {
                         self.route(end, now, obs);
                     }
                 }
-                Event::Expire(f) => self.on_expire(f, now),
+                Event::Expire(f) => self.lambda.on_expire(&mut self.cx, f, now),
                 Event::Retry(slot) => self.on_retry(slot, now, obs),
                 Event::IncidentStarts(i) => self.on_incident(i, true, now, obs),
                 Event::IncidentEnds(i) => self.on_incident(i, false, now, obs),
-                Event::PcReady(f) => self.on_pc_ready(f, now),
-                Event::PcMetric(f) => self.on_pc_metric(f, now, obs),
-                Event::PcSchedule { f, action } => self.on_pc_schedule(f, action, now, obs),
-                Event::ExpireInst { inst, epoch } => self.on_expire_inst(inst, epoch, now),
-                Event::Prewarm(f) => self.on_prewarm(f, now),
-                Event::PcRecycled { inst, epoch } => self.on_pc_recycled(inst, epoch),
+                Event::PcReady(f) => self.lambda.on_pc_ready(&mut self.cx, f, now),
+                Event::PcMetric(f) => self.lambda.on_pc_metric(&mut self.cx, f, now, obs),
+                Event::PcSchedule { f, action } => {
+                    self.lambda
+                        .on_pc_schedule(&mut self.cx, f, action, now, obs)
+                }
+                Event::ExpireInst { inst, epoch } => self.lambda.on_expire_inst(inst, epoch, now),
+                Event::Prewarm(f) => self.lambda.on_prewarm(&mut self.cx, f, now),
+                Event::PcRecycled { inst, epoch } => self.lambda.on_pc_recycled(inst, epoch),
                 Event::SqsPoll(src) => {
                     self.on_sqs_poll(src, now);
                     self.sqs_dispatch(src, now, obs);

@@ -4,7 +4,9 @@
 //! functions here hand each to the owner that acts on it. Requests waiting for a later attempt
 //! are parked here, each with its `Retry` event.
 
-use super::{AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target};
+use super::{
+    Attempt, AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target,
+};
 
 /// Requests waiting for a later attempt, each in a slot named by its `Retry` event, and the
 /// free slots.
@@ -26,7 +28,19 @@ impl Simulation {
         service: u64,
         obs: &mut dyn Observer,
     ) {
-        if let Some(end) = self.invoke::<X>(f, req, now, service, obs) {
+        let batch = if X && req.via == Invocation::Sqs {
+            Some(&mut self.sqs.batches[req.id as usize])
+        } else {
+            None
+        };
+        let a = Attempt {
+            f,
+            req,
+            service,
+            fault: &mut self.workloads[req.w as usize].fault,
+            batch,
+        };
+        if let Some(end) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
             self.route(end, now, obs);
         }
     }

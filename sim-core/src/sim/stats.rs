@@ -10,7 +10,7 @@ use super::{
 impl Simulation {
     pub(crate) fn start_measuring(&mut self, now: u64) {
         for f in 0..self.lambda.funcs.len() {
-            self.purge(f as u32, now);
+            self.lambda.purge(f as u32, now);
             let func = &mut self.lambda.funcs[f];
             func.advance(now);
             func.win_alive0 = func.int_alive;
@@ -35,7 +35,7 @@ impl Simulation {
             return;
         }
         for f in 0..self.lambda.funcs.len() {
-            self.purge(f as u32, now);
+            self.lambda.purge(f as u32, now);
             let func = &mut self.lambda.funcs[f];
             func.advance(now);
             func.flush_latencies();
@@ -116,7 +116,7 @@ impl Simulation {
         } else {
             // No time series: bring the integrals and the histograms up to the end.
             for f in 0..self.lambda.funcs.len() {
-                self.purge(f as u32, end);
+                self.lambda.purge(f as u32, end);
                 let func = &mut self.lambda.funcs[f];
                 func.advance(end);
                 func.flush_latencies();
@@ -148,7 +148,11 @@ impl Simulation {
                         let b = self.lambda.ctx[i].id as u32;
                         self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
                     } else {
-                        obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
+                        obs.request(
+                            &self
+                                .lambda
+                                .attempt_record(i as u32, Outcome::InFlight, None),
+                        );
                     }
                 }
             }

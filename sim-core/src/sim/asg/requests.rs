@@ -115,7 +115,8 @@ impl Simulation {
             self.lambda.funcs[f as usize].bin.throttles += 1;
             self.asg_failed(f, req, Failure::Throttle, now);
             if self.cx.want_requests {
-                self.rejected_record(f, &req, Outcome::Throttled, now, obs);
+                self.lambda
+                    .rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
             return;
         }

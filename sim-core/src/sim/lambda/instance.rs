@@ -1,7 +1,9 @@
 //! Execution environments (instances) of the Lambda platform: their state and flags, the free
 //! slots, and each function's idle list in its reuse order with the fixed keep-alive's expiry.
 
-use super::{Event, Func, Idle, Reuse, Simulation};
+use super::Lambda;
+use super::{Event, Func, Idle, Reuse};
+use crate::sim::Ctx;
 
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -94,50 +96,47 @@ impl Instance {
     };
 }
 
-impl Simulation {
+impl Lambda {
     /// Instance `inst`, just done, joins the tail of its function's idle list.
     #[inline(always)]
-    pub(crate) fn make_idle(&mut self, inst: u32, now: u64) {
-        let f = self.lambda.insts[inst as usize].func;
-        if self.lambda.funcs[f as usize].custom_idle {
-            match self.idle_decision(inst, now) {
+    pub(crate) fn make_idle(&mut self, cx: &mut Ctx, inst: u32, now: u64) {
+        let f = self.insts[inst as usize].func;
+        if self.funcs[f as usize].custom_idle {
+            match self.idle_decision(cx, inst, now) {
                 Idle::Retire => self.retire(inst, now),
                 Idle::Keep(ttl) => {
                     self.link_idle(inst, now);
                     if ttl < u64::MAX - now {
-                        let epoch = self.lambda.insts[inst as usize].epoch;
-                        self.cx
-                            .q
-                            .schedule(now + ttl, Event::ExpireInst { inst, epoch });
+                        let epoch = self.insts[inst as usize].epoch;
+                        cx.q.schedule(now + ttl, Event::ExpireInst { inst, epoch });
                     }
                 }
             }
             return;
         }
-        if now - self.lambda.insts[inst as usize].born >= self.lambda.funcs[f as usize].max_lifetime
-        {
+        if now - self.insts[inst as usize].born >= self.funcs[f as usize].max_lifetime {
             self.retire(inst, now);
             return;
         }
         self.link_idle(inst, now);
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         let ka_end = now.saturating_add(func.keep_alive);
         if func.expire_at == u64::MAX {
             func.expire_at = ka_end;
-            self.cx.q.schedule(ka_end, Event::Expire(f));
+            cx.q.schedule(ka_end, Event::Expire(f));
         }
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// Instance `inst` joins the tail of its function's idle list.
     #[inline(always)]
     pub(crate) fn link_idle(&mut self, inst: u32, now: u64) {
-        let f = self.lambda.insts[inst as usize].func;
-        let func = &mut self.lambda.funcs[f as usize];
+        let f = self.insts[inst as usize].func;
+        let func = &mut self.funcs[f as usize];
         let old_tail = func.tail;
         let born = {
-            let slot = &mut self.lambda.insts[inst as usize];
+            let slot = &mut self.insts[inst as usize];
             slot.state = State::Idle;
             if slot.flags & (TIMED_OUT | RESET_AFTER) != 0 {
                 slot.flags |= RESET;
@@ -150,19 +149,19 @@ impl Simulation {
         if old_tail == NIL {
             func.head = inst;
         } else {
-            self.lambda.insts[old_tail as usize].next = inst;
+            self.insts[old_tail as usize].next = inst;
         }
         func.tail = inst;
         func.idle += 1;
         match func.reuse {
             Reuse::Random => {
-                self.lambda.insts[inst as usize].pos = func.idle_vec.len() as u32;
+                self.insts[inst as usize].pos = func.idle_vec.len() as u32;
                 func.idle_vec.push(inst);
             }
             Reuse::Newest => {
                 func.newest.push((born, inst));
                 if func.newest.len() > 2 * func.idle as usize + 64 {
-                    rebuild_newest(func, &self.lambda.insts);
+                    rebuild_newest(func, &self.insts);
                 }
             }
             Reuse::Mru | Reuse::Lru => {}
@@ -170,29 +169,29 @@ impl Simulation {
     }
 }
 
-impl Simulation {
-    pub(crate) fn on_expire(&mut self, f: u32, now: u64) {
-        let func = &mut self.lambda.funcs[f as usize];
+impl Lambda {
+    pub(crate) fn on_expire(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+        let func = &mut self.funcs[f as usize];
         func.expire_at = u64::MAX;
         self.purge(f, now);
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         if func.head != NIL {
-            let t = self.lambda.insts[func.head as usize]
+            let t = self.insts[func.head as usize]
                 .idle_since
                 .saturating_add(func.keep_alive);
             func.expire_at = t;
-            self.cx.q.schedule(t, Event::Expire(f));
+            cx.q.schedule(t, Event::Expire(f));
         }
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// Reclaims function `f`'s instances whose keep-alive has run out by `now`.
     #[inline(always)]
     pub(crate) fn purge(&mut self, f: u32, now: u64) {
-        let func = &self.lambda.funcs[f as usize];
+        let func = &self.funcs[f as usize];
         if func.head != NIL
-            && self.lambda.insts[func.head as usize]
+            && self.insts[func.head as usize]
                 .idle_since
                 .saturating_add(func.keep_alive)
                 <= now
@@ -202,13 +201,13 @@ impl Simulation {
     }
 }
 
-impl Simulation {
+impl Lambda {
     #[inline(never)]
     pub(crate) fn purge_expired(&mut self, f: u32, now: u64) {
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         while func.head != NIL {
             let h = func.head;
-            if self.lambda.insts[h as usize]
+            if self.insts[h as usize]
                 .idle_since
                 .saturating_add(func.keep_alive)
                 > now
@@ -216,23 +215,23 @@ impl Simulation {
                 break;
             }
             func.advance(now);
-            unlink(func, &mut self.lambda.insts, h);
+            unlink(func, &mut self.insts, h);
             func.alive -= 1;
-            self.lambda.alive_total -= 1;
-            let it = &mut self.lambda.insts[h as usize];
+            self.alive_total -= 1;
+            let it = &mut self.insts[h as usize];
             it.state = State::Free;
             it.epoch = it.epoch.wrapping_add(1);
-            self.lambda.free.push(h);
+            self.free.push(h);
         }
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// Takes an idle instance of `f` in its reuse order, after reclaiming expired ones.
     #[inline(always)]
     pub(crate) fn take_idle(&mut self, f: u32, now: u64) -> Option<u32> {
         self.purge(f, now);
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         if func.idle == 0 {
             return None;
         }
@@ -245,41 +244,41 @@ impl Simulation {
                     .newest
                     .pop()
                     .expect("an idle instance has a heap entry");
-                let it = &self.lambda.insts[i as usize];
+                let it = &self.insts[i as usize];
                 if it.state == State::Idle && it.born == seq {
                     break i;
                 }
             },
         };
-        unlink(func, &mut self.lambda.insts, pick);
+        unlink(func, &mut self.insts, pick);
         Some(pick)
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// A new instance of `f` (a cold start).
-    pub(crate) fn create(&mut self, f: u32, now: u64) -> u32 {
-        let idx = match self.lambda.free.pop() {
+    pub(crate) fn create(&mut self, cx: &mut Ctx, f: u32, now: u64) -> u32 {
+        let idx = match self.free.pop() {
             Some(i) => i,
             None => {
-                self.lambda.insts.push(Instance::EMPTY);
-                (self.lambda.insts.len() - 1) as u32
+                self.insts.push(Instance::EMPTY);
+                (self.insts.len() - 1) as u32
             }
         };
-        let it = &mut self.lambda.insts[idx as usize];
+        let it = &mut self.insts[idx as usize];
         it.func = f;
         it.born = now;
         // A reused slot must not keep its last occupant's flags (PROV above all).
         it.flags = 0;
         it.prev = NIL;
         it.next = NIL;
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.alive += 1;
-        self.lambda.alive_total += 1;
-        if self.cx.measuring {
+        self.alive_total += 1;
+        if cx.measuring {
             func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
-            self.lambda.peak_alive = self.lambda.peak_alive.max(self.lambda.alive_total);
+            self.peak_alive = self.peak_alive.max(self.alive_total);
         }
         idx
     }

@@ -17,9 +17,11 @@
 //! `max_lifetime` (every policy, see `make_idle`) retires an environment when it finishes a
 //! request after living that long.
 
-use super::{Event, NIL, Simulation, State};
+use super::Lambda;
+use super::{Event, NIL, State};
 use crate::dist::Dist;
 use crate::scenario::{Function, HybridConfig, KeepAlivePolicy};
+use crate::sim::Ctx;
 
 /// A function's idle-environment policy.
 pub(crate) struct IdlePolicy {
@@ -146,15 +148,12 @@ pub(crate) enum Idle {
     Retire,
 }
 
-impl Simulation {
+impl Lambda {
     /// Function `f` is invoked at `now` with nothing running: a new idle time for the hybrid
     /// policy.
     #[inline]
     pub(crate) fn idle_time_ends(&mut self, f: u32, now: u64) {
-        if let Some(h) = self.lambda.funcs[f as usize]
-            .idle_policy
-            .hybrid
-            .as_deref_mut()
+        if let Some(h) = self.funcs[f as usize].idle_policy.hybrid.as_deref_mut()
             && let Some(t) = h.last_done
         {
             h.record(now - t);
@@ -162,11 +161,11 @@ impl Simulation {
     }
 
     /// Environment `inst` of a function with a custom policy finished at `now`.
-    pub(crate) fn idle_decision(&mut self, inst: u32, now: u64) -> Idle {
-        let f = self.lambda.insts[inst as usize].func;
-        let func = &mut self.lambda.funcs[f as usize];
+    pub(crate) fn idle_decision(&mut self, cx: &mut Ctx, inst: u32, now: u64) -> Idle {
+        let f = self.insts[inst as usize].func;
+        let func = &mut self.funcs[f as usize];
         let nothing_runs = func.busy == 0;
-        if now - self.lambda.insts[inst as usize].born >= func.max_lifetime {
+        if now - self.insts[inst as usize].born >= func.max_lifetime {
             return Idle::Retire;
         }
         let policy = &mut func.idle_policy;
@@ -193,9 +192,7 @@ impl Simulation {
                     Idle::Keep(keep)
                 } else {
                     // Unloaded now; a fresh environment is ready after the pre-warm window.
-                    self.cx
-                        .q
-                        .schedule(now.saturating_add(prewarm), Event::Prewarm(f));
+                    cx.q.schedule(now.saturating_add(prewarm), Event::Prewarm(f));
                     Idle::Retire
                 }
             }
@@ -203,45 +200,43 @@ impl Simulation {
     }
 
     /// A pre-warmed environment of `f` is ready: idle, kept for the keep-alive window.
-    pub(crate) fn on_prewarm(&mut self, f: u32, now: u64) {
-        let inst = self.create(f, now);
-        let keep = self.lambda.funcs[f as usize]
+    pub(crate) fn on_prewarm(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+        let inst = self.create(cx, f, now);
+        let keep = self.funcs[f as usize]
             .idle_policy
             .hybrid
             .as_deref_mut()
             .map(|h| h.windows().1)
             .unwrap_or(0);
-        let it = &mut self.lambda.insts[inst as usize];
+        let it = &mut self.insts[inst as usize];
         it.flags = 0;
         self.link_idle(inst, now);
-        let epoch = self.lambda.insts[inst as usize].epoch;
-        self.cx
-            .q
-            .schedule(now.saturating_add(keep), Event::ExpireInst { inst, epoch });
+        let epoch = self.insts[inst as usize].epoch;
+        cx.q.schedule(now.saturating_add(keep), Event::ExpireInst { inst, epoch });
     }
 
     /// Idle environment `inst`'s own keep-alive ran out.
     pub(crate) fn on_expire_inst(&mut self, inst: u32, epoch: u32, now: u64) {
-        let it = &self.lambda.insts[inst as usize];
+        let it = &self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Idle {
             return;
         }
-        let func = &mut self.lambda.funcs[it.func as usize];
-        super::unlink(func, &mut self.lambda.insts, inst);
+        let func = &mut self.funcs[it.func as usize];
+        super::unlink(func, &mut self.insts, inst);
         self.retire(inst, now);
     }
 
     /// Reclaims environment `inst` (not linked in an idle list).
     pub(crate) fn retire(&mut self, inst: u32, now: u64) {
-        let it = &mut self.lambda.insts[inst as usize];
-        let func = &mut self.lambda.funcs[it.func as usize];
+        let it = &mut self.insts[inst as usize];
+        let func = &mut self.funcs[it.func as usize];
         func.advance(now);
         func.alive -= 1;
-        self.lambda.alive_total -= 1;
+        self.alive_total -= 1;
         it.state = State::Free;
         it.epoch = it.epoch.wrapping_add(1);
         it.prev = NIL;
         it.next = NIL;
-        self.lambda.free.push(inst);
+        self.free.push(inst);
     }
 }

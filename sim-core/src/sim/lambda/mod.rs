@@ -2,8 +2,8 @@
 //! environment, init, faults, the timeout) and its end.
 
 use super::{
-    AttemptEnd, BinaryHeap, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S, Nanos,
-    Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng, Simulation,
+    AttemptEnd, Batch, BinaryHeap, Ctx, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S,
+    Nanos, Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng,
 };
 
 mod admission;
@@ -38,7 +38,7 @@ pub(crate) struct Lambda {
     pub(crate) peak_busy: u64,
 }
 
-impl Simulation {
+impl Lambda {
     /// The record of the attempt instance `inst` serves, ending at `end` (`None`: still running).
     pub(crate) fn attempt_record(
         &self,
@@ -46,7 +46,7 @@ impl Simulation {
         outcome: Outcome,
         end: Option<u64>,
     ) -> RequestRecord {
-        let it = &self.lambda.insts[inst as usize];
+        let it = &self.insts[inst as usize];
         RequestRecord {
             id: it.req_id,
             function: it.func,
@@ -56,7 +56,7 @@ impl Simulation {
             cold: it.has(COLD),
             outcome,
             attempt: if it.has(RETRYABLE) {
-                self.lambda.ctx[inst as usize].attempt
+                self.ctx[inst as usize].attempt
             } else {
                 1
             },
@@ -65,23 +65,40 @@ impl Simulation {
     }
 }
 
-impl Simulation {
-    /// One invocation attempt of function `f` at `now` with `service` ns of work. An attempt
-    /// rejected before it runs (a service error, or throttled with faults or retries
-    /// configured) ends at once: its end is returned.
+/// An invocation attempt: what it needs besides the function's state.
+pub(crate) struct Attempt<'a> {
+    pub(crate) f: u32,
+    pub(crate) req: Req,
+    /// Its work, in ns.
+    pub(crate) service: u64,
+    /// The workload's draws of function errors.
+    pub(crate) fault: &'a mut SimRng,
+    /// The SQS batch it carries, if any: whether its handler fails, and when execution starts.
+    pub(crate) batch: Option<&'a mut Batch>,
+}
+
+impl Lambda {
+    /// One invocation attempt at `now`. An attempt rejected before it runs (a service error,
+    /// or throttled with faults or retries configured) ends at once: its end is returned.
     #[inline(always)]
     #[must_use]
     pub(crate) fn invoke<const X: bool>(
         &mut self,
-        f: u32,
-        req: Req,
+        cx: &mut Ctx,
+        a: Attempt<'_>,
         now: u64,
-        service: u64,
         obs: &mut dyn Observer,
     ) -> Option<AttemptEnd> {
+        let Attempt {
+            f,
+            req,
+            service,
+            fault,
+            batch: sqs_batch,
+        } = a;
         let (id, measured) = (req.id, req.measured);
         let batch = X && req.via == Invocation::Sqs;
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         // An SQS batch's attempts are counted per message when it is received.
         if measured && !batch {
             func.attempts += 1;
@@ -89,7 +106,7 @@ impl Simulation {
         if X && func.service_p > 0.0 && func.fault.uniform() < func.service_p {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
-            if self.cx.want_requests && !batch {
+            if cx.want_requests && !batch {
                 self.rejected_record(f, &req, Outcome::Failed, now, obs);
             }
             return Some(AttemptEnd::Failed {
@@ -112,16 +129,15 @@ impl Simulation {
         let (mut admitted, idle) = if pc.is_some() {
             (true, pc)
         } else {
-            let ok = self.lambda.pools[p].busy < self.lambda.pools[p].cap
-                && self.lambda.pools[p].rps.take(now)
-                && (p == 0 || self.lambda.pools[0].rps.take(now));
+            let ok = self.pools[p].busy < self.pools[p].cap
+                && self.pools[p].rps.take(now)
+                && (p == 0 || self.pools[0].rps.take(now));
             (ok, if ok { self.take_idle(f, now) } else { None })
         };
         if admitted && idle.is_none() {
-            admitted = self.lambda.funcs[f as usize].burst.take(now)
-                && self.lambda.account_burst.take(now);
+            admitted = self.funcs[f as usize].burst.take(now) && self.account_burst.take(now);
         }
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         if X && pc.is_none() && func.has_pc() {
             func.bin.spillover += 1;
             func.counted.spillover += measured as u64;
@@ -131,7 +147,7 @@ impl Simulation {
             if !X && measured {
                 func.counted.outcomes.throttled += 1;
             }
-            if self.cx.want_requests && !batch {
+            if cx.want_requests && !batch {
                 self.rejected_record(f, &req, Outcome::Throttled, now, obs);
             }
             return X.then_some(AttemptEnd::Failed {
@@ -141,31 +157,31 @@ impl Simulation {
             });
         }
         if pc.is_none() {
-            self.lambda.pools[p].busy += 1;
+            self.pools[p].busy += 1;
         }
 
         let (inst, cold) = match idle {
             Some(i) => (i, false),
-            None => (self.create(f, now), true),
+            None => (self.create(cx, f, now), true),
         };
-        if X && self.lambda.funcs[f as usize].custom_idle {
-            if self.lambda.funcs[f as usize].busy == 0 {
+        if X && self.funcs[f as usize].custom_idle {
+            if self.funcs[f as usize].busy == 0 {
                 self.idle_time_ends(f, now);
             }
             // Its pending own expiry, if any, is now stale.
-            let it = &mut self.lambda.insts[inst as usize];
+            let it = &mut self.insts[inst as usize];
             it.epoch = it.epoch.wrapping_add(1);
         }
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.busy += 1;
-        self.lambda.busy_total += 1;
+        self.busy_total += 1;
         // A new environment runs init; so does one reset by a timeout or a crash (a "suppressed
         // init", which runs inside the invocation and counts against its timeout).
-        let mut reinit = !cold && self.lambda.insts[inst as usize].has(RESET);
+        let mut reinit = !cold && self.insts[inst as usize].has(RESET);
         if X && func.mtbf > 0.0 && !cold && !reinit {
             // An environment that crashed while idle is reset when it is next used.
-            let idle = (now - self.lambda.insts[inst as usize].idle_since) as f64;
+            let idle = (now - self.insts[inst as usize].idle_since) as f64;
             if func.fault.uniform() < -(-idle / func.mtbf).exp_m1() {
                 reinit = true;
                 func.counted.crashes += measured as u64;
@@ -187,15 +203,11 @@ impl Simulation {
                 service = ((service as f64 * func.lat_mul) as u64).saturating_add(func.lat_add);
             }
             // A function error ends the attempt after a uniformly drawn fraction of its work.
-            if func.error_p > 0.0 {
-                let fault = &mut self.workloads[req.w as usize].fault;
-                if fault.uniform() < func.error_p {
-                    flags |= ERRORED;
-                    service = (service as f64 * fault.uniform()) as u64;
-                }
+            if func.error_p > 0.0 && fault.uniform() < func.error_p {
+                flags |= ERRORED;
+                service = (service as f64 * fault.uniform()) as u64;
             }
-        } else if batch {
-            let b = &mut self.sqs.batches[id as usize];
+        } else if let Some(b) = sqs_batch {
             if b.errored {
                 flags |= ERRORED;
             }
@@ -237,11 +249,11 @@ impl Simulation {
                 func.counted.cold_starts += 1;
             }
         }
-        if self.cx.measuring {
+        if cx.measuring {
             func.peak_busy = func.peak_busy.max(func.busy);
-            self.lambda.peak_busy = self.lambda.peak_busy.max(self.lambda.busy_total);
+            self.peak_busy = self.peak_busy.max(self.busy_total);
         }
-        let it = &mut self.lambda.insts[inst as usize];
+        let it = &mut self.insts[inst as usize];
         it.state = State::Busy;
         it.req_id = id;
         it.arrival = now;
@@ -254,17 +266,17 @@ impl Simulation {
             | if retryable { RETRYABLE } else { 0 };
         let epoch = it.epoch;
         if retryable {
-            if self.lambda.ctx.len() <= inst as usize {
-                self.lambda.ctx.resize(inst as usize + 1, Req::default());
+            if self.ctx.len() <= inst as usize {
+                self.ctx.resize(inst as usize + 1, Req::default());
             }
-            self.lambda.ctx[inst as usize] = req;
+            self.ctx[inst as usize] = req;
         }
-        self.cx.q.schedule(done_at, Event::Done { inst, epoch });
+        cx.q.schedule(done_at, Event::Done { inst, epoch });
         None
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// The record of an attempt rejected before it ran (throttled, or a service error). An SQS
     /// batch's records are written per message by its queue.
     #[cold]
@@ -290,35 +302,36 @@ impl Simulation {
     }
 }
 
-impl Simulation {
+impl Lambda {
     #[inline(always)]
     #[must_use]
     pub(crate) fn on_done<const X: bool>(
         &mut self,
+        cx: &mut Ctx,
         inst: u32,
         epoch: u32,
         now: u64,
         obs: &mut dyn Observer,
     ) -> Option<AttemptEnd> {
-        let it = self.lambda.insts[inst as usize];
+        let it = self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
             return None;
         }
         let f = it.func;
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.busy -= 1;
-        self.lambda.busy_total -= 1;
+        self.busy_total -= 1;
         let prov = X && it.has(PROV);
         if !prov {
-            self.lambda.pools[func.pool as usize].busy -= 1;
+            self.pools[func.pool as usize].busy -= 1;
         }
         // This attempt's time: init (if any) and execution.
         let ran = now - it.arrival;
         let retryable = X && it.has(RETRYABLE);
         let batch = X && it.has(BATCH);
         let first = if retryable {
-            self.lambda.ctx[inst as usize].first
+            self.ctx[inst as usize].first
         } else {
             it.arrival
         };
@@ -363,14 +376,14 @@ impl Simulation {
             }
         }
         // Recorded before the environment moves on (a release may re-initialize it).
-        if self.cx.want_requests && !batch {
+        if cx.want_requests && !batch {
             obs.request(&self.attempt_record(inst, outcome, Some(now)));
         }
         if prov && !it.has(LOST) {
-            self.pc_release(inst, now);
+            self.pc_release(cx, inst, now);
         } else if X && it.has(LOST) {
             if prov {
-                let pc = &mut self.lambda.funcs[f as usize].pc;
+                let pc = &mut self.funcs[f as usize].pc;
                 pc.advance(now);
                 pc.busy -= 1;
                 pc.ready -= 1;
@@ -378,11 +391,11 @@ impl Simulation {
             // Taken down by an incident: the environment is gone.
             self.retire(inst, now);
         } else {
-            self.make_idle(inst, now);
+            self.make_idle(cx, inst, now);
         }
         if batch {
             return Some(AttemptEnd::Batch {
-                batch: self.lambda.ctx[inst as usize].id as u32,
+                batch: self.ctx[inst as usize].id as u32,
                 failure,
                 cold: it.has(COLD),
             });
@@ -391,13 +404,13 @@ impl Simulation {
             // Without errors or retries only a timeout ends an attempt here, and it is final.
             Some(_) if !X => {
                 let measured = it.has(MEASURED);
-                let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
+                let o = &mut self.funcs[f as usize].counted.outcomes;
                 o.timed_out += measured as u64;
                 None
             }
             Some(failure) => {
                 let req = if retryable {
-                    self.lambda.ctx[inst as usize]
+                    self.ctx[inst as usize]
                 } else {
                     Req {
                         id: it.req_id,
@@ -409,7 +422,7 @@ impl Simulation {
                 };
                 Some(AttemptEnd::Failed { f, req, failure })
             }
-            None if retryable => Some(AttemptEnd::Succeeded(self.lambda.ctx[inst as usize])),
+            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize])),
             None => None,
         }
     }

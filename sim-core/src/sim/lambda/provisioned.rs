@@ -9,8 +9,10 @@
 //! provisioned environment does not count against its pool: the pool's capacity was reduced by
 //! the provisioned concurrency when the run was set up.
 
-use super::{Event, Func, NIL, Observer, PROV, Simulation, State};
+use super::Lambda;
+use super::{Event, Func, NIL, Observer, PROV, State};
 use crate::scenario::PcScaling;
+use crate::sim::Ctx;
 use crate::time::Nanos;
 
 /// A function's provisioned concurrency.
@@ -102,32 +104,32 @@ impl Provisioned {
     }
 }
 
-impl Simulation {
+impl Lambda {
     /// Requests the allocation of function `f`'s missing provisioned environments.
-    pub(crate) fn pc_request(&mut self, f: u32, now: u64) {
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+    pub(crate) fn pc_request(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+        let pc = &mut self.funcs[f as usize].pc;
         if pc.target > pc.ready && pc.pending_at == u64::MAX {
             let t = pc.ready_at(now, pc.target - pc.ready);
             pc.pending_at = t;
-            self.cx.q.schedule(t, Event::PcReady(f));
+            cx.q.schedule(t, Event::PcReady(f));
         }
     }
 
     /// Function `f`'s requested environments are allocated: all become usable now.
-    pub(crate) fn on_pc_ready(&mut self, f: u32, now: u64) {
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+    pub(crate) fn on_pc_ready(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+        let pc = &mut self.funcs[f as usize].pc;
         pc.pending_at = u64::MAX;
         pc.advance(now);
         let more = pc.target.saturating_sub(pc.ready);
         for _ in 0..more {
-            let inst = self.create(f, now);
-            let it = &mut self.lambda.insts[inst as usize];
+            let inst = self.create(cx, f, now);
+            let it = &mut self.insts[inst as usize];
             it.state = State::Idle;
             it.flags = PROV;
             it.idle_since = now;
             it.done_at = now;
             it.born = now;
-            let pc = &mut self.lambda.funcs[f as usize].pc;
+            let pc = &mut self.funcs[f as usize].pc;
             pc.ready += 1;
             pc.idle.push(inst);
         }
@@ -136,7 +138,7 @@ impl Simulation {
     /// A ready provisioned environment of `f` for an invocation at `now`, if one is idle.
     #[inline]
     pub(crate) fn pc_take(&mut self, f: u32, now: u64) -> Option<u32> {
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+        let pc = &mut self.funcs[f as usize].pc;
         let inst = pc.idle.pop()?;
         pc.advance(now);
         pc.busy += 1;
@@ -145,9 +147,9 @@ impl Simulation {
 
     /// Provisioned environment `inst` finished an invocation: it waits for the next one, or is
     /// re-initialized if it has lived `recycle`.
-    pub(crate) fn pc_release(&mut self, inst: u32, now: u64) {
-        let it = &mut self.lambda.insts[inst as usize];
-        let func = &mut self.lambda.funcs[it.func as usize];
+    pub(crate) fn pc_release(&mut self, cx: &mut Ctx, inst: u32, now: u64) {
+        let it = &mut self.insts[inst as usize];
+        let func = &mut self.funcs[it.func as usize];
         func.pc.advance(now);
         func.pc.busy -= 1;
         it.idle_since = now;
@@ -162,16 +164,14 @@ impl Simulation {
         if now - it.born >= func.pc.recycle {
             // Re-initialized in the background (billed); unavailable meanwhile.
             let init = func.cold_start.sample(&mut func.rng);
-            if self.cx.measuring {
+            if cx.measuring {
                 func.billed_pc_mb_ms += func.memory_mb as u128 * init.div_ceil(1_000_000) as u128;
             }
             it.state = State::Init;
             it.flags = PROV;
             it.born = now + init;
             let epoch = it.epoch;
-            self.cx
-                .q
-                .schedule(now + init, Event::PcRecycled { inst, epoch });
+            cx.q.schedule(now + init, Event::PcRecycled { inst, epoch });
         } else {
             it.state = State::Idle;
             func.pc.idle.push(inst);
@@ -180,25 +180,25 @@ impl Simulation {
 
     /// Provisioned environment `inst` finished re-initializing.
     pub(crate) fn on_pc_recycled(&mut self, inst: u32, epoch: u32) {
-        let it = &mut self.lambda.insts[inst as usize];
+        let it = &mut self.insts[inst as usize];
         if it.epoch != epoch {
             return;
         }
         it.state = State::Idle;
-        self.lambda.funcs[it.func as usize].pc.idle.push(inst);
+        self.funcs[it.func as usize].pc.idle.push(inst);
     }
 
     /// Starts the scaler of every function that has one: datapoints and scheduled actions.
-    pub(crate) fn pc_start_scaling(&mut self) {
-        for f in 0..self.lambda.funcs.len() {
-            let Some(sc) = self.lambda.funcs[f].pc.scaling.as_deref() else {
+    pub(crate) fn pc_start_scaling(&mut self, cx: &mut Ctx) {
+        for f in 0..self.funcs.len() {
+            let Some(sc) = self.funcs[f].pc.scaling.as_deref() else {
                 continue;
             };
             let period = sc.cfg.period.0;
             let times: Vec<u64> = sc.cfg.schedule.iter().map(|a| a.at.0).collect();
-            self.cx.q.schedule(period, Event::PcMetric(f as u32));
+            cx.q.schedule(period, Event::PcMetric(f as u32));
             for (i, t) in times.into_iter().enumerate() {
-                self.cx.q.schedule(
+                cx.q.schedule(
                     t,
                     Event::PcSchedule {
                         f: f as u32,
@@ -211,8 +211,8 @@ impl Simulation {
 
     /// One utilization datapoint of function `f`'s provisioned concurrency, and the scaling
     /// decision it leads to.
-    pub(crate) fn on_pc_metric(&mut self, f: u32, now: u64, obs: &mut dyn Observer) {
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+    pub(crate) fn on_pc_metric(&mut self, cx: &mut Ctx, f: u32, now: u64, obs: &mut dyn Observer) {
+        let pc = &mut self.funcs[f as usize].pc;
         pc.advance(now);
         let (ready, busy) = (pc.int_ready, pc.int_busy);
         let target = pc.target;
@@ -245,16 +245,23 @@ impl Simulation {
         }
         // (No datapoint while nothing is allocated: insufficient data, no action.)
         if let Some((to, why)) = change {
-            self.pc_set_target(f, to, now, why, obs);
+            self.pc_set_target(cx, f, to, now, why, obs);
         }
-        if now + period <= self.cx.end {
-            self.cx.q.schedule(now + period, Event::PcMetric(f));
+        if now + period <= cx.end {
+            cx.q.schedule(now + period, Event::PcMetric(f));
         }
     }
 
     /// Scheduled action `action` of function `f`: new minimum and maximum.
-    pub(crate) fn on_pc_schedule(&mut self, f: u32, action: u32, now: u64, obs: &mut dyn Observer) {
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+    pub(crate) fn on_pc_schedule(
+        &mut self,
+        cx: &mut Ctx,
+        f: u32,
+        action: u32,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let pc = &mut self.funcs[f as usize].pc;
         let target = pc.target;
         let sc = pc.scaling.as_deref_mut().expect("scaled function");
         let a = &sc.cfg.schedule[action as usize];
@@ -262,52 +269,58 @@ impl Simulation {
         sc.min = min;
         sc.max = max;
         if let Some(e) = every
-            && now + e.0 <= self.cx.end
+            && now + e.0 <= cx.end
         {
-            self.cx
-                .q
-                .schedule(now + e.0, Event::PcSchedule { f, action });
+            cx.q.schedule(now + e.0, Event::PcSchedule { f, action });
         }
         let to = target.clamp(min, max);
         if to != target {
-            self.pc_set_target(f, to, now, "scheduled action", obs);
+            self.pc_set_target(cx, f, to, now, "scheduled action", obs);
         }
     }
 
     /// Sets function `f`'s provisioned concurrency to `to`: more is allocated (after the
     /// allocation delay), less retires idle environments now and busy ones as they finish.
-    fn pc_set_target(&mut self, f: u32, to: u32, now: u64, why: &str, obs: &mut dyn Observer) {
-        let func = &mut self.lambda.funcs[f as usize];
+    fn pc_set_target(
+        &mut self,
+        cx: &mut Ctx,
+        f: u32,
+        to: u32,
+        now: u64,
+        why: &str,
+        obs: &mut dyn Observer,
+    ) {
+        let func = &mut self.funcs[f as usize];
         func.pc.advance(now);
         let from = func.pc.target;
         func.pc.target = to;
         // The pool's on-demand part shrinks or grows by the difference.
         let p = func.pool as usize;
-        let pool = &mut self.lambda.pools[p];
+        let pool = &mut self.pools[p];
         if to > from {
             pool.cap = pool.cap.saturating_sub(to - from);
-            self.lambda.pool_caps[p] = self.lambda.pool_caps[p].saturating_sub(to - from);
+            self.pool_caps[p] = self.pool_caps[p].saturating_sub(to - from);
         } else {
             pool.cap += from - to;
-            self.lambda.pool_caps[p] += from - to;
+            self.pool_caps[p] += from - to;
         }
         obs.scaling(Nanos(now), f, from, to, why);
         if to > func.pc.ready {
-            self.pc_request(f, now);
+            self.pc_request(cx, f, now);
         }
-        while self.lambda.funcs[f as usize].pc.ready > to {
-            let Some(inst) = self.lambda.funcs[f as usize].pc.idle.pop() else {
+        while self.funcs[f as usize].pc.ready > to {
+            let Some(inst) = self.funcs[f as usize].pc.idle.pop() else {
                 break;
             };
-            self.lambda.funcs[f as usize].pc.ready -= 1;
+            self.funcs[f as usize].pc.ready -= 1;
             self.retire(inst, now);
         }
     }
 
     /// Removes lost provisioned environment `inst` (idle) from its function's pool.
     pub(crate) fn pc_lose_idle(&mut self, inst: u32) {
-        let f = self.lambda.insts[inst as usize].func;
-        let pc = &mut self.lambda.funcs[f as usize].pc;
+        let f = self.insts[inst as usize].func;
+        let pc = &mut self.funcs[f as usize].pc;
         if let Some(pos) = pc.idle.iter().position(|&i| i == inst) {
             pc.idle.swap_remove(pos);
         }

@@ -3,8 +3,8 @@
 
 use super::{
     AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
-    Counted, Ctx, DistSpec, EventQueue, Feed, Func, HashMap, Hists, IdlePolicy, Incidents,
-    Invocation, KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
+    Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, HashMap, Hists, Incidents, Invocation,
+    KeepAlive, KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
     Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule,
     Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
     open_trace, read_points, stream,
@@ -17,300 +17,9 @@ impl Simulation {
         let sim = &scenario.simulation;
         let seed = sim.seed;
         let acc = &scenario.account;
-
-        let reserved: u64 = scenario
-            .functions
-            .iter()
-            .filter_map(|f| f.reserved_concurrency)
-            .map(u64::from)
-            .sum();
-        // Invocations per second: 10 × concurrency, for the account and for each reservation.
-        let rps = |c: u32| RateWindow::new(10 * c as u64, acc.rps_limit);
-        let mut pools = vec![Pool {
-            busy: 0,
-            cap: (acc.concurrency_limit as u64 - reserved) as u32,
-            rps: rps(acc.concurrency_limit),
-        }];
-        let mut funcs = Vec::with_capacity(scenario.functions.len());
-        for (i, f) in scenario.functions.iter().enumerate() {
-            let pool = match f.reserved_concurrency {
-                Some(rc) => {
-                    // Provisioned environments are kept apart from the on-demand part.
-                    pools.push(Pool {
-                        busy: 0,
-                        cap: rc - f.provisioned_concurrency,
-                        rps: rps(rc),
-                    });
-                    pools.len() - 1
-                }
-                None => {
-                    pools[0].cap -= f.provisioned_concurrency;
-                    0
-                }
-            };
-            let load = |spec: &DistSpec, field: &str| {
-                load_dist(res, spec, &format!("functions.{}.{field}", f.name))
-            };
-            let idle_policy = IdlePolicy::new(
-                f,
-                match f.keep_alive_policy {
-                    KeepAlivePolicy::Random => Some(load(
-                        &f.idle_ttl.clone().unwrap_or(DistSpec::Uniform {
-                            min: Nanos::from_secs(600),
-                            max: Nanos::from_secs(2700),
-                        }),
-                        "idle_ttl",
-                    )?),
-                    _ => None,
-                },
-            );
-            funcs.push(Func {
-                memory_mb: f.memory_mb as u64,
-                timeout: f.timeout.0,
-                // With a custom idle policy, idle environments expire one by one
-                // (`ExpireInst`), never through the keep-alive list.
-                keep_alive: if idle_policy.custom() {
-                    u64::MAX
-                } else {
-                    f.keep_alive.0
-                },
-                custom_idle: idle_policy.custom(),
-                max_lifetime: f.max_lifetime.0,
-                reuse: f.reuse,
-                duration: load(&f.duration, "duration")?,
-                cold_start: load(&f.cold_start, "cold_start")?,
-                pool: pool as u32,
-                gb_s_price: match f.architecture {
-                    Architecture::X86_64 => scenario.pricing.x86_gb_second,
-                    Architecture::Arm64 => scenario.pricing.arm64_gb_second,
-                },
-                base_error_p: f.error_probability,
-                base_service_p: f.service_error_probability,
-                service_p: f.service_error_probability,
-                init_fail_p: f.init_failure_probability,
-                init_timeout: f.init_timeout.0,
-                mtbf: f.mtbf.map(|m| m.0 as f64).unwrap_or(0.0),
-                lat_mul: 1.0,
-                lat_add: 0,
-                active_incidents: 0,
-                fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
-                queued: 0,
-                dlq: 0,
-                idle_policy,
-                pc: {
-                    let legacy = acc.provisioned_allocation == AllocationRule::Legacy;
-                    let mut pc = Provisioned::new(
-                        f.provisioned_concurrency,
-                        f.provisioned_allocation_delay.0,
-                        // Until 2022: the Region's burst at once, then 500 a minute (S19).
-                        if legacy {
-                            500
-                        } else {
-                            f.provisioned_allocation_rate
-                        },
-                        f.provisioned_recycle.0,
-                        f.provisioned_scaling
-                            .as_ref()
-                            .map(|c| Box::new(Scaler::new(c))),
-                    );
-                    if legacy {
-                        pc.burst = acc
-                            .burst
-                            .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
-                    }
-                    pc
-                },
-                billed_pc_mb_ms: 0,
-                pc_price: match f.architecture {
-                    Architecture::X86_64 => scenario.pricing.provisioned_x86_gb_second,
-                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_gb_second,
-                },
-                pc_exec_price: match f.architecture {
-                    Architecture::X86_64 => scenario.pricing.provisioned_x86_execution_gb_second,
-                    Architecture::Arm64 => scenario.pricing.provisioned_arm64_execution_gb_second,
-                },
-                burst: match acc.scaling {
-                    // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
-                    ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
-                    _ => Bucket::OFF,
-                },
-                rng: SimRng::new(seed, stream::FUNCTION | i as u64),
-                head: NIL,
-                tail: NIL,
-                idle: 0,
-                idle_vec: Vec::new(),
-                newest: BinaryHeap::new(),
-                expire_at: u64::MAX,
-                alive: 0,
-                busy: 0,
-                last: 0,
-                int_alive: 0,
-                int_busy: 0,
-                win_alive0: 0,
-                win_busy0: 0,
-                pending: Vec::with_capacity(PENDING),
-                error_p: f.error_probability,
-                billed_mb_ms: 0,
-                requests: 0,
-                attempts: 0,
-                started: 0,
-                succeeded: 0,
-                peak_busy: 0,
-                bin_arrivals: 0,
-                bin_succeeded: 0,
-                counted: Counted::default(),
-                bin: Bin::default(),
-                hists: Box::new(Hists {
-                    latency: LatencyHist::precise(),
-                    bin_latency: LatencyHist::coarse(),
-                    per_interval: true,
-                }),
-                group: None,
-            });
-        }
-
-        let mut workloads: Vec<Workload> = Vec::with_capacity(scenario.workloads.len());
-        let mut sqs = Vec::new();
-        let mut feeds: Vec<Feed> = Vec::new();
-        for (wi, w) in scenario.workloads.iter().enumerate() {
-            let a = &w.arrivals;
-            let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
-            // The functions this workload invokes: one, or (a trace of many) every function.
-            let targets: Vec<u32> = if w.function.is_empty() {
-                (0..scenario.functions.len() as u32).collect()
-            } else {
-                vec![
-                    scenario
-                        .functions
-                        .iter()
-                        .position(|f| f.name == w.function)
-                        .expect("validated") as u32,
-                ]
-            };
-            let feed = if a.trace.is_some() {
-                let names: Option<std::collections::HashSet<&str>> = w
-                    .function
-                    .is_empty()
-                    .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
-                let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
-                feeds.push(Feed {
-                    replay,
-                    fixed: None,
-                    by_name: HashMap::new(),
-                    targets: Vec::new(),
-                    next_duration: NO_DURATION,
-                    unmatched: 0,
-                    workload: w.name.clone().unwrap_or(wi.to_string()),
-                    file: res.display(a.trace.as_deref().unwrap_or_default()),
-                });
-                Some((feeds.len() - 1) as u32)
-            } else {
-                None
-            };
-            for &function in &targets {
-                let i = workloads.len();
-                let source = match a.process {
-                    Some(process) => {
-                        let points = match &a.points_file {
-                            Some(path) => read_points(res, path, &format!("{key}.arrivals"))?,
-                            None => a.points.iter().map(|&(t, r)| (t.0, r)).collect(),
-                        };
-                        generated(
-                            a,
-                            process,
-                            &points,
-                            SimRng::new(seed, stream::ARRIVALS | i as u64),
-                        )
-                    }
-                    None => ArrivalSource::Feed,
-                };
-                if let Some(feed) = feed {
-                    let fd = &mut feeds[feed as usize];
-                    if w.function.is_empty() {
-                        fd.by_name
-                            .insert(scenario.functions[function as usize].name.clone(), i as u32);
-                    } else {
-                        fd.fixed = Some(i as u32);
-                    }
-                }
-                let retry = w.retry.as_ref().map(|name| {
-                    let spec = scenario
-                        .retry_policies
-                        .iter()
-                        .find(|p| &p.name == name)
-                        .expect("validated");
-                    let policy = Policy::resolve(spec);
-                    Box::new(ClientRetry {
-                        tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
-                        policy,
-                    })
-                });
-                let (via, asy, sqs_idx) = match w.invocation {
-                    Invocation::Sync => (Invocation::Sync, None, NIL),
-                    Invocation::Async => (
-                        Invocation::Async,
-                        Some(Box::new(AsyncPolicy::new(
-                            &w.async_config.clone().unwrap_or_default(),
-                        ))),
-                        NIL,
-                    ),
-                    Invocation::Sqs => {
-                        sqs.push(SqsSource::new(
-                            &w.sqs.clone().unwrap_or_default(),
-                            i as u32,
-                            function,
-                        ));
-                        (Invocation::Sqs, None, (sqs.len() - 1) as u32)
-                    }
-                };
-                let (start, until) = if a.trace.is_some() {
-                    (0, sim.duration.0)
-                } else {
-                    (
-                        a.start.map(|t| t.0).unwrap_or(0),
-                        a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
-                    )
-                };
-                workloads.push(Workload {
-                    function,
-                    source: source.starting_at(start),
-                    until,
-                    service: SimRng::new(seed, stream::SERVICE | i as u64),
-                    fault: SimRng::new(seed, stream::FAULT | i as u64),
-                    redo: SimRng::new(seed, stream::RETRY | i as u64),
-                    via,
-                    retry: retry.filter(|r| r.policy.max_attempts > 1),
-                    asy,
-                    sqs: sqs_idx,
-                    target: Target::Lambda(function),
-                    feed,
-                });
-            }
-        }
-
-        // About two events per request (arrival and completion): slots about as wide as the mean
-        // gap between arrivals hold one or two events each, and the wheel should reach past
-        // most completions (four mean service times). Traces are assumed busy (1 ms gaps).
-        let rate: f64 = scenario
-            .workloads
-            .iter()
-            .filter_map(|w| w.arrivals.rate)
-            .sum();
-        let gap = if rate > 0.0
-            && scenario
-                .workloads
-                .iter()
-                .all(|w| w.arrivals.trace.is_none())
-        {
-            (1e9 / rate) as u64
-        } else {
-            1 << 20
-        };
-        let horizon = funcs
-            .iter()
-            .map(|f| 4.0 * (f.duration.mean() + f.cold_start.mean()))
-            .fold(0.0, f64::max);
-        let queue = EventQueue::for_rates(gap, horizon.min(1e15) as u64);
+        let (funcs, pools) = lambda_functions(scenario, res)?;
+        let (workloads, sqs, feeds) = workloads(scenario, res)?;
+        let queue = event_queue(scenario, &funcs);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         let pool_caps = pools.iter().map(|p| p.cap).collect();
         let mut simulation = Simulation {
@@ -425,4 +134,327 @@ pub(crate) fn generated(
             rng,
         ),
     }
+}
+
+/// The Lambda functions ready to run (distributions loaded through `res`) and the concurrency
+/// pools: the account's unreserved pool first, then one per reservation, each less the
+/// provisioned concurrency it holds.
+fn lambda_functions(
+    scenario: &Scenario,
+    res: &dyn Resources,
+) -> Result<(Vec<Func>, Vec<Pool>), SimError> {
+    let acc = &scenario.account;
+    let reserved: u64 = scenario
+        .functions
+        .iter()
+        .filter_map(|f| f.reserved_concurrency)
+        .map(u64::from)
+        .sum();
+    // Invocations per second: 10 × concurrency, for the account and for each reservation.
+    let rps = |c: u32| RateWindow::new(10 * c as u64, acc.rps_limit);
+    let mut pools = vec![Pool {
+        busy: 0,
+        cap: (acc.concurrency_limit as u64 - reserved) as u32,
+        rps: rps(acc.concurrency_limit),
+    }];
+    let mut funcs = Vec::with_capacity(scenario.functions.len());
+    for (i, f) in scenario.functions.iter().enumerate() {
+        let pool = match f.reserved_concurrency {
+            Some(rc) => {
+                // Provisioned environments are kept apart from the on-demand part.
+                pools.push(Pool {
+                    busy: 0,
+                    cap: rc - f.provisioned_concurrency,
+                    rps: rps(rc),
+                });
+                pools.len() - 1
+            }
+            None => {
+                pools[0].cap -= f.provisioned_concurrency;
+                0
+            }
+        };
+        funcs.push(function(scenario, f, i, pool, res)?);
+    }
+    Ok((funcs, pools))
+}
+
+/// Scenario function `f`, the `i`-th, ready to run in pool `pool`.
+fn function(
+    scenario: &Scenario,
+    f: &crate::scenario::Function,
+    i: usize,
+    pool: usize,
+    res: &dyn Resources,
+) -> Result<Func, SimError> {
+    let seed = scenario.simulation.seed;
+    let acc = &scenario.account;
+    let load = |spec: &DistSpec, field: &str| {
+        load_dist(res, spec, &format!("functions.{}.{field}", f.name))
+    };
+    let keep_alive = KeepAlive::new(
+        f,
+        match f.keep_alive_policy {
+            KeepAlivePolicy::Random => Some(load(
+                &f.idle_ttl.clone().unwrap_or(DistSpec::Uniform {
+                    min: Nanos::from_secs(600),
+                    max: Nanos::from_secs(2700),
+                }),
+                "idle_ttl",
+            )?),
+            _ => None,
+        },
+    );
+    Ok(Func {
+        memory_mb: f.memory_mb as u64,
+        timeout: f.timeout.0,
+        keep_alive,
+        max_lifetime: f.max_lifetime.0,
+        reuse: f.reuse,
+        duration: load(&f.duration, "duration")?,
+        cold_start: load(&f.cold_start, "cold_start")?,
+        pool: pool as u32,
+        gb_s_price: match f.architecture {
+            Architecture::X86_64 => scenario.pricing.x86_gb_second,
+            Architecture::Arm64 => scenario.pricing.arm64_gb_second,
+        },
+        base_error_p: f.error_probability,
+        base_service_p: f.service_error_probability,
+        service_p: f.service_error_probability,
+        init_fail_p: f.init_failure_probability,
+        init_timeout: f.init_timeout.0,
+        mtbf: f.mtbf.map(|m| m.0 as f64).unwrap_or(0.0),
+        lat_mul: 1.0,
+        lat_add: 0,
+        active_incidents: 0,
+        fault: SimRng::new(seed, stream::FAULT | 1 << 40 | i as u64),
+        queued: 0,
+        dlq: 0,
+        pc: {
+            let legacy = acc.provisioned_allocation == AllocationRule::Legacy;
+            let mut pc = Provisioned::new(
+                f.provisioned_concurrency,
+                f.provisioned_allocation_delay.0,
+                // Until 2022: the Region's burst at once, then 500 a minute (S19).
+                if legacy {
+                    500
+                } else {
+                    f.provisioned_allocation_rate
+                },
+                f.provisioned_recycle.0,
+                f.provisioned_scaling
+                    .as_ref()
+                    .map(|c| Box::new(Scaler::new(c))),
+            );
+            if legacy {
+                pc.burst = acc
+                    .burst
+                    .unwrap_or_else(|| ScalingRule::legacy_burst(&acc.region));
+            }
+            pc
+        },
+        billed_pc_mb_ms: 0,
+        pc_price: match f.architecture {
+            Architecture::X86_64 => scenario.pricing.provisioned_x86_gb_second,
+            Architecture::Arm64 => scenario.pricing.provisioned_arm64_gb_second,
+        },
+        pc_exec_price: match f.architecture {
+            Architecture::X86_64 => scenario.pricing.provisioned_x86_execution_gb_second,
+            Architecture::Arm64 => scenario.pricing.provisioned_arm64_execution_gb_second,
+        },
+        burst: match acc.scaling {
+            // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
+            ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
+            _ => Bucket::OFF,
+        },
+        rng: SimRng::new(seed, stream::FUNCTION | i as u64),
+        head: NIL,
+        tail: NIL,
+        idle: 0,
+        idle_vec: Vec::new(),
+        newest: BinaryHeap::new(),
+        expire_at: u64::MAX,
+        alive: 0,
+        busy: 0,
+        last: 0,
+        int_alive: 0,
+        int_busy: 0,
+        win_alive0: 0,
+        win_busy0: 0,
+        pending: Vec::with_capacity(PENDING),
+        error_p: f.error_probability,
+        billed_mb_ms: 0,
+        requests: 0,
+        attempts: 0,
+        started: 0,
+        succeeded: 0,
+        peak_busy: 0,
+        bin_arrivals: 0,
+        bin_succeeded: 0,
+        counted: Counted::default(),
+        bin: Bin::default(),
+        hists: Box::new(Hists {
+            latency: LatencyHist::precise(),
+            bin_latency: LatencyHist::coarse(),
+            per_interval: true,
+        }),
+        group: None,
+    })
+}
+
+/// The workloads, the SQS sources they send to and the trace feeds they replay.
+type Inflow = (Vec<Workload>, Vec<SqsSource>, Vec<Feed>);
+
+/// The workloads (one per function a trace of many functions invokes), with their arrival
+/// sources, client retry policies and async policies; the SQS sources; the trace feeds.
+fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimError> {
+    let sim = &scenario.simulation;
+    let seed = sim.seed;
+    let mut workloads: Vec<Workload> = Vec::with_capacity(scenario.workloads.len());
+    let mut sqs = Vec::new();
+    let mut feeds: Vec<Feed> = Vec::new();
+    for (wi, w) in scenario.workloads.iter().enumerate() {
+        let a = &w.arrivals;
+        let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
+        // The functions this workload invokes: one, or (a trace of many) every function.
+        let targets: Vec<u32> = if w.function.is_empty() {
+            (0..scenario.functions.len() as u32).collect()
+        } else {
+            vec![
+                scenario
+                    .functions
+                    .iter()
+                    .position(|f| f.name == w.function)
+                    .expect("validated") as u32,
+            ]
+        };
+        let feed = if a.trace.is_some() {
+            let names: Option<std::collections::HashSet<&str>> = w
+                .function
+                .is_empty()
+                .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
+            let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
+            feeds.push(Feed {
+                replay,
+                fixed: None,
+                by_name: HashMap::new(),
+                targets: Vec::new(),
+                next_duration: NO_DURATION,
+                unmatched: 0,
+                workload: w.name.clone().unwrap_or(wi.to_string()),
+                file: res.display(a.trace.as_deref().unwrap_or_default()),
+            });
+            Some((feeds.len() - 1) as u32)
+        } else {
+            None
+        };
+        for &function in &targets {
+            let i = workloads.len();
+            let source = match a.process {
+                Some(process) => {
+                    let points = match &a.points_file {
+                        Some(path) => read_points(res, path, &format!("{key}.arrivals"))?,
+                        None => a.points.iter().map(|&(t, r)| (t.0, r)).collect(),
+                    };
+                    generated(
+                        a,
+                        process,
+                        &points,
+                        SimRng::new(seed, stream::ARRIVALS | i as u64),
+                    )
+                }
+                None => ArrivalSource::Feed,
+            };
+            if let Some(feed) = feed {
+                let fd = &mut feeds[feed as usize];
+                if w.function.is_empty() {
+                    fd.by_name
+                        .insert(scenario.functions[function as usize].name.clone(), i as u32);
+                } else {
+                    fd.fixed = Some(i as u32);
+                }
+            }
+            let retry = w.retry.as_ref().map(|name| {
+                let spec = scenario
+                    .retry_policies
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .expect("validated");
+                let policy = Policy::resolve(spec);
+                Box::new(ClientRetry {
+                    tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
+                    policy,
+                })
+            });
+            let (via, asy, sqs_idx) = match w.invocation {
+                Invocation::Sync => (Invocation::Sync, None, NIL),
+                Invocation::Async => (
+                    Invocation::Async,
+                    Some(Box::new(AsyncPolicy::new(
+                        &w.async_config.clone().unwrap_or_default(),
+                    ))),
+                    NIL,
+                ),
+                Invocation::Sqs => {
+                    sqs.push(SqsSource::new(
+                        &w.sqs.clone().unwrap_or_default(),
+                        i as u32,
+                        function,
+                    ));
+                    (Invocation::Sqs, None, (sqs.len() - 1) as u32)
+                }
+            };
+            let (start, until) = if a.trace.is_some() {
+                (0, sim.duration.0)
+            } else {
+                (
+                    a.start.map(|t| t.0).unwrap_or(0),
+                    a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
+                )
+            };
+            workloads.push(Workload {
+                function,
+                source: source.starting_at(start),
+                until,
+                service: SimRng::new(seed, stream::SERVICE | i as u64),
+                fault: SimRng::new(seed, stream::FAULT | i as u64),
+                redo: SimRng::new(seed, stream::RETRY | i as u64),
+                via,
+                retry: retry.filter(|r| r.policy.max_attempts > 1),
+                asy,
+                sqs: sqs_idx,
+                target: Target::Lambda(function),
+                feed,
+            });
+        }
+    }
+    Ok((workloads, sqs, feeds))
+}
+
+/// The event queue, its slot width sized from the arrival rate and its reach from the longest
+/// mean service and cold start.
+fn event_queue(scenario: &Scenario, funcs: &[Func]) -> EventQueue<Event> {
+    // About two events per request (arrival and completion): slots about as wide as the mean
+    // gap between arrivals hold one or two events each, and the wheel should reach past
+    // most completions (four mean service times). Traces are assumed busy (1 ms gaps).
+    let rate: f64 = scenario
+        .workloads
+        .iter()
+        .filter_map(|w| w.arrivals.rate)
+        .sum();
+    let gap = if rate > 0.0
+        && scenario
+            .workloads
+            .iter()
+            .all(|w| w.arrivals.trace.is_none())
+    {
+        (1e9 / rate) as u64
+    } else {
+        1 << 20
+    };
+    let horizon = funcs
+        .iter()
+        .map(|f| 4.0 * (f.duration.mean() + f.cold_start.mean()))
+        .fold(0.0, f64::max);
+    EventQueue::for_rates(gap, horizon.min(1e15) as u64)
 }

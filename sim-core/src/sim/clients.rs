@@ -10,17 +10,18 @@ pub(crate) struct ClientRetry {
 }
 
 impl Simulation {
-    /// Attempt `req.attempt` of a request failed with `kind` at `now` at function `f`: the
-    /// request and the time of its next attempt if the client's policy and quota allow one (to
-    /// be parked until then), else `None` and the request's final outcome is counted.
+    /// Attempt `req.attempt` of a request failed with `kind` at `now` at function `f`: the time
+    /// of its next attempt if the client's policy and quota allow one (`req` is updated for it,
+    /// to be parked until then), else `None` and the request's final outcome is counted.
     #[must_use]
+    #[inline]
     pub(crate) fn client_failed(
         &mut self,
         f: u32,
-        mut req: Req,
+        req: &mut Req,
         kind: Failure,
         now: u64,
-    ) -> Option<(Req, u64)> {
+    ) -> Option<u64> {
         let wl = &mut self.workloads[req.w as usize];
         if req.retry
             && let Some(r) = wl.retry.as_deref_mut()
@@ -36,7 +37,7 @@ impl Simulation {
                     .delay(req.attempt, kind, req.prev_delay, &mut wl.redo);
                 req.prev_delay = delay;
                 req.attempt += 1;
-                return Some((req, now.saturating_add(delay)));
+                return Some(now.saturating_add(delay));
             }
         }
         if req.measured {

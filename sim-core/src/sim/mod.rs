@@ -58,7 +58,7 @@ use clients::ClientRetry;
 use event::{Event, Tick};
 use incidents::Incidents;
 use lambda::{
-    Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, IdlePolicy, LOST, Lambda,
+    Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, KeepAlive, LOST, Lambda,
     MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
 };
 use queues::{AsyncPolicy, Batch, Sqs, SqsSource};
@@ -172,7 +172,7 @@ impl Simulation {
                     || f.init_fail_p > 0.0
                     || f.mtbf > 0.0
                     || f.has_pc()
-                    || f.custom_idle
+                    || f.keep_alive.per_environment()
             });
         if extras {
             self.event_loop::<true>(obs)?;

@@ -197,16 +197,16 @@ pub(crate) struct Sqs {
 }
 
 impl Simulation {
-    /// Async attempt of `req` failed with `kind`: Lambda retries it (the event and the time of
-    /// its next attempt are returned, to be parked until then) or gives up.
+    /// Async attempt of `req` failed with `kind`: Lambda retries it (the time of its next
+    /// attempt is returned, `req` updated for it, to be parked until then) or gives up.
     #[must_use]
     pub(crate) fn async_failed(
         &mut self,
         f: u32,
-        mut req: Req,
+        req: &mut Req,
         kind: Failure,
         now: u64,
-    ) -> Option<(Req, u64)> {
+    ) -> Option<u64> {
         let p = self.workloads[req.w as usize]
             .asy
             .as_deref()
@@ -234,10 +234,10 @@ impl Simulation {
                 self.lambda.funcs[f as usize].queued += 1;
                 // Past the maximum age the event is not attempted: it expires then (or now, if
                 // the attempt ended after it).
-                Some((req, now.saturating_add(d).min(deadline).max(now)))
+                Some(now.saturating_add(d).min(deadline).max(now))
             }
             None => {
-                self.async_final(f, req, kind, now);
+                self.async_final(f, *req, kind, now);
                 None
             }
         }

@@ -35,41 +35,80 @@ impl Simulation {
         };
         let a = Attempt {
             f,
-            req,
+            req: &req,
             service,
             fault: &mut self.workloads[req.w as usize].fault,
             batch,
         };
-        if let Some(end) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
-            self.route(end, now, obs);
+        if let Some(failure) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
+            self.rejected(f, req, failure, now, obs);
         }
     }
 
-    /// Hands the end of an attempt to whoever decides what comes next.
+    /// Attempt `req` at function `f` was rejected before it ran (throttled, or a service
+    /// error): a synchronous request's client decides here (the common case, kept inline).
+    #[inline(always)]
+    fn rejected(
+        &mut self,
+        f: u32,
+        mut req: Req,
+        failure: Failure,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        if req.via == Invocation::Sync {
+            if let Some(at) = self.client_failed(f, &mut req, failure, now) {
+                self.park(req, at);
+            }
+        } else {
+            self.route_queued(AttemptEnd::Failed { f, req, failure }, now, obs);
+        }
+    }
+
+    /// Hands the end of an attempt to whoever decides what comes next: a synchronous request's
+    /// client here (the common case, kept inline), the queues in `route_queued`.
+    #[inline(always)]
     pub(crate) fn route(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
         match end {
             AttemptEnd::Succeeded(req) => self.retry_succeeded(req),
-            AttemptEnd::Failed { f, req, failure } => {
-                let again = match req.via {
-                    Invocation::Sync => self.client_failed(f, req, failure, now),
-                    Invocation::Async => self.async_failed(f, req, failure, now),
-                    Invocation::Sqs => {
-                        // Only a rejected batch fails here (a throttle or a service error).
-                        let b = req.id as u32;
-                        self.sqs_throttled(b, now);
-                        if self.cx.want_requests {
-                            let outcome = if failure == Failure::Throttle {
-                                Outcome::Throttled
-                            } else {
-                                Outcome::Failed
-                            };
-                            self.batch_records(b, outcome, false, false, obs);
-                        }
-                        None
-                    }
-                };
-                if let Some((req, at)) = again {
+            AttemptEnd::Failed {
+                f,
+                mut req,
+                failure,
+            } if req.via == Invocation::Sync => {
+                if let Some(at) = self.client_failed(f, &mut req, failure, now) {
                     self.park(req, at);
+                }
+            }
+            end => self.route_queued(end, now, obs),
+        }
+    }
+
+    /// The end of an attempt of an async event (Lambda's queue retries it or gives up) or of an
+    /// SQS batch (the mapping settles its messages and starts more).
+    #[inline(never)]
+    fn route_queued(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
+        match end {
+            AttemptEnd::Failed {
+                f,
+                mut req,
+                failure,
+            } if req.via == Invocation::Async => {
+                if let Some(at) = self.async_failed(f, &mut req, failure, now) {
+                    self.park(req, at);
+                }
+            }
+            AttemptEnd::Failed { req, failure, .. } => {
+                // Only a rejected batch fails here (a throttle or a service error).
+                let b = req.id as u32;
+                self.sqs_throttled(b, now);
+                if self.cx.want_requests {
+                    let outcome = if failure == Failure::Throttle {
+                        Outcome::Throttled
+                    } else {
+                        Outcome::Failed
+                    };
+                    self.batch_records(b, outcome, false, false, obs);
                 }
             }
             AttemptEnd::Batch {
@@ -80,12 +119,13 @@ impl Simulation {
                 let src = self.sqs_done(batch, failure, cold, now, obs);
                 self.sqs_dispatch(src, now, obs);
             }
+            AttemptEnd::Succeeded(req) => self.retry_succeeded(req),
         }
     }
 
     /// A failed attempt of a group's request: its client decides, if it has a retry policy.
-    pub(crate) fn route_group_failure(&mut self, f: u32, req: Req, failure: Failure, now: u64) {
-        if let Some((req, at)) = self.client_failed(f, req, failure, now) {
+    pub(crate) fn route_group_failure(&mut self, f: u32, mut req: Req, failure: Failure, now: u64) {
+        if let Some(at) = self.client_failed(f, &mut req, failure, now) {
             self.park(req, at);
         }
     }

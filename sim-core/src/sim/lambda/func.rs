@@ -2,7 +2,7 @@
 //! counters and latency histograms, its faults, prices and provisioned concurrency.
 
 use super::{
-    BinaryHeap, Bucket, Dist, IdlePolicy, LatencyHist, Outcomes, Provisioned, Reuse, SimRng,
+    BinaryHeap, Bucket, Dist, KeepAlive, LatencyHist, Outcomes, Provisioned, Reuse, SimRng,
 };
 
 /// Counters over the measured window that few requests touch (the rest are in `Func`).
@@ -45,7 +45,8 @@ pub(crate) struct Bin {
 pub(crate) struct Func {
     // Line 0: the arrival path.
     pub(crate) duration: Dist,
-    pub(crate) keep_alive: u64,
+    /// Its keep-alive policy (`Fixed`: the idle list's fast path).
+    pub(crate) keep_alive: KeepAlive,
     /// Environments are retired when they finish a request after living this long.
     pub(crate) max_lifetime: u64,
     pub(crate) timeout: u64,
@@ -67,9 +68,6 @@ pub(crate) struct Func {
     /// batches keeps the histograms' scattered counter updates out of the event loop's way.
     pub(crate) pending: Vec<u64>,
     pub(crate) reuse: Reuse,
-    /// Idle environments follow `idle_policy` (per-environment expiry) rather than the fixed
-    /// keep-alive list.
-    pub(crate) custom_idle: bool,
     pub(crate) billed_mb_ms: u128,
     pub(crate) requests: u64,
     pub(crate) attempts: u64,
@@ -107,7 +105,6 @@ pub(crate) struct Func {
     /// New environments it may still add now (the 2023 scaling rule).
     pub(crate) burst: Bucket,
     pub(crate) pc: Provisioned,
-    pub(crate) idle_policy: IdlePolicy,
     /// Compute billed on provisioned environments (at the provisioned execution price).
     pub(crate) billed_pc_mb_ms: u128,
     pub(crate) pc_price: f64,

@@ -2,7 +2,7 @@
 //! slots, and each function's idle list in its reuse order with the fixed keep-alive's expiry.
 
 use super::Lambda;
-use super::{Event, Func, Idle, Reuse};
+use super::{Event, Func, Idle, KeepAlive, Reuse};
 use crate::sim::Ctx;
 
 pub(crate) const NIL: u32 = u32::MAX;
@@ -101,7 +101,7 @@ impl Lambda {
     #[inline(always)]
     pub(crate) fn make_idle(&mut self, cx: &mut Ctx, inst: u32, now: u64) {
         let f = self.insts[inst as usize].func;
-        if self.funcs[f as usize].custom_idle {
+        let KeepAlive::Fixed(keep) = self.funcs[f as usize].keep_alive else {
             match self.idle_decision(cx, inst, now) {
                 Idle::Retire => self.retire(inst, now),
                 Idle::Keep(ttl) => {
@@ -113,14 +113,14 @@ impl Lambda {
                 }
             }
             return;
-        }
+        };
         if now - self.insts[inst as usize].born >= self.funcs[f as usize].max_lifetime {
             self.retire(inst, now);
             return;
         }
         self.link_idle(inst, now);
         let func = &mut self.funcs[f as usize];
-        let ka_end = now.saturating_add(func.keep_alive);
+        let ka_end = now.saturating_add(keep);
         if func.expire_at == u64::MAX {
             func.expire_at = ka_end;
             cx.q.schedule(ka_end, Event::Expire(f));
@@ -175,10 +175,12 @@ impl Lambda {
         func.expire_at = u64::MAX;
         self.purge(f, now);
         let func = &mut self.funcs[f as usize];
-        if func.head != NIL {
+        if let KeepAlive::Fixed(keep) = func.keep_alive
+            && func.head != NIL
+        {
             let t = self.insts[func.head as usize]
                 .idle_since
-                .saturating_add(func.keep_alive);
+                .saturating_add(keep);
             func.expire_at = t;
             cx.q.schedule(t, Event::Expire(f));
         }
@@ -186,32 +188,30 @@ impl Lambda {
 }
 
 impl Lambda {
-    /// Reclaims function `f`'s instances whose keep-alive has run out by `now`.
+    /// Reclaims function `f`'s instances whose fixed keep-alive has run out by `now` (with
+    /// another policy, each idle environment expires by its own event).
     #[inline(always)]
     pub(crate) fn purge(&mut self, f: u32, now: u64) {
         let func = &self.funcs[f as usize];
-        if func.head != NIL
+        if let KeepAlive::Fixed(keep) = func.keep_alive
+            && func.head != NIL
             && self.insts[func.head as usize]
                 .idle_since
-                .saturating_add(func.keep_alive)
+                .saturating_add(keep)
                 <= now
         {
-            self.purge_expired(f, now);
+            self.purge_expired(f, keep, now);
         }
     }
 }
 
 impl Lambda {
     #[inline(never)]
-    pub(crate) fn purge_expired(&mut self, f: u32, now: u64) {
+    fn purge_expired(&mut self, f: u32, keep: u64, now: u64) {
         let func = &mut self.funcs[f as usize];
         while func.head != NIL {
             let h = func.head;
-            if self.insts[h as usize]
-                .idle_since
-                .saturating_add(func.keep_alive)
-                > now
-            {
+            if self.insts[h as usize].idle_since.saturating_add(keep) > now {
                 break;
             }
             func.advance(now);

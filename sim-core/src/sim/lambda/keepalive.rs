@@ -1,9 +1,10 @@
-//! Keep-alive policies other than a fixed keep-alive, and the maximum environment lifetime.
+//! Keep-alive policies ([`KeepAlive`]) and the maximum environment lifetime.
 //!
-//! With the fixed policy an idle environment's expiry follows the order it became idle in, and
-//! one `Expire` event per function suffices (see `sim.rs`). The policies here give each idle
-//! period its own length, so each idle environment gets its own `ExpireInst` event, made stale by
-//! the environment's `epoch` when it is reused:
+//! With the fixed policy (`KeepAlive::Fixed`, the fast path) an idle environment's expiry follows
+//! the order it became idle in, and one `Expire` event per function suffices (see
+//! `instance.rs`). The other policies (`KeepAlive::PerEnvironment`) give each idle period its own
+//! length, so each idle environment gets its own `ExpireInst` event, made stale by the
+//! environment's `epoch` when it is reused:
 //! - `none`: an environment is reclaimed the moment it becomes idle (scale to zero);
 //! - `random`: each idle period lasts a fresh draw from `idle_ttl`;
 //! - `hybrid`: the hybrid histogram policy of Shahrad et al. (USENIX ATC 2020). The function's
@@ -23,38 +24,63 @@ use crate::dist::Dist;
 use crate::scenario::{Function, HybridConfig, KeepAlivePolicy};
 use crate::sim::Ctx;
 
-/// A function's idle-environment policy.
-pub(crate) struct IdlePolicy {
-    mode: KeepAlivePolicy,
-    /// The fixed keep-alive.
-    keep: u64,
-    ttl: Option<Dist>,
-    hybrid: Option<Box<Hybrid>>,
+/// A function's keep-alive policy, ready to run: when its idle environments are reclaimed.
+pub(crate) enum KeepAlive {
+    /// `fixed`: every idle period lasts this long, so environments expire in the order they
+    /// became idle: the idle list's head first, with one `Expire` event per function.
+    Fixed(u64),
+    /// `none`, `random` or `hybrid`: each idle period is decided when it begins
+    /// ([`Lambda::idle_decision`]), with its own `ExpireInst` event.
+    PerEnvironment(Box<PerEnvironment>),
 }
 
-impl IdlePolicy {
-    pub fn new(f: &Function, ttl: Option<Dist>) -> IdlePolicy {
-        IdlePolicy {
-            mode: f.keep_alive_policy,
-            keep: f.keep_alive.0,
-            ttl,
-            hybrid: (f.keep_alive_policy == KeepAlivePolicy::Hybrid).then(|| {
-                Box::new(Hybrid::new(
-                    &f.hybrid.clone().unwrap_or_default(),
-                    f.keep_alive.0,
-                ))
-            }),
-        }
+/// The keep-alive policies that decide each idle period on its own.
+pub(crate) enum PerEnvironment {
+    /// Reclaimed the moment it becomes idle (scale to zero).
+    None,
+    /// Each idle period lasts a fresh draw from `idle_ttl`.
+    Random(Dist),
+    /// The hybrid histogram policy.
+    Hybrid(Hybrid),
+}
+
+impl KeepAlive {
+    /// Function `f`'s policy; `ttl`: the `random` policy's distribution of idle periods.
+    pub(crate) fn new(f: &Function, ttl: Option<Dist>) -> KeepAlive {
+        let per = match f.keep_alive_policy {
+            KeepAlivePolicy::Fixed => return KeepAlive::Fixed(f.keep_alive.0),
+            KeepAlivePolicy::None => PerEnvironment::None,
+            KeepAlivePolicy::Random => {
+                PerEnvironment::Random(ttl.expect("the random policy has its distribution"))
+            }
+            KeepAlivePolicy::Hybrid => PerEnvironment::Hybrid(Hybrid::new(
+                &f.hybrid.clone().unwrap_or_default(),
+                f.keep_alive.0,
+            )),
+        };
+        KeepAlive::PerEnvironment(Box::new(per))
     }
 
-    /// Whether this policy needs per-environment expiry (anything but a fixed keep-alive).
-    pub fn custom(&self) -> bool {
-        self.mode != KeepAlivePolicy::Fixed
+    /// Whether each idle period is decided on its own (anything but a fixed keep-alive).
+    #[inline]
+    pub(crate) fn per_environment(&self) -> bool {
+        matches!(self, KeepAlive::PerEnvironment(_))
+    }
+
+    /// The hybrid policy's state, if that is the policy.
+    fn hybrid(&mut self) -> Option<&mut Hybrid> {
+        match self {
+            KeepAlive::PerEnvironment(p) => match &mut **p {
+                PerEnvironment::Hybrid(h) => Some(h),
+                _ => None,
+            },
+            KeepAlive::Fixed(_) => None,
+        }
     }
 }
 
 /// The hybrid histogram policy's state.
-struct Hybrid {
+pub(crate) struct Hybrid {
     bin: u64,
     counts: Vec<u32>,
     total: u64,
@@ -153,7 +179,7 @@ impl Lambda {
     /// policy.
     #[inline]
     pub(crate) fn idle_time_ends(&mut self, f: u32, now: u64) {
-        if let Some(h) = self.funcs[f as usize].idle_policy.hybrid.as_deref_mut()
+        if let Some(h) = self.funcs[f as usize].keep_alive.hybrid()
             && let Some(t) = h.last_done
         {
             h.record(now - t);
@@ -168,22 +194,14 @@ impl Lambda {
         if now - self.insts[inst as usize].born >= func.max_lifetime {
             return Idle::Retire;
         }
-        let policy = &mut func.idle_policy;
-        match policy.mode {
-            KeepAlivePolicy::Fixed => Idle::Keep(policy.keep),
-            KeepAlivePolicy::None => Idle::Retire,
-            KeepAlivePolicy::Random => {
-                let d = policy
-                    .ttl
-                    .as_ref()
-                    .expect("random policy has its distribution");
-                Idle::Keep(d.sample(&mut func.rng))
-            }
-            KeepAlivePolicy::Hybrid => {
-                let h = policy
-                    .hybrid
-                    .as_deref_mut()
-                    .expect("hybrid policy has its state");
+        let policy = match &mut func.keep_alive {
+            KeepAlive::Fixed(keep) => return Idle::Keep(*keep),
+            KeepAlive::PerEnvironment(p) => &mut **p,
+        };
+        match policy {
+            PerEnvironment::None => Idle::Retire,
+            PerEnvironment::Random(d) => Idle::Keep(d.sample(&mut func.rng)),
+            PerEnvironment::Hybrid(h) => {
                 if nothing_runs {
                     h.last_done = Some(now);
                 }
@@ -203,9 +221,8 @@ impl Lambda {
     pub(crate) fn on_prewarm(&mut self, cx: &mut Ctx, f: u32, now: u64) {
         let inst = self.create(cx, f, now);
         let keep = self.funcs[f as usize]
-            .idle_policy
-            .hybrid
-            .as_deref_mut()
+            .keep_alive
+            .hybrid()
             .map(|h| h.windows().1)
             .unwrap_or(0);
         let it = &mut self.insts[inst as usize];

@@ -15,7 +15,7 @@ mod provisioned;
 pub(crate) use admission::*;
 pub(crate) use func::*;
 pub(crate) use instance::*;
-pub(crate) use keepalive::{Idle, IdlePolicy};
+pub(crate) use keepalive::{Idle, KeepAlive};
 pub(crate) use provisioned::{Provisioned, Scaler};
 
 /// The Lambda platform's state: functions, execution environments, concurrency pools and the
@@ -68,7 +68,7 @@ impl Lambda {
 /// An invocation attempt: what it needs besides the function's state.
 pub(crate) struct Attempt<'a> {
     pub(crate) f: u32,
-    pub(crate) req: Req,
+    pub(crate) req: &'a Req,
     /// Its work, in ns.
     pub(crate) service: u64,
     /// The workload's draws of function errors.
@@ -79,7 +79,7 @@ pub(crate) struct Attempt<'a> {
 
 impl Lambda {
     /// One invocation attempt at `now`. An attempt rejected before it runs (a service error,
-    /// or throttled with faults or retries configured) ends at once: its end is returned.
+    /// or throttled with faults or retries configured) ends at once: how it failed is returned.
     #[inline(always)]
     #[must_use]
     pub(crate) fn invoke<const X: bool>(
@@ -88,7 +88,7 @@ impl Lambda {
         a: Attempt<'_>,
         now: u64,
         obs: &mut dyn Observer,
-    ) -> Option<AttemptEnd> {
+    ) -> Option<Failure> {
         let Attempt {
             f,
             req,
@@ -107,13 +107,9 @@ impl Lambda {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
             if cx.want_requests && !batch {
-                self.rejected_record(f, &req, Outcome::Failed, now, obs);
+                self.rejected_record(f, req, Outcome::Failed, now, obs);
             }
-            return Some(AttemptEnd::Failed {
-                f,
-                req,
-                failure: Failure::ServiceError,
-            });
+            return Some(Failure::ServiceError);
         }
         let p = func.pool as usize;
         // A ready provisioned environment first; else the on-demand path (a spillover if the
@@ -148,13 +144,9 @@ impl Lambda {
                 func.counted.outcomes.throttled += 1;
             }
             if cx.want_requests && !batch {
-                self.rejected_record(f, &req, Outcome::Throttled, now, obs);
+                self.rejected_record(f, req, Outcome::Throttled, now, obs);
             }
-            return X.then_some(AttemptEnd::Failed {
-                f,
-                req,
-                failure: Failure::Throttle,
-            });
+            return X.then_some(Failure::Throttle);
         }
         if pc.is_none() {
             self.pools[p].busy += 1;
@@ -164,7 +156,7 @@ impl Lambda {
             Some(i) => (i, false),
             None => (self.create(cx, f, now), true),
         };
-        if X && self.funcs[f as usize].custom_idle {
+        if X && self.funcs[f as usize].keep_alive.per_environment() {
             if self.funcs[f as usize].busy == 0 {
                 self.idle_time_ends(f, now);
             }
@@ -269,7 +261,7 @@ impl Lambda {
             if self.ctx.len() <= inst as usize {
                 self.ctx.resize(inst as usize + 1, Req::default());
             }
-            self.ctx[inst as usize] = req;
+            self.ctx[inst as usize] = *req;
         }
         cx.q.schedule(done_at, Event::Done { inst, epoch });
         None

@@ -3,7 +3,6 @@
 //! nothing but the summary.
 
 use crate::metrics::Outcome;
-use crate::sim::AsgSample;
 use crate::time::Nanos;
 
 /// One request attempt, as written to `requests.csv`.
@@ -97,4 +96,18 @@ impl Observer for NullObserver {
     fn wants_samples(&self) -> bool {
         false
     }
+}
+
+/// A group's columns of a time-series row.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AsgSample {
+    pub in_service: u64,
+    pub pending: u64,
+    pub warm_pool: u64,
+    pub desired: u64,
+    pub queue_length: u64,
+    pub mean_queue_length: f64,
+    pub queue_wait_ms: f64,
+    pub utilization: f64,
+    pub scaling_activities: u64,
 }

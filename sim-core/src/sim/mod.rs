@@ -51,8 +51,7 @@ mod route;
 mod stats;
 mod workloads;
 
-pub use crate::observer::{NullObserver, Observer, RequestRecord, SampleRow};
-pub use asg::AsgSample;
+pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, SampleRow};
 use asg::{Asg, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};

@@ -37,7 +37,6 @@ mod scaling;
 mod wheel;
 
 use balancer::Levels;
-pub use report::AsgSample;
 use wheel::Wheel;
 
 const NONE: u64 = u64::MAX;

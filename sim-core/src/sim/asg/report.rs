@@ -2,6 +2,7 @@
 //! instance-hours, EC2 and EBS cost).
 
 use super::{AsgMetrics, DEAD, Ec2Cost, Integrals, LATE, MEAS, NONE, Observer, Simulation, Tally};
+use crate::observer::AsgSample;
 
 impl Simulation {
     /// Brings every group up to `now` (a sample boundary, the end of warmup, an incident).
@@ -147,18 +148,4 @@ pub(crate) fn diff(a: &Integrals, b: &Integrals) -> Integrals {
         ebs_group: a.ebs_group - b.ebs_group,
         ebs_pool: a.ebs_pool - b.ebs_pool,
     }
-}
-
-/// A group's columns of a time-series row.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct AsgSample {
-    pub in_service: u64,
-    pub pending: u64,
-    pub warm_pool: u64,
-    pub desired: u64,
-    pub queue_length: u64,
-    pub mean_queue_length: f64,
-    pub queue_wait_ms: f64,
-    pub utilization: f64,
-    pub scaling_activities: u64,
 }

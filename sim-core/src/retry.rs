@@ -1,6 +1,6 @@
 //! Client retry policies: when a failed attempt is retried, after how long, and the retry quota.
 //!
-//! Defaults and presets follow PLATFORM.md §4 (AWS SDK standard mode); `docs/model.md` cites each.
+//! Defaults and presets follow AWS SDK standard mode and Step Functions' defaults (docs/sources.md: S21, S44); `docs/model.md` cites each.
 
 use crate::rng::SimRng;
 use crate::scenario::{Jitter, RetryOn, RetryPolicy, RetryPreset};
@@ -57,7 +57,7 @@ impl Policy {
         let throttles = [RetryOn::Throttle, RetryOn::ServiceError];
         let (attempts, base, throttle_base, quota) = match p.preset {
             // Since 2026-11-10: 3 attempts, 50 ms base for errors, 1 s for throttling, 20 s
-            // cap, full jitter; a transient retry costs 14 tokens of 500 (PLATFORM §4, S21).
+            // cap, full jitter; a transient retry costs 14 tokens of 500 (docs/sources.md: S21).
             // The cost of a throttling retry is not given there; 5, the earlier figure, is used.
             Some(RetryPreset::AwsSdkStandard) => (
                 3,
@@ -72,7 +72,7 @@ impl Policy {
                 }),
             ),
             // Before: 3 attempts, 1 s base, 20 s cap, full jitter; 5 tokens a retry, 10 a
-            // timeout retry, 1 back on success (PLATFORM §4, S21).
+            // timeout retry, 1 back on success (docs/sources.md: S21).
             Some(RetryPreset::AwsSdkStandardLegacy) => (
                 3,
                 NS_PER_S,

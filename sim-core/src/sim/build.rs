@@ -42,7 +42,7 @@ impl Simulation {
                 ctx: Vec::new(),
                 free: Vec::new(),
                 account_burst: match acc.scaling {
-                    // The Region's initial burst, then 500 a minute (PLATFORM.md §1).
+                    // The Region's initial burst, then 500 a minute (docs/sources.md: S3).
                     ScalingRule::Legacy => {
                         let b = acc
                             .burst
@@ -263,7 +263,7 @@ fn function(
             Architecture::Arm64 => scenario.pricing.provisioned_arm64_execution_gb_second,
         },
         burst: match acc.scaling {
-            // 1,000 environments per 10 s, refilled continuously (PLATFORM.md §1).
+            // 1,000 environments per 10 s, refilled continuously (docs/sources.md: S1, S2).
             ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
             _ => Bucket::OFF,
         },

@@ -49,9 +49,9 @@ impl AsyncPolicy {
     }
 }
 
-/// Concurrent batches an event source mapping starts with (PLATFORM.md §1).
+/// Concurrent batches an event source mapping starts with (docs/sources.md: S8).
 const START_BATCHES: f64 = 5.0;
-/// Concurrent invocations an SQS event source mapping reaches at most (PLATFORM.md §1: the docs
+/// Concurrent invocations an SQS event source mapping reaches at most (docs/sources.md: S8, S9: the docs
 /// give 1,000 batches and 1,250 invocations; `maximum_concurrency` lowers it).
 const MAX_BATCHES: f64 = 1250.0;
 /// How long a poller waits after a throttled invocation before it polls again.

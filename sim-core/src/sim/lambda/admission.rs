@@ -6,7 +6,7 @@ use super::NS_PER_S;
 pub(crate) struct Pool {
     pub(crate) busy: u32,
     pub(crate) cap: u32,
-    /// Invocations per second: 10 × the pool's concurrency (PLATFORM.md §1).
+    /// Invocations per second: 10 × the pool's concurrency (docs/sources.md: S4, S6).
     pub(crate) rps: RateWindow,
 }
 

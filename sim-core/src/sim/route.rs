@@ -23,7 +23,7 @@ impl Simulation {
     pub(crate) fn attempt<const X: bool>(
         &mut self,
         f: u32,
-        req: Req,
+        mut req: Req,
         now: u64,
         service: u64,
         obs: &mut dyn Observer,
@@ -41,7 +41,7 @@ impl Simulation {
             batch,
         };
         if let Some(failure) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
-            self.rejected(f, req, failure, now, obs);
+            self.rejected(f, &mut req, failure, now, obs);
         }
     }
 
@@ -51,16 +51,17 @@ impl Simulation {
     fn rejected(
         &mut self,
         f: u32,
-        mut req: Req,
+        req: &mut Req,
         failure: Failure,
         now: u64,
         obs: &mut dyn Observer,
     ) {
         if req.via == Invocation::Sync {
-            if let Some(at) = self.client_failed(f, &mut req, failure, now) {
-                self.park(req, at);
+            if let Some(at) = self.client_failed(f, req, failure, now) {
+                self.park(*req, at);
             }
         } else {
+            let req = *req;
             self.route_queued(AttemptEnd::Failed { f, req, failure }, now, obs);
         }
     }
@@ -159,18 +160,18 @@ impl Simulation {
             return;
         };
         self.parked.free.push(slot);
-        let wl = &self.workloads[req.w as usize];
-        let f = match wl.target {
+        let f = match self.workloads[req.w as usize].target {
             Target::Asg(a) => return self.asg_retry(a, req, now, obs),
             Target::Lambda(f) => f,
         };
         if req.via == Invocation::Async && !self.async_due(f, &req, now) {
             return;
         }
-        let wl = &mut self.workloads[req.w as usize];
         let func = &mut self.lambda.funcs[f as usize];
         func.bin.retries += 1;
-        let service = func.duration.sample(&mut wl.redo);
+        let service = func
+            .duration
+            .sample(&mut self.workloads[req.w as usize].redo);
         self.attempt::<true>(f, req, now, service, obs);
     }
 }

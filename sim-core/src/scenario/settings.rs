@@ -6,8 +6,10 @@ use crate::error::ConfigError;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
+// The JSON Schema names this table `Simulation`, as it did before the type was renamed.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "Simulation"))]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Simulated time.

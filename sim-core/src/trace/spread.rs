@@ -15,11 +15,21 @@ pub(super) struct Spreader {
     spread: Spread,
     rng: SimRng,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
-    /// Per function (by index) with invocations in this interval: (left, position in ns as
-    /// f64, count).
-    state: Vec<(u64, f64, u64)>,
+    /// Per function (by index): its invocations in this interval.
+    state: Vec<Share>,
     start: u64,
     len: u64,
+}
+
+/// One function's invocations in the interval being spread.
+#[derive(Clone, Copy, Default)]
+struct Share {
+    /// Invocations not yet placed.
+    left: u64,
+    /// The last time placed (ns, as f64).
+    pos: f64,
+    /// Invocations in the interval.
+    count: u64,
 }
 
 impl Spreader {
@@ -46,36 +56,40 @@ impl Spreader {
         }
         let i = func as usize;
         if self.state.len() <= i {
-            self.state.resize(i + 1, (0, 0.0, 0));
+            self.state.resize(i + 1, Share::default());
         }
-        self.state[i] = (count, self.start as f64, count);
+        self.state[i] = Share {
+            left: count,
+            pos: self.start as f64,
+            count,
+        };
         let t = self.step(func);
         self.heap.push(Reverse((t, func)));
     }
 
     /// The next time of `func` (its count not yet exhausted).
     fn step(&mut self, func: u32) -> u64 {
-        let (left, pos, n) = &mut self.state[func as usize];
+        let s = &mut self.state[func as usize];
         let end = (self.start + self.len) as f64;
         let t = match self.spread {
             Spread::Uniform => {
-                let k = (*n - *left) as f64;
-                self.start as f64 + (k + 0.5) * self.len as f64 / *n as f64
+                let k = (s.count - s.left) as f64;
+                self.start as f64 + (k + 0.5) * self.len as f64 / s.count as f64
             }
             Spread::Poisson => {
                 // The minimum of `left` uniforms on [pos, end): the next order statistic.
                 let u = self.rng.uniform();
-                *pos + (end - *pos) * (1.0 - (1.0 - u).powf(1.0 / *left as f64))
+                s.pos + (end - s.pos) * (1.0 - (1.0 - u).powf(1.0 / s.left as f64))
             }
         };
-        *pos = t;
-        *left -= 1;
+        s.pos = t;
+        s.left -= 1;
         (t as u64).min(self.start + self.len.saturating_sub(1))
     }
 
     pub(super) fn next(&mut self) -> Option<(u64, u32)> {
         let Reverse((t, f)) = self.heap.pop()?;
-        if self.state[f as usize].0 > 0 {
+        if self.state[f as usize].left > 0 {
             let t2 = self.step(f).max(t);
             self.heap.push(Reverse((t2, f)));
         }

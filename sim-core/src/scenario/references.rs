@@ -1,0 +1,132 @@
+//! Checks between tables: a workload's function and retry policy exist (and an asg function is
+//! invoked sync), an SQS queue's visibility timeout covers its function's timeout, an incident's
+//! functions exist, and the reservations fit the account's concurrency.
+
+use super::{Account, Function, Invocation, Platform, RetryPolicy, Scenario, Workload, err};
+use crate::error::ConfigError;
+
+/// The tables other tables refer to by name.
+pub(crate) struct References<'a> {
+    functions: &'a [Function],
+    retry_policies: &'a [RetryPolicy],
+}
+
+impl<'a> References<'a> {
+    pub(crate) fn of(scenario: &'a Scenario) -> Self {
+        References {
+            functions: &scenario.functions,
+            retry_policies: &scenario.retry_policies,
+        }
+    }
+
+    /// The workload `key` names an existing function (unless a trace names them) and retry
+    /// policy; an asg function is invoked only sync.
+    pub(crate) fn check_workload_targets(
+        &self,
+        w: &Workload,
+        key: &str,
+    ) -> Result<(), ConfigError> {
+        let k = |field: &str| format!("{key}.{field}");
+        let from_trace = w.function.is_empty();
+        if !from_trace && !self.functions.iter().any(|f| f.name == w.function) {
+            let names: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
+            return err(
+                k("function"),
+                format!(
+                    "no function named \"{}\" (functions: {})",
+                    w.function,
+                    names.join(", ")
+                ),
+            );
+        }
+        if let Some(r) = &w.retry
+            && !self.retry_policies.iter().any(|p| &p.name == r)
+        {
+            let names: Vec<&str> = self
+                .retry_policies
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            return err(
+                k("retry"),
+                format!(
+                    "no retry policy named \"{r}\" (retry_policies: {})",
+                    names.join(", ")
+                ),
+            );
+        }
+        if w.invocation != Invocation::Sync
+            && self
+                .functions
+                .iter()
+                .any(|f| f.name == w.function && f.platform == Platform::Asg)
+        {
+            return err(
+                k("invocation"),
+                "an asg function is invoked through its load balancer: only \"sync\"",
+            );
+        }
+        Ok(())
+    }
+
+    /// An SQS workload's visibility timeout is at least its function's timeout.
+    pub(crate) fn check_sqs_visibility(&self, w: &Workload, key: &str) -> Result<(), ConfigError> {
+        if w.invocation == Invocation::Sqs {
+            let from_trace = w.function.is_empty();
+            let q = w.sqs.clone().unwrap_or_default();
+            let f = self
+                .functions
+                .iter()
+                .find(|f| f.name == w.function)
+                .unwrap_or(&self.functions[0]);
+            if !from_trace && q.visibility_timeout < f.timeout {
+                return err(
+                    format!("{key}.sqs.visibility_timeout"),
+                    format!(
+                        "{} is shorter than the timeout of function \"{}\" ({}); Lambda refuses such an event source mapping (AWS recommends at least 6 × the timeout)",
+                        q.visibility_timeout, f.name, f.timeout
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every function an incident lists exists.
+    pub(crate) fn check_function_names(
+        &self,
+        names: &[String],
+        key: &str,
+    ) -> Result<(), ConfigError> {
+        for f in names {
+            if !self.functions.iter().any(|g| &g.name == f) {
+                return err(key, format!("no function named \"{f}\""));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The functions' reservations (reserved concurrency, or the provisioned concurrency of an
+/// unreserved function, which comes out of the shared pool too) leave the account's
+/// `unreserved_minimum`.
+pub(crate) fn check_reservations(acc: &Account, functions: &[Function]) -> Result<(), ConfigError> {
+    let reserved_total: u64 = functions
+        .iter()
+        .map(|f| match f.reserved_concurrency {
+            Some(rc) => rc as u64,
+            None => f.provisioned_concurrency as u64,
+        })
+        .sum();
+    let reservable = acc.concurrency_limit as u64 - acc.unreserved_minimum as u64;
+    if reserved_total > reservable {
+        return err(
+            "functions.*.reserved_concurrency",
+            format!(
+                "the reservations add up to {reserved_total}, but only {reservable} may be reserved (account.concurrency_limit {} minus account.unreserved_minimum {})",
+                acc.concurrency_limit, acc.unreserved_minimum
+            ),
+        );
+    }
+    Ok(())
+}

@@ -46,7 +46,7 @@ pub enum AllocationRule {
     Legacy,
 }
 
-/// Lambda's rule for adding execution environments (PLATFORM.md §1).
+/// Lambda's rule for adding execution environments (docs/sources.md: S1, S2, S3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ScalingRule {
@@ -98,7 +98,7 @@ impl<'de> Deserialize<'de> for ScalingRule {
 }
 
 impl ScalingRule {
-    /// The legacy initial burst of `region` (PLATFORM.md §1, S3).
+    /// The legacy initial burst of `region` (docs/sources.md: S3).
     pub fn legacy_burst(region: &str) -> u32 {
         match region {
             "us-east-1" | "us-west-2" | "eu-west-1" => 3000,

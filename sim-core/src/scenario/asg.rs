@@ -1,5 +1,5 @@
 //! The EC2 Auto Scaling group platform's configuration: `platform = "asg"` with an `[asg]` table.
-//! Defaults and their sources are in `docs/model.md` (PLATFORM.md §6–§8).
+//! Defaults and their sources are in `docs/model.md` (docs/sources.md: S24–S28, S32, S47–S49).
 
 use crate::dist::DistSpec;
 use crate::time::Nanos;
@@ -26,7 +26,7 @@ pub struct InstanceType {
     pub hourly_price: f64,
 }
 
-/// The built-in instance types (PLATFORM.md §6; m7g.large from a 2026 price table). Any other
+/// The built-in instance types (docs/sources.md: S24, S47). Any other
 /// type is given with `vcpus`, `memory_gib` and `hourly_price`.
 pub const INSTANCE_TYPES: &[InstanceType] = &[
     InstanceType {

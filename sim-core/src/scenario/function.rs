@@ -237,7 +237,7 @@ impl Default for HybridConfig {
     }
 }
 
-/// Target tracking on `ProvisionedConcurrencyUtilization` (PLATFORM.md §3): one datapoint per
+/// Target tracking on `ProvisionedConcurrencyUtilization` (docs/sources.md: S19, S20, S25): one datapoint per
 /// `period`; after `scale_out_datapoints` datapoints in a row above `target` the provisioned
 /// concurrency becomes ceil(current × utilization / target); after `scale_in_datapoints` in a row
 /// below `scale_in_ratio × target` it scales in the same way; always within [min, max], which
@@ -321,9 +321,9 @@ fn zero_dist() -> DistSpec {
     DistSpec::constant(Nanos::ZERO)
 }
 
-/// Largest memory size Lambda offers (PLATFORM.md §2).
+/// Largest memory size Lambda offers (docs/sources.md: S13).
 pub const MAX_MEMORY_MB: u32 = 10_240;
-/// Lambda's maximum function timeout (PLATFORM.md §5).
+/// Lambda's maximum function timeout (docs/sources.md: S6).
 pub const MAX_TIMEOUT: Nanos = Nanos::from_secs(900);
 
 /// Checks the `[[functions]]` table: at least one entry, names (unique, usable as keys) and

@@ -45,7 +45,7 @@ pub struct RetryPolicy {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RetryPreset {
-    /// AWS SDK standard mode, current defaults (PLATFORM §4).
+    /// AWS SDK standard mode, current defaults (docs/sources.md: S21).
     AwsSdkStandard,
     /// AWS SDK standard mode before November 2026.
     AwsSdkStandardLegacy,

@@ -63,7 +63,7 @@ impl Workload {
     }
 }
 
-/// Asynchronous invocation: Lambda's internal event queue and its retries (PLATFORM.md §1, §4).
+/// Asynchronous invocation: Lambda's internal event queue and its retries (docs/sources.md: S7).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -130,8 +130,8 @@ pub enum OnFailure {
     Discard,
 }
 
-/// An SQS standard queue feeding the function through an event source mapping (PLATFORM.md
-/// §1, §4).
+/// An SQS standard queue feeding the function through an event source mapping
+/// (docs/sources.md: S8, S9, S11).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]

@@ -51,13 +51,14 @@ impl Simulation {
         None
     }
 
-    /// A success gives back the cost of the retry that made it, or `success_refund` if it
-    /// succeeded at once (the AWS SDK's retry quota).
-    pub(crate) fn retry_succeeded(&mut self, c: Req) {
-        if let Some(r) = self.workloads[c.w as usize].retry.as_deref_mut()
+    /// A success of workload `w`'s request at attempt `attempt` gives back the cost of the retry
+    /// that made it (`last_cost`), or `success_refund` if it succeeded at once (the AWS SDK's
+    /// retry quota).
+    pub(crate) fn retry_succeeded(&mut self, w: u32, attempt: u32, last_cost: u32) {
+        if let Some(r) = self.workloads[w as usize].retry.as_deref_mut()
             && let Some(q) = r.policy.quota
         {
-            let back = if c.attempt > 1 { c.last_cost } else { q.refund };
+            let back = if attempt > 1 { last_cost } else { q.refund };
             r.tokens = r.tokens.saturating_add(back).min(q.tokens);
         }
     }

@@ -163,7 +163,7 @@ impl Simulation {
         let extras = self
             .workloads
             .iter()
-            .any(|w| w.retry.is_some() || w.via != Invocation::Sync)
+            .any(|w| w.retry.is_some() || !matches!(w.via, Invocation::Sync))
             || !self.incidents.list.is_empty()
             || self.lambda.funcs.iter().any(|f| {
                 f.error_p > 0.0

@@ -43,11 +43,16 @@ pub(crate) enum Target {
 /// decides what comes next: the client's retry policy, Lambda's async queue or the SQS mapping.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum AttemptEnd {
-    /// It succeeded, and the request's context was kept (a client's quota gets its refund).
-    Succeeded(Req),
-    /// It failed at function `f` with `failure` (throttled, a service error, a function error
-    /// or a timeout).
-    Failed { f: u32, req: Req, failure: Failure },
+    /// It succeeded, and the request's context was kept: its client's quota gets its refund
+    /// (what the quota needs of the request: its workload, attempt and the last retry's cost).
+    Succeeded {
+        w: u32,
+        attempt: u32,
+        last_cost: u32,
+    },
+    /// It failed at function `f` with `failure` (a function error or a timeout); the request is
+    /// the one environment `inst` served (its context in `Lambda::ctx`).
+    Failed { f: u32, inst: u32, failure: Failure },
     /// SQS batch `batch` ran to its end (`failure`: how its invocation failed, if it did).
     Batch {
         batch: u32,

@@ -17,38 +17,33 @@ pub(crate) struct Parked {
 }
 
 impl Simulation {
-    /// An attempt of `req` on Lambda function `f` at `now` with `service` ns of work; its end,
-    /// if it ended at once, is routed.
+    /// An attempt of `req` (not an SQS batch) on Lambda function `f` at `now` with `service` ns
+    /// of work; its end, if it ended at once, is routed.
     #[inline(always)]
     pub(crate) fn attempt<const X: bool>(
         &mut self,
         f: u32,
-        mut req: Req,
+        req: &mut Req,
         now: u64,
         service: u64,
         obs: &mut dyn Observer,
     ) {
-        let batch = if X && req.via == Invocation::Sqs {
-            Some(&mut self.sqs.batches[req.id as usize])
-        } else {
-            None
-        };
         let a = Attempt {
             f,
-            req: &req,
+            req,
             service,
             fault: &mut self.workloads[req.w as usize].fault,
-            batch,
+            batch: None,
         };
         if let Some(failure) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
-            self.rejected(f, &mut req, failure, now, obs);
+            self.failed(f, req, failure, now, obs);
         }
     }
 
-    /// Attempt `req` at function `f` was rejected before it ran (throttled, or a service
-    /// error): a synchronous request's client decides here (the common case, kept inline).
+    /// Attempt `req` at function `f` failed with `failure`: a synchronous request's client
+    /// decides what follows here (the common case, kept inline), the queues in `queued_failed`.
     #[inline(always)]
-    fn rejected(
+    fn failed(
         &mut self,
         f: u32,
         req: &mut Req,
@@ -56,72 +51,77 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) {
-        if req.via == Invocation::Sync {
+        if matches!(req.via, Invocation::Sync) {
             if let Some(at) = self.client_failed(f, req, failure, now) {
                 self.park(*req, at);
             }
         } else {
-            let req = *req;
-            self.route_queued(AttemptEnd::Failed { f, req, failure }, now, obs);
+            self.queued_failed(f, req, failure, now, obs);
         }
     }
 
-    /// Hands the end of an attempt to whoever decides what comes next: a synchronous request's
-    /// client here (the common case, kept inline), the queues in `route_queued`.
+    /// A failed attempt of an async event (Lambda's queue retries it or gives up) or of an SQS
+    /// batch (only ever rejected: throttled, or a service error).
+    #[inline(never)]
+    fn queued_failed(
+        &mut self,
+        f: u32,
+        req: &mut Req,
+        failure: Failure,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        if matches!(req.via, Invocation::Async) {
+            if let Some(at) = self.async_failed(f, req, failure, now) {
+                self.park(*req, at);
+            }
+            return;
+        }
+        let b = req.id as u32;
+        self.sqs_throttled(b, now);
+        if self.cx.want_requests {
+            let outcome = if failure == Failure::Throttle {
+                Outcome::Throttled
+            } else {
+                Outcome::Failed
+            };
+            self.batch_records(b, outcome, false, false, obs);
+        }
+    }
+
+    /// Hands the end of an attempt on Lambda to whoever decides what comes next.
     #[inline(always)]
     pub(crate) fn route(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
         match end {
-            AttemptEnd::Succeeded(req) => self.retry_succeeded(req),
-            AttemptEnd::Failed {
-                f,
-                mut req,
-                failure,
-            } if req.via == Invocation::Sync => {
-                if let Some(at) = self.client_failed(f, &mut req, failure, now) {
-                    self.park(req, at);
-                }
-            }
-            end => self.route_queued(end, now, obs),
-        }
-    }
-
-    /// The end of an attempt of an async event (Lambda's queue retries it or gives up) or of an
-    /// SQS batch (the mapping settles its messages and starts more).
-    #[inline(never)]
-    fn route_queued(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
-        match end {
-            AttemptEnd::Failed {
-                f,
-                mut req,
-                failure,
-            } if req.via == Invocation::Async => {
-                if let Some(at) = self.async_failed(f, &mut req, failure, now) {
-                    self.park(req, at);
-                }
-            }
-            AttemptEnd::Failed { req, failure, .. } => {
-                // Only a rejected batch fails here (a throttle or a service error).
-                let b = req.id as u32;
-                self.sqs_throttled(b, now);
-                if self.cx.want_requests {
-                    let outcome = if failure == Failure::Throttle {
-                        Outcome::Throttled
-                    } else {
-                        Outcome::Failed
-                    };
-                    self.batch_records(b, outcome, false, false, obs);
-                }
+            AttemptEnd::Succeeded {
+                w,
+                attempt,
+                last_cost,
+            } => self.retry_succeeded(w, attempt, last_cost),
+            AttemptEnd::Failed { f, inst, failure } => {
+                let mut req = self.lambda.ctx[inst as usize];
+                self.failed(f, &mut req, failure, now, obs);
             }
             AttemptEnd::Batch {
                 batch,
                 failure,
                 cold,
-            } => {
-                let src = self.sqs_done(batch, failure, cold, now, obs);
-                self.sqs_dispatch(src, now, obs);
-            }
-            AttemptEnd::Succeeded(req) => self.retry_succeeded(req),
+            } => self.batch_ended(batch, failure, cold, now, obs),
         }
+    }
+
+    /// SQS batch `batch` ran to its end: the mapping settles its messages and starts more.
+    #[inline(never)]
+    fn batch_ended(
+        &mut self,
+        batch: u32,
+        failure: Option<Failure>,
+        cold: bool,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let src = self.sqs_done(batch, failure, cold, now, obs);
+        self.sqs_dispatch(src, now, obs);
     }
 
     /// A failed attempt of a group's request: its client decides, if it has a retry policy.
@@ -133,8 +133,17 @@ impl Simulation {
 
     /// Starts every batch SQS source `src` can start now.
     pub(crate) fn sqs_dispatch(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
-        while let Some((f, req, work)) = self.sqs_next(src, now) {
-            self.attempt::<true>(f, req, now, work, obs);
+        while let Some((f, mut req, work)) = self.sqs_next(src, now) {
+            let a = Attempt {
+                f,
+                req: &req,
+                service: work,
+                fault: &mut self.workloads[req.w as usize].fault,
+                batch: Some(&mut self.sqs.batches[req.id as usize]),
+            };
+            if let Some(failure) = self.lambda.invoke::<true>(&mut self.cx, a, now, obs) {
+                self.failed(f, &mut req, failure, now, obs);
+            }
         }
     }
 
@@ -156,7 +165,7 @@ impl Simulation {
     /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of
     /// an async event.
     pub(crate) fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
-        let Some(req) = self.parked.slots[slot as usize].take() else {
+        let Some(mut req) = self.parked.slots[slot as usize].take() else {
             return;
         };
         self.parked.free.push(slot);
@@ -164,7 +173,7 @@ impl Simulation {
             Target::Asg(a) => return self.asg_retry(a, req, now, obs),
             Target::Lambda(f) => f,
         };
-        if req.via == Invocation::Async && !self.async_due(f, &req, now) {
+        if matches!(req.via, Invocation::Async) && !self.async_due(f, &req, now) {
             return;
         }
         let func = &mut self.lambda.funcs[f as usize];
@@ -172,6 +181,6 @@ impl Simulation {
         let service = func
             .duration
             .sample(&mut self.workloads[req.w as usize].redo);
-        self.attempt::<true>(f, req, now, service, obs);
+        self.attempt::<true>(f, &mut req, now, service, obs);
     }
 }

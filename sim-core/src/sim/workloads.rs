@@ -112,7 +112,7 @@ impl Simulation {
             func.requests += 1;
         }
         func.bin_arrivals += 1;
-        if X && wl.via == Invocation::Sqs {
+        if X && matches!(wl.via, Invocation::Sqs) {
             let src = wl.sqs;
             self.sqs_send(src, id, now, measured);
             self.sqs_dispatch(src, now, obs);
@@ -126,8 +126,8 @@ impl Simulation {
         } else {
             func.duration.sample(&mut wl.service)
         };
-        let retry = X && (wl.retry.is_some() || wl.via == Invocation::Async);
-        let req = Req {
+        let retry = X && (wl.retry.is_some() || matches!(wl.via, Invocation::Async));
+        let mut req = Req {
             id,
             first: now,
             prev_delay: 0,
@@ -141,7 +141,7 @@ impl Simulation {
             throttles: 0,
             last: None,
         };
-        self.attempt::<X>(f, req, now, service, obs);
+        self.attempt::<X>(f, &mut req, now, service, obs);
         Ok(())
     }
 }

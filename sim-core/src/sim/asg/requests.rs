@@ -293,7 +293,7 @@ impl Simulation {
         let req = self.asg_req(a, s);
         match failure {
             Some(kind) => self.asg_failed(f, req, kind, t),
-            None if req.retry => self.retry_succeeded(req),
+            None if req.retry => self.retry_succeeded(req.w, req.attempt, req.last_cost),
             None => {}
         }
     }

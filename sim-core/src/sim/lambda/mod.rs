@@ -97,7 +97,7 @@ impl Lambda {
             batch: sqs_batch,
         } = a;
         let (id, measured) = (req.id, req.measured);
-        let batch = X && req.via == Invocation::Sqs;
+        let batch = X && matches!(req.via, Invocation::Sqs);
         let func = &mut self.funcs[f as usize];
         // An SQS batch's attempts are counted per message when it is received.
         if measured && !batch {
@@ -401,20 +401,29 @@ impl Lambda {
                 None
             }
             Some(failure) => {
-                let req = if retryable {
-                    self.ctx[inst as usize]
-                } else {
-                    Req {
+                if !retryable {
+                    // The context of a request without one, for whoever decides what follows.
+                    if self.ctx.len() <= inst as usize {
+                        self.ctx.resize(inst as usize + 1, Req::default());
+                    }
+                    self.ctx[inst as usize] = Req {
                         id: it.req_id,
                         first,
                         attempt: 1,
                         measured: it.has(MEASURED),
                         ..Req::default()
-                    }
-                };
-                Some(AttemptEnd::Failed { f, req, failure })
+                    };
+                }
+                Some(AttemptEnd::Failed { f, inst, failure })
             }
-            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize])),
+            None if retryable => {
+                let c = &self.ctx[inst as usize];
+                Some(AttemptEnd::Succeeded {
+                    w: c.w,
+                    attempt: c.attempt,
+                    last_cost: c.last_cost,
+                })
+            }
             None => None,
         }
     }

@@ -9,6 +9,7 @@ use super::{
     Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
     open_trace, read_points, stream,
 };
+use crate::sim::ids::FnId;
 
 impl Simulation {
     /// Validates `scenario`, opens its inputs through `res`, and prepares the run.
@@ -423,7 +424,7 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 retry: retry.filter(|r| r.policy.max_attempts > 1),
                 asy,
                 sqs: sqs_idx,
-                target: Target::Lambda(function),
+                target: Target::Lambda(FnId(function)),
                 feed,
             });
         }

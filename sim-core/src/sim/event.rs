@@ -2,52 +2,59 @@
 //! `sim/mod.rs` dispatches them.
 
 use super::InstEv;
+use super::ids::{
+    BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, SlotId, SqsId, WorkloadId,
+};
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Event {
     /// The next arrival of workload `.0`.
-    Arrival(u32),
+    Arrival(WorkloadId),
     /// Instance `inst` finishes the request it serves (stale if `epoch` moved on).
-    Done { inst: u32, epoch: u32 },
+    Done { inst: InstId, epoch: u32 },
     /// Reclaim function `.0`'s instances idle for its keep-alive.
-    Expire(u32),
+    Expire(FnId),
     /// Function `.0`'s requested provisioned environments are allocated.
-    PcReady(u32),
+    PcReady(FnId),
     /// A utilization datapoint of function `.0`'s provisioned concurrency.
-    PcMetric(u32),
+    PcMetric(FnId),
     /// Scheduled scaling action `action` of function `f`.
-    PcSchedule { f: u32, action: u32 },
+    PcSchedule { f: FnId, action: u32 },
     /// Idle instance `inst`'s own keep-alive runs out (stale if `epoch` moved on).
-    ExpireInst { inst: u32, epoch: u32 },
+    ExpireInst { inst: InstId, epoch: u32 },
     /// A pre-warmed environment of function `.0` is ready (hybrid keep-alive).
-    Prewarm(u32),
+    Prewarm(FnId),
     /// Provisioned environment `inst` finished re-initializing.
-    PcRecycled { inst: u32, epoch: u32 },
+    PcRecycled { inst: InstId, epoch: u32 },
     /// A client retries the request held in retry slot `.0` (or Lambda retries an async event).
-    Retry(u32),
+    Retry(ParkedId),
     /// Incident `.0` starts.
-    IncidentStarts(u32),
+    IncidentStarts(IncidentId),
     /// Incident `.0` ends.
-    IncidentEnds(u32),
+    IncidentEnds(IncidentId),
     /// The event source mapping of SQS source `.0` polls again (batching window, scaling).
-    SqsPoll(u32),
+    SqsPoll(SqsId),
     /// The visibility timeout of batch `batch` runs out (stale if `epoch` moved on).
-    SqsVisible { batch: u32, epoch: u32 },
+    SqsVisible { batch: BatchId, epoch: u32 },
     /// Instance `inst` of Auto Scaling group `a` reaches the next step of its life (stale if
     /// `epoch` moved on).
     AsgInst {
-        a: u32,
-        inst: u32,
+        a: GroupId,
+        inst: NodeId,
         epoch: u32,
         kind: InstEv,
     },
     /// Group `a`: a metric period ends, a delayed datapoint reaches the alarms, or a scheduled
     /// action runs.
-    AsgTick { a: u32, tick: Tick },
+    AsgTick { a: GroupId, tick: Tick },
     /// Group `a` is brought up to now (a request with a client retry policy ends now).
-    AsgSync(u32),
+    AsgSync(GroupId),
     /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
-    AsgTimeout { a: u32, slot: u32, epoch: u32 },
+    AsgTimeout {
+        a: GroupId,
+        slot: SlotId,
+        epoch: u32,
+    },
 }
 
 /// What a tick of an Auto Scaling group is for.

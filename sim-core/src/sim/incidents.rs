@@ -3,6 +3,7 @@
 
 use super::{ERRORED, LOST, Observer, PROV, SimRng, Simulation, State, TIMED_OUT, unlink};
 use crate::scenario::Scenario;
+use crate::sim::ids::{IncidentId, InstId};
 
 /// An incident of the scenario, resolved to function indices.
 pub(crate) struct IncidentState {
@@ -49,7 +50,14 @@ pub(crate) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
 
 impl Simulation {
     /// Incident `i` starts (`starts`) or ends.
-    pub(crate) fn on_incident(&mut self, i: u32, starts: bool, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_incident(
+        &mut self,
+        i: IncidentId,
+        starts: bool,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let i = i.0;
         let i = i as usize;
         // Requests of Auto Scaling groups that started before now ran without this change.
         self.asg_advance_all(now, obs);
@@ -155,7 +163,7 @@ impl Simulation {
                     let epoch = slot.epoch;
                     if let Some(end) =
                         self.lambda
-                            .on_done::<true>(&mut self.cx, inst, epoch, now, obs)
+                            .on_done::<true>(&mut self.cx, InstId(inst), epoch, now, obs)
                     {
                         self.route(end, now, obs);
                     }

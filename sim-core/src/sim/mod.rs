@@ -43,6 +43,7 @@ mod asg;
 mod build;
 mod clients;
 mod event;
+pub(crate) mod ids;
 mod incidents;
 mod lambda;
 mod queues;
@@ -55,6 +56,7 @@ pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, Samp
 use asg::{Asg, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};
+use ids::{IncidentId, WorkloadId};
 use incidents::Incidents;
 use lambda::{
     Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, KeepAlive, LOST, Lambda,
@@ -128,12 +130,12 @@ impl Simulation {
             if let Some(t) = self.workloads[w].source.next_arrival()?
                 && t < self.workloads[w].until
             {
-                self.cx.q.schedule(t, Event::Arrival(w as u32));
+                self.cx.q.schedule(t, Event::Arrival(WorkloadId(w as u32)));
             }
         }
         for feed in &mut self.feeds {
             if let Some((t, w)) = feed.pull()? {
-                self.cx.q.schedule(t, Event::Arrival(w));
+                self.cx.q.schedule(t, Event::Arrival(WorkloadId(w)));
             }
         }
         self.next_sample = if samples && self.interval < end {
@@ -144,8 +146,8 @@ impl Simulation {
         for (i, inc) in self.incidents.list.iter().enumerate() {
             let i = i as u32;
             for (t, ev) in [
-                (inc.start, Event::IncidentStarts(i)),
-                (inc.end, Event::IncidentEnds(i)),
+                (inc.start, Event::IncidentStarts(IncidentId(i))),
+                (inc.end, Event::IncidentEnds(IncidentId(i))),
             ] {
                 if t < end {
                     self.cx.q.schedule(t, ev);
@@ -233,7 +235,7 @@ impl Simulation {
                     kind,
                 } => self.on_asg_inst(a, inst, epoch, kind, now, obs),
                 Event::AsgTick { a, tick } => self.on_asg_tick(a, tick, now, obs),
-                Event::AsgSync(a) => self.asg_advance(a, now, obs),
+                Event::AsgSync(a) => self.on_asg_sync(a, now, obs),
                 Event::AsgTimeout { a, slot, epoch } => {
                     self.on_asg_timeout(a, slot, epoch, now, obs)
                 }

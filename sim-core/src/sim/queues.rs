@@ -23,6 +23,7 @@
 
 use super::{Event, Failure, Invocation, Observer, Outcome, Req, RequestRecord, Simulation};
 use crate::scenario::{AsyncConfig, OnFailure, SqsConfig, SqsScaling};
+use crate::sim::ids::{BatchId, SqsId};
 use crate::time::{NS_PER_S, Nanos};
 use std::collections::VecDeque;
 
@@ -347,12 +348,13 @@ impl Simulation {
         let s = &mut self.sqs.sources[src as usize];
         if t < s.poll_at {
             s.poll_at = t;
-            self.cx.q.schedule(t, Event::SqsPoll(src));
+            self.cx.q.schedule(t, Event::SqsPoll(SqsId(src)));
         }
     }
 
     /// The mapping of `src` polls again (then the source is dispatched).
-    pub(crate) fn on_sqs_poll(&mut self, src: u32, now: u64) {
+    pub(crate) fn on_sqs_poll(&mut self, src: SqsId, now: u64) {
+        let src = src.0;
         let s = &mut self.sqs.sources[src as usize];
         if s.poll_at <= now {
             s.poll_at = u64::MAX;
@@ -505,9 +507,13 @@ impl Simulation {
         batch.errored = errored;
         batch.msgs = list;
         let epoch = batch.epoch;
-        self.cx
-            .q
-            .schedule(visible_at, Event::SqsVisible { batch: b, epoch });
+        self.cx.q.schedule(
+            visible_at,
+            Event::SqsVisible {
+                batch: BatchId(b),
+                epoch,
+            },
+        );
         let req = Req {
             id: b as u64,
             first: now,
@@ -656,7 +662,8 @@ impl Simulation {
     /// or move to the dead-letter queue after `max_receive_count` receives. Returns the source,
     /// to be dispatched (`None`: a stale event).
     #[must_use]
-    pub(crate) fn on_sqs_visible(&mut self, b: u32, epoch: u32) -> Option<u32> {
+    pub(crate) fn on_sqs_visible(&mut self, b: BatchId, epoch: u32) -> Option<SqsId> {
+        let b = b.0;
         let batch = &mut self.sqs.batches[b as usize];
         if batch.epoch != epoch {
             return None;
@@ -690,6 +697,6 @@ impl Simulation {
         if !running {
             self.free_batch(b);
         }
-        Some(src)
+        Some(SqsId(src))
     }
 }

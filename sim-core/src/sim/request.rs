@@ -3,6 +3,7 @@
 
 use crate::retry::Failure;
 use crate::scenario::Invocation;
+use crate::sim::ids::{FnId, GroupId, InstId};
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
 /// first arrival, workload, attempt number and last backoff delay.
@@ -33,10 +34,10 @@ pub(crate) struct Req {
 /// services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Target {
-    /// A Lambda function (an index into `Simulation::funcs`).
-    Lambda(u32),
-    /// An EC2 Auto Scaling group (an index into `Simulation::asgs`).
-    Asg(u32),
+    /// A Lambda function.
+    Lambda(FnId),
+    /// An EC2 Auto Scaling group.
+    Asg(GroupId),
 }
 
 /// How an attempt ended, as its platform reports it. The router (`route.rs`) hands it to whoever
@@ -52,7 +53,11 @@ pub(crate) enum AttemptEnd {
     },
     /// It failed at function `f` with `failure` (a function error or a timeout); the request is
     /// the one environment `inst` served (its context in `Lambda::ctx`).
-    Failed { f: u32, inst: u32, failure: Failure },
+    Failed {
+        f: FnId,
+        inst: InstId,
+        failure: Failure,
+    },
     /// SQS batch `batch` ran to its end (`failure`: how its invocation failed, if it did).
     Batch {
         batch: u32,

@@ -7,6 +7,7 @@
 use super::{
     Attempt, AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target,
 };
+use crate::sim::ids::{FnId, ParkedId, SqsId};
 
 /// Requests waiting for a later attempt, each in a slot named by its `Retry` event, and the
 /// free slots.
@@ -29,7 +30,7 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         let a = Attempt {
-            f,
+            f: FnId(f),
             req,
             service,
             fault: &mut self.workloads[req.w as usize].fault,
@@ -99,8 +100,8 @@ impl Simulation {
                 last_cost,
             } => self.retry_succeeded(w, attempt, last_cost),
             AttemptEnd::Failed { f, inst, failure } => {
-                let mut req = self.lambda.ctx[inst as usize];
-                self.failed(f, &mut req, failure, now, obs);
+                let mut req = self.lambda.ctx[inst.0 as usize];
+                self.failed(f.0, &mut req, failure, now, obs);
             }
             AttemptEnd::Batch {
                 batch,
@@ -121,7 +122,7 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         let src = self.sqs_done(batch, failure, cold, now, obs);
-        self.sqs_dispatch(src, now, obs);
+        self.sqs_dispatch(SqsId(src), now, obs);
     }
 
     /// A failed attempt of a group's request: its client decides, if it has a retry policy.
@@ -132,10 +133,11 @@ impl Simulation {
     }
 
     /// Starts every batch SQS source `src` can start now.
-    pub(crate) fn sqs_dispatch(&mut self, src: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn sqs_dispatch(&mut self, src: SqsId, now: u64, obs: &mut dyn Observer) {
+        let src = src.0;
         while let Some((f, mut req, work)) = self.sqs_next(src, now) {
             let a = Attempt {
-                f,
+                f: FnId(f),
                 req: &req,
                 service: work,
                 fault: &mut self.workloads[req.w as usize].fault,
@@ -159,19 +161,20 @@ impl Simulation {
                 (self.parked.slots.len() - 1) as u32
             }
         };
-        self.cx.q.schedule(at, Event::Retry(slot));
+        self.cx.q.schedule(at, Event::Retry(ParkedId(slot)));
     }
 
     /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of
     /// an async event.
-    pub(crate) fn on_retry(&mut self, slot: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_retry(&mut self, slot: ParkedId, now: u64, obs: &mut dyn Observer) {
+        let slot = slot.0;
         let Some(mut req) = self.parked.slots[slot as usize].take() else {
             return;
         };
         self.parked.free.push(slot);
         let f = match self.workloads[req.w as usize].target {
             Target::Asg(a) => return self.asg_retry(a, req, now, obs),
-            Target::Lambda(f) => f,
+            Target::Lambda(f) => f.0,
         };
         if matches!(req.via, Invocation::Async) && !self.async_due(f, &req, now) {
             return;

@@ -5,6 +5,7 @@ use super::{
     ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, Invocation, NO_DURATION,
     Observer, Replay, Req, SimError, SimRng, Simulation, Target,
 };
+use crate::sim::ids::{SqsId, WorkloadId};
 
 pub(crate) struct Workload {
     /// The scenario function whose requests these are (its counters count them).
@@ -77,16 +78,17 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn on_arrival<const X: bool>(
         &mut self,
-        w: u32,
+        w: WorkloadId,
         now: u64,
         obs: &mut dyn Observer,
     ) -> Result<(), SimError> {
+        let w = w.0;
         let mut given = NO_DURATION;
         if let Some(fi) = self.workloads[w as usize].feed {
             let feed = &mut self.feeds[fi as usize];
             given = feed.next_duration;
             if let Some((t, w2)) = feed.pull()? {
-                self.cx.q.schedule(t, Event::Arrival(w2));
+                self.cx.q.schedule(t, Event::Arrival(WorkloadId(w2)));
             }
             if let Target::Asg(a) = self.workloads[w as usize].target {
                 self.asg_new_request(a, w, now, given, obs);
@@ -99,7 +101,7 @@ impl Simulation {
             if let Some(t) = wl.source.next_arrival()?
                 && t < wl.until
             {
-                self.cx.q.schedule(t, Event::Arrival(w));
+                self.cx.q.schedule(t, Event::Arrival(WorkloadId(w)));
             }
         }
         let wl = &mut self.workloads[w as usize];
@@ -115,7 +117,7 @@ impl Simulation {
         if X && matches!(wl.via, Invocation::Sqs) {
             let src = wl.sqs;
             self.sqs_send(src, id, now, measured);
-            self.sqs_dispatch(src, now, obs);
+            self.sqs_dispatch(SqsId(src), now, obs);
             return Ok(());
         }
         // Drawn for every request, admitted or not, so that configurations compared with the

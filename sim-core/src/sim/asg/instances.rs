@@ -5,6 +5,7 @@ use super::{
     DEAD, Event, Failure, InstEv, LATE, NONE, NS_PER_S, NState, Observer, Outcome, PoolState,
     STARTED, Simulation,
 };
+use crate::sim::ids::{GroupId, NodeId};
 
 impl Simulation {
     /// Instance `i` enters service at `now` and takes queued requests.
@@ -252,8 +253,8 @@ impl Simulation {
             self.cx.q.schedule(
                 at,
                 Event::AsgInst {
-                    a,
-                    inst,
+                    a: GroupId(a),
+                    inst: NodeId(inst),
                     epoch,
                     kind,
                 },
@@ -266,13 +267,15 @@ impl Simulation {
     /// An event of instance `inst` of group `a`.
     pub(crate) fn on_asg_inst(
         &mut self,
-        a: u32,
-        inst: u32,
+        a: GroupId,
+        inst: NodeId,
         epoch: u32,
         kind: InstEv,
         now: u64,
         obs: &mut dyn Observer,
     ) {
+        let a = a.0;
+        let inst = inst.0;
         self.asg_advance(a, now, obs);
         let n = self.asgs[a as usize].nodes[inst as usize];
         if n.epoch != epoch {

@@ -25,6 +25,7 @@ use crate::scenario::{
     AdjustmentType, AsgConfig, AsgMetric, AsgScheduledAction, Comparison, PolicyType, PoolState,
     ScalingPolicy, default_pool_start,
 };
+use crate::sim::ids::GroupId;
 use crate::time::{NS_PER_S, Nanos};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -621,7 +622,7 @@ impl Simulation {
         }
         for w in &mut self.workloads {
             if let Some(a) = self.lambda.funcs[w.function as usize].group {
-                w.target = Target::Asg(a);
+                w.target = Target::Asg(GroupId(a));
                 if w.retry.is_some() {
                     self.asgs[a as usize].eager = true;
                 }
@@ -665,7 +666,7 @@ impl Simulation {
                 self.cx.q.schedule(
                     p,
                     Event::AsgTick {
-                        a,
+                        a: GroupId(a),
                         tick: Tick::PeriodEnd,
                     },
                 );
@@ -675,7 +676,7 @@ impl Simulation {
                     self.cx.q.schedule(
                         act.at.0,
                         Event::AsgTick {
-                            a,
+                            a: GroupId(a),
                             tick: Tick::Scheduled(j as u32),
                         },
                     );

@@ -5,22 +5,24 @@ use super::{
     AReq, DEAD, ERR, Event, Failure, LATE, MEAS, NIL, NONE, NState, Nanos, Observer, Outcome,
     RETRY, Req, RequestRecord, STARTED, SimError, Simulation,
 };
+use crate::sim::ids::{GroupId, SlotId, WorkloadId};
 
 impl Simulation {
     /// Arrivals of workload `w`, which sends to a group: this one at `now`, and the following
     /// ones while they come before every pending event.
     pub(crate) fn asg_arrivals(
         &mut self,
-        a: u32,
+        a: GroupId,
         w: u32,
         mut now: u64,
         obs: &mut dyn Observer,
     ) -> Result<(), SimError> {
+        let a = a.0;
         let mut queued = usize::MAX;
         let mut limit = 0;
         loop {
             let next = self.workloads[w as usize].source.next_arrival()?;
-            self.asg_new_request(a, w, now, crate::trace::NO_DURATION, obs);
+            self.asg_new_request(GroupId(a), w, now, crate::trace::NO_DURATION, obs);
             match next {
                 Some(t) if t < self.workloads[w as usize].until => {
                     if self.cx.q.len() != queued {
@@ -36,7 +38,7 @@ impl Simulation {
                         now = t;
                         continue;
                     }
-                    self.cx.q.schedule(t, Event::Arrival(w));
+                    self.cx.q.schedule(t, Event::Arrival(WorkloadId(w)));
                     return Ok(());
                 }
                 _ => return Ok(()),
@@ -49,12 +51,13 @@ impl Simulation {
     #[inline]
     pub(crate) fn asg_new_request(
         &mut self,
-        a: u32,
+        a: GroupId,
         w: u32,
         now: u64,
         given: u64,
         obs: &mut dyn Observer,
     ) {
+        let a = a.0;
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.lambda.funcs[f as usize];
@@ -83,7 +86,8 @@ impl Simulation {
 
 impl Simulation {
     /// A client's retry of a request to group `a`.
-    pub(crate) fn asg_retry(&mut self, a: u32, req: Req, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn asg_retry(&mut self, a: GroupId, req: Req, now: u64, obs: &mut dyn Observer) {
+        let a = a.0;
         let wl = &mut self.workloads[req.w as usize];
         let func = &mut self.lambda.funcs[wl.function as usize];
         func.bin.retries += 1;
@@ -150,7 +154,7 @@ impl Simulation {
                 // Its timeout in the queue is handled at its time.
                 let at = now + asg.qwait;
                 if at < self.cx.end {
-                    self.cx.q.schedule(at, Event::AsgSync(a));
+                    self.cx.q.schedule(at, Event::AsgSync(GroupId(a)));
                 }
             }
         }
@@ -213,18 +217,28 @@ impl Simulation {
             // The request's end is handled at its time, so that a retry starts from then.
             if retry && asg.reqs[s as usize].flags & LATE != 0 {
                 let at = arrival + asg.timeout;
-                self.cx
-                    .q
-                    .schedule(at, Event::AsgTimeout { a, slot: s, epoch });
+                self.cx.q.schedule(
+                    at,
+                    Event::AsgTimeout {
+                        a: GroupId(a),
+                        slot: SlotId(s),
+                        epoch,
+                    },
+                );
             }
             if done < self.cx.end {
-                self.cx.q.schedule(done, Event::AsgSync(a));
+                self.cx.q.schedule(done, Event::AsgSync(GroupId(a)));
             }
         }
     }
 }
 
 impl Simulation {
+    /// Group `a` is brought up to now (`AsgSync`: a request with a client retry policy ends).
+    pub(crate) fn on_asg_sync(&mut self, a: GroupId, now: u64, obs: &mut dyn Observer) {
+        self.asg_advance(a.0, now, obs);
+    }
+
     /// Brings group `a` up to `t`: completes the requests ending by then and times out the
     /// queued requests that waited too long, in time order.
     #[inline]
@@ -395,12 +409,14 @@ impl Simulation {
     /// The client of request slot `slot` gave up at `now` (its timeout).
     pub(crate) fn on_asg_timeout(
         &mut self,
-        a: u32,
-        slot: u32,
+        a: GroupId,
+        slot: SlotId,
         epoch: u32,
         now: u64,
         obs: &mut dyn Observer,
     ) {
+        let a = a.0;
+        let slot = slot.0;
         self.asg_advance(a, now, obs);
         let asg = &self.asgs[a as usize];
         let r = asg.reqs[slot as usize];

@@ -5,6 +5,7 @@ use super::{
     AdjustmentType, AsgMetric, Comparison, Datapoint, Event, NState, Nanos, Observer, PolicyType,
     Simulation, Tick,
 };
+use crate::sim::ids::GroupId;
 
 impl Simulation {
     /// Sets group `a`'s desired capacity (a scaling activity) and acts on it.
@@ -32,7 +33,8 @@ impl Simulation {
 
 impl Simulation {
     /// A metric period ends, a delayed datapoint reaches the alarms, or a scheduled action runs.
-    pub(crate) fn on_asg_tick(&mut self, a: u32, tick: Tick, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_asg_tick(&mut self, a: GroupId, tick: Tick, now: u64, obs: &mut dyn Observer) {
+        let a = a.0;
         self.asg_advance(a, now, obs);
         match tick {
             Tick::PeriodEnd => {
@@ -43,7 +45,7 @@ impl Simulation {
                     self.cx.q.schedule(
                         at,
                         Event::AsgTick {
-                            a,
+                            a: GroupId(a),
                             tick: Tick::PeriodEnd,
                         },
                     );
@@ -57,7 +59,7 @@ impl Simulation {
                         self.cx.q.schedule(
                             at,
                             Event::AsgTick {
-                                a,
+                                a: GroupId(a),
                                 tick: Tick::Datapoint,
                             },
                         );
@@ -80,7 +82,13 @@ impl Simulation {
                 if let Some(e) = act.every
                     && now + e.0 < self.cx.end
                 {
-                    self.cx.q.schedule(now + e.0, Event::AsgTick { a, tick });
+                    self.cx.q.schedule(
+                        now + e.0,
+                        Event::AsgTick {
+                            a: GroupId(a),
+                            tick,
+                        },
+                    );
                 }
                 self.asg_set_desired(a, to, now, "scheduled", obs);
             }

@@ -4,6 +4,7 @@
 use super::Lambda;
 use super::{Event, Func, Idle, KeepAlive, Reuse};
 use crate::sim::Ctx;
+use crate::sim::ids::{FnId, InstId};
 
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -108,7 +109,13 @@ impl Lambda {
                     self.link_idle(inst, now);
                     if ttl < u64::MAX - now {
                         let epoch = self.insts[inst as usize].epoch;
-                        cx.q.schedule(now + ttl, Event::ExpireInst { inst, epoch });
+                        cx.q.schedule(
+                            now + ttl,
+                            Event::ExpireInst {
+                                inst: InstId(inst),
+                                epoch,
+                            },
+                        );
                     }
                 }
             }
@@ -123,7 +130,7 @@ impl Lambda {
         let ka_end = now.saturating_add(keep);
         if func.expire_at == u64::MAX {
             func.expire_at = ka_end;
-            cx.q.schedule(ka_end, Event::Expire(f));
+            cx.q.schedule(ka_end, Event::Expire(FnId(f)));
         }
     }
 }
@@ -170,7 +177,8 @@ impl Lambda {
 }
 
 impl Lambda {
-    pub(crate) fn on_expire(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+    pub(crate) fn on_expire(&mut self, cx: &mut Ctx, f: FnId, now: u64) {
+        let f = f.0;
         let func = &mut self.funcs[f as usize];
         func.expire_at = u64::MAX;
         self.purge(f, now);
@@ -182,7 +190,7 @@ impl Lambda {
                 .idle_since
                 .saturating_add(keep);
             func.expire_at = t;
-            cx.q.schedule(t, Event::Expire(f));
+            cx.q.schedule(t, Event::Expire(FnId(f)));
         }
     }
 }

@@ -23,6 +23,7 @@ use super::{Event, NIL, State};
 use crate::dist::Dist;
 use crate::scenario::{Function, HybridConfig, KeepAlivePolicy};
 use crate::sim::Ctx;
+use crate::sim::ids::{FnId, InstId};
 
 /// A function's keep-alive policy, ready to run: when its idle environments are reclaimed.
 pub(crate) enum KeepAlive {
@@ -210,7 +211,7 @@ impl Lambda {
                     Idle::Keep(keep)
                 } else {
                     // Unloaded now; a fresh environment is ready after the pre-warm window.
-                    cx.q.schedule(now.saturating_add(prewarm), Event::Prewarm(f));
+                    cx.q.schedule(now.saturating_add(prewarm), Event::Prewarm(FnId(f)));
                     Idle::Retire
                 }
             }
@@ -218,7 +219,8 @@ impl Lambda {
     }
 
     /// A pre-warmed environment of `f` is ready: idle, kept for the keep-alive window.
-    pub(crate) fn on_prewarm(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+    pub(crate) fn on_prewarm(&mut self, cx: &mut Ctx, f: FnId, now: u64) {
+        let f = f.0;
         let inst = self.create(cx, f, now);
         let keep = self.funcs[f as usize]
             .keep_alive
@@ -229,11 +231,18 @@ impl Lambda {
         it.flags = 0;
         self.link_idle(inst, now);
         let epoch = self.insts[inst as usize].epoch;
-        cx.q.schedule(now.saturating_add(keep), Event::ExpireInst { inst, epoch });
+        cx.q.schedule(
+            now.saturating_add(keep),
+            Event::ExpireInst {
+                inst: InstId(inst),
+                epoch,
+            },
+        );
     }
 
     /// Idle environment `inst`'s own keep-alive ran out.
-    pub(crate) fn on_expire_inst(&mut self, inst: u32, epoch: u32, now: u64) {
+    pub(crate) fn on_expire_inst(&mut self, inst: InstId, epoch: u32, now: u64) {
+        let inst = inst.0;
         let it = &self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Idle {
             return;

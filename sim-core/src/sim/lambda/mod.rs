@@ -5,6 +5,7 @@ use super::{
     AttemptEnd, Batch, BinaryHeap, Ctx, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S,
     Nanos, Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng,
 };
+use crate::sim::ids::{FnId, InstId};
 
 mod admission;
 mod func;
@@ -67,7 +68,7 @@ impl Lambda {
 
 /// An invocation attempt: what it needs besides the function's state.
 pub(crate) struct Attempt<'a> {
-    pub(crate) f: u32,
+    pub(crate) f: FnId,
     pub(crate) req: &'a Req,
     /// Its work, in ns.
     pub(crate) service: u64,
@@ -96,6 +97,7 @@ impl Lambda {
             fault,
             batch: sqs_batch,
         } = a;
+        let f = f.0;
         let (id, measured) = (req.id, req.measured);
         let batch = X && matches!(req.via, Invocation::Sqs);
         let func = &mut self.funcs[f as usize];
@@ -263,7 +265,13 @@ impl Lambda {
             }
             self.ctx[inst as usize] = *req;
         }
-        cx.q.schedule(done_at, Event::Done { inst, epoch });
+        cx.q.schedule(
+            done_at,
+            Event::Done {
+                inst: InstId(inst),
+                epoch,
+            },
+        );
         None
     }
 }
@@ -300,11 +308,12 @@ impl Lambda {
     pub(crate) fn on_done<const X: bool>(
         &mut self,
         cx: &mut Ctx,
-        inst: u32,
+        inst: InstId,
         epoch: u32,
         now: u64,
         obs: &mut dyn Observer,
     ) -> Option<AttemptEnd> {
+        let inst = inst.0;
         let it = self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
             return None;
@@ -414,7 +423,11 @@ impl Lambda {
                         ..Req::default()
                     };
                 }
-                Some(AttemptEnd::Failed { f, inst, failure })
+                Some(AttemptEnd::Failed {
+                    f: FnId(f),
+                    inst: InstId(inst),
+                    failure,
+                })
             }
             None if retryable => {
                 let c = &self.ctx[inst as usize];

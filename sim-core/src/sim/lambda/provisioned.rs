@@ -13,6 +13,7 @@ use super::Lambda;
 use super::{Event, Func, NIL, Observer, PROV, State};
 use crate::scenario::PcScaling;
 use crate::sim::Ctx;
+use crate::sim::ids::{FnId, InstId};
 use crate::time::Nanos;
 
 /// A function's provisioned concurrency.
@@ -111,12 +112,13 @@ impl Lambda {
         if pc.target > pc.ready && pc.pending_at == u64::MAX {
             let t = pc.ready_at(now, pc.target - pc.ready);
             pc.pending_at = t;
-            cx.q.schedule(t, Event::PcReady(f));
+            cx.q.schedule(t, Event::PcReady(FnId(f)));
         }
     }
 
     /// Function `f`'s requested environments are allocated: all become usable now.
-    pub(crate) fn on_pc_ready(&mut self, cx: &mut Ctx, f: u32, now: u64) {
+    pub(crate) fn on_pc_ready(&mut self, cx: &mut Ctx, f: FnId, now: u64) {
+        let f = f.0;
         let pc = &mut self.funcs[f as usize].pc;
         pc.pending_at = u64::MAX;
         pc.advance(now);
@@ -171,7 +173,13 @@ impl Lambda {
             it.flags = PROV;
             it.born = now + init;
             let epoch = it.epoch;
-            cx.q.schedule(now + init, Event::PcRecycled { inst, epoch });
+            cx.q.schedule(
+                now + init,
+                Event::PcRecycled {
+                    inst: InstId(inst),
+                    epoch,
+                },
+            );
         } else {
             it.state = State::Idle;
             func.pc.idle.push(inst);
@@ -179,7 +187,8 @@ impl Lambda {
     }
 
     /// Provisioned environment `inst` finished re-initializing.
-    pub(crate) fn on_pc_recycled(&mut self, inst: u32, epoch: u32) {
+    pub(crate) fn on_pc_recycled(&mut self, inst: InstId, epoch: u32) {
+        let inst = inst.0;
         let it = &mut self.insts[inst as usize];
         if it.epoch != epoch {
             return;
@@ -196,12 +205,12 @@ impl Lambda {
             };
             let period = sc.cfg.period.0;
             let times: Vec<u64> = sc.cfg.schedule.iter().map(|a| a.at.0).collect();
-            cx.q.schedule(period, Event::PcMetric(f as u32));
+            cx.q.schedule(period, Event::PcMetric(FnId(f as u32)));
             for (i, t) in times.into_iter().enumerate() {
                 cx.q.schedule(
                     t,
                     Event::PcSchedule {
-                        f: f as u32,
+                        f: FnId(f as u32),
                         action: i as u32,
                     },
                 );
@@ -211,7 +220,8 @@ impl Lambda {
 
     /// One utilization datapoint of function `f`'s provisioned concurrency, and the scaling
     /// decision it leads to.
-    pub(crate) fn on_pc_metric(&mut self, cx: &mut Ctx, f: u32, now: u64, obs: &mut dyn Observer) {
+    pub(crate) fn on_pc_metric(&mut self, cx: &mut Ctx, f: FnId, now: u64, obs: &mut dyn Observer) {
+        let f = f.0;
         let pc = &mut self.funcs[f as usize].pc;
         pc.advance(now);
         let (ready, busy) = (pc.int_ready, pc.int_busy);
@@ -248,7 +258,7 @@ impl Lambda {
             self.pc_set_target(cx, f, to, now, why, obs);
         }
         if now + period <= cx.end {
-            cx.q.schedule(now + period, Event::PcMetric(f));
+            cx.q.schedule(now + period, Event::PcMetric(FnId(f)));
         }
     }
 
@@ -256,11 +266,12 @@ impl Lambda {
     pub(crate) fn on_pc_schedule(
         &mut self,
         cx: &mut Ctx,
-        f: u32,
+        f: FnId,
         action: u32,
         now: u64,
         obs: &mut dyn Observer,
     ) {
+        let f = f.0;
         let pc = &mut self.funcs[f as usize].pc;
         let target = pc.target;
         let sc = pc.scaling.as_deref_mut().expect("scaled function");
@@ -271,7 +282,7 @@ impl Lambda {
         if let Some(e) = every
             && now + e.0 <= cx.end
         {
-            cx.q.schedule(now + e.0, Event::PcSchedule { f, action });
+            cx.q.schedule(now + e.0, Event::PcSchedule { f: FnId(f), action });
         }
         let to = target.clamp(min, max);
         if to != target {

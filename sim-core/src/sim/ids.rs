@@ -1,0 +1,54 @@
+//! Typed ids: each names one entity by its index in its owner's table, so that the seams between
+//! owners (events, targets, attempts and their ends) cannot mix them up. An owner turns an id
+//! back into an index (`.0`) only to reach into its own table.
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(transparent)]
+        pub(crate) struct $name(pub(crate) u32);
+    };
+}
+
+id!(
+    /// A function: an index into `Lambda::funcs` (every scenario function has one, whatever its
+    /// platform).
+    FnId
+);
+id!(
+    /// A workload: an index into `Simulation::workloads`.
+    WorkloadId
+);
+id!(
+    /// A Lambda execution environment: an index into `Lambda::insts`.
+    InstId
+);
+id!(
+    /// An EC2 Auto Scaling group: an index into `Simulation::asgs`.
+    GroupId
+);
+id!(
+    /// An instance of an Auto Scaling group: an index into its group's nodes.
+    NodeId
+);
+id!(
+    /// A request slot of an Auto Scaling group: an index into its group's requests.
+    SlotId
+);
+id!(
+    /// A request parked for a later attempt: an index into `Parked::slots`.
+    ParkedId
+);
+id!(
+    /// An incident: an index into `Incidents::list`.
+    IncidentId
+);
+id!(
+    /// An SQS source (a queue and its event source mapping): an index into `Sqs::sources`.
+    SqsId
+);
+id!(
+    /// An SQS batch in flight: an index into `Sqs::batches`.
+    BatchId
+);

@@ -496,10 +496,6 @@ fn describe_loops(what: &str, edges: &Edges) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "import loops in today's code: sim-core observer → sim → observer (observer.rs uses \
-            sim::AsgSample, sim/mod.rs re-exports observer's types); faasim load → traces → load \
-            (load.rs calls traces::add_trace_functions, traces.rs uses load::{FsResources, \
-            InputError, from_value})"]
 fn no_import_loop_between_top_level_modules() {
     let mut problems = Vec::new();
     for (package, src) in PACKAGES {

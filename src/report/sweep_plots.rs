@@ -2,7 +2,7 @@
 //! frontier, each metric against each swept parameter with 95 % confidence bars, and a heatmap
 //! of a two-parameter grid.
 
-use crate::plot;
+use super::plot;
 use crate::sweep::{METRICS, Row, Sweep, interval, means};
 use std::path::{Path, PathBuf};
 

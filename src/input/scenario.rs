@@ -1,31 +1,14 @@
 //! Reading scenario files: TOML text → `--set` overrides → typed `Scenario` → validation.
 //! Every error names the file and the key (and the line and column where the text is at fault).
 
-use serde::de::DeserializeOwned;
+use super::{LoadError, from_value, parse_toml, read_text, toml_error};
 use sim_core::Scenario;
 use std::path::{Path, PathBuf};
-
-/// A bad input (exit status 2). The message names the file, the line or key, and what was
-/// expected.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for InputError {}
 
 /// A scenario read from a file, with the folder its relative paths start from.
 pub struct Loaded {
     pub scenario: Scenario,
     pub base_dir: PathBuf,
-}
-
-pub fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| InputError(format!("{}: cannot read: {e}", path.display())))
 }
 
 /// A scenario file read and parsed once, from which scenarios with different overrides are made
@@ -38,7 +21,7 @@ pub struct ScenarioFile {
 }
 
 impl ScenarioFile {
-    pub fn read(path: &Path) -> Result<ScenarioFile, InputError> {
+    pub fn read(path: &Path) -> Result<ScenarioFile, LoadError> {
         let text = read_text(path)?;
         let file = path.display().to_string();
         let table = toml::from_str(&text).map_err(|e| toml_error(&file, &text, &e, ""))?;
@@ -66,7 +49,7 @@ impl ScenarioFile {
         sets: &[String],
         seed: Option<u64>,
         skip_bad_rows: bool,
-    ) -> Result<Scenario, InputError> {
+    ) -> Result<Scenario, LoadError> {
         let file = &self.file;
         let expand = needs_trace_functions(&self.table);
         let mut scenario: Scenario = if sets.is_empty() && !expand && !skip_bad_rows {
@@ -74,7 +57,7 @@ impl ScenarioFile {
         } else {
             let mut table = self.table.clone();
             for s in sets {
-                apply_set(&mut table, s).map_err(|m| InputError(format!("--set {s}: {m}")))?;
+                apply_set(&mut table, s).map_err(|m| LoadError(format!("--set {s}: {m}")))?;
             }
             if skip_bad_rows {
                 mark_skip_bad_rows(&mut table);
@@ -85,7 +68,7 @@ impl ScenarioFile {
                 format!("{file} (with --set)")
             };
             if needs_trace_functions(&table) {
-                crate::traces::add_trace_functions(&mut table, &self.base_dir(), &label)?;
+                super::traces::add_trace_functions(&mut table, &self.base_dir(), &label)?;
             } else {
                 table.remove("function_defaults");
             }
@@ -104,7 +87,7 @@ impl ScenarioFile {
         }
         scenario
             .validate()
-            .map_err(|e| InputError(format!("{file}: {e}")))?;
+            .map_err(|e| LoadError(format!("{file}: {e}")))?;
         Ok(scenario)
     }
 }
@@ -117,7 +100,7 @@ pub fn load_scenario(
     sets: &[String],
     seed: Option<u64>,
     skip_bad_rows: bool,
-) -> Result<Loaded, InputError> {
+) -> Result<Loaded, LoadError> {
     let file = ScenarioFile::read(path)?;
     Ok(Loaded {
         scenario: file.scenario(sets, seed, skip_bad_rows)?,
@@ -153,93 +136,6 @@ fn mark_skip_bad_rows(table: &mut toml::Table) {
             }
         }
     }
-}
-
-/// Deserializes TOML text, reporting `file:line:column: key: message` on error.
-pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, InputError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, &e, ""))?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let raw = toml::from_str::<toml::Table>(text)
-            .ok()
-            .map(toml::Value::Table);
-        let path = dotted_path(e.path(), raw.as_ref());
-        toml_error(file, text, e.inner(), &path)
-    })
-}
-
-pub fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, InputError> {
-    let raw = v.clone();
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = dotted_path(e.path(), Some(&raw));
-        InputError(format!(
-            "{file}: {}{}",
-            key_prefix(&path),
-            e.inner().message()
-        ))
-    })
-}
-
-/// A serde path in the form `--set` uses: entries of `[[functions]]` and other arrays of
-/// tables by their `name` where they have one (`functions.api.memory_mb`), else by index
-/// (`workloads.0.arrivals.rate`).
-fn dotted_path(path: &serde_path_to_error::Path, raw: Option<&toml::Value>) -> String {
-    use serde_path_to_error::Segment;
-    let mut out: Vec<String> = Vec::new();
-    let mut node = raw;
-    for seg in path.iter() {
-        match seg {
-            Segment::Map { key } => {
-                node = node.and_then(|n| n.get(key));
-                out.push(key.clone());
-            }
-            Segment::Seq { index } => {
-                node = node.and_then(|n| n.get(*index));
-                let name = node
-                    .and_then(|n| n.get("name"))
-                    .and_then(|n| n.as_str())
-                    .filter(|n| !n.is_empty() && !n.contains('.'));
-                out.push(
-                    name.map(str::to_string)
-                        .unwrap_or_else(|| index.to_string()),
-                );
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out.join(".")
-}
-
-fn key_prefix(path: &str) -> String {
-    if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!("key `{path}`: ")
-    }
-}
-
-fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> InputError {
-    let at = match e.span() {
-        Some(span) => {
-            let (line, col) = line_col(text, span.start);
-            format!(":{line}:{col}")
-        }
-        None => String::new(),
-    };
-    let msg = e.message().trim_end();
-    InputError(format!("{file}{at}: {}{msg}", key_prefix(path)))
-}
-
-/// 1-based line and column of byte offset `pos`.
-fn line_col(text: &str, pos: usize) -> (usize, usize) {
-    let before = &text[..pos.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
 }
 
 /// Applies one `PATH=VALUE` override. PATH is dotted; an entry of an array of tables is
@@ -327,46 +223,10 @@ fn parse_value(raw: &str) -> toml::Value {
     }
 }
 
-/// Files named by a scenario, relative to the scenario's folder.
-pub struct FsResources {
-    pub base: PathBuf,
-}
-
-impl FsResources {
-    fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base.join(p)
-        }
-    }
-}
-
-impl sim_core::Resources for FsResources {
-    fn open(&self, path: &str) -> Result<Box<dyn std::io::BufRead>, String> {
-        let full = self.path(path);
-        match std::fs::File::open(&full) {
-            Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
-            Err(e) => Err(format!("cannot open: {e}")),
-        }
-    }
-    fn display(&self, path: &str) -> String {
-        self.path(path).display().to_string()
-    }
-    fn reopener(&self, path: &str) -> Option<sim_core::Reopener> {
-        let full = self.path(path);
-        Some(Box::new(move || {
-            std::fs::File::open(&full)
-                .map(|f| Box::new(std::io::BufReader::with_capacity(1 << 16, f)) as _)
-                .map_err(|e| format!("cannot open again: {e}"))
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::line_col;
 
     fn table(text: &str) -> toml::Table {
         toml::from_str(text).unwrap()

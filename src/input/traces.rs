@@ -1,7 +1,7 @@
 //! Traces on the command line: functions made from a trace's own statistics (for workloads
 //! that replay a trace without naming a function) and `faasim trace stats`.
 
-use crate::load::{FsResources, InputError, from_value};
+use super::{FsResources, LoadError, from_value};
 use serde::Serialize;
 use sim_core::Resources;
 use sim_core::scenario::{Arrivals, Select};
@@ -12,8 +12,8 @@ use std::path::Path;
 /// z such that Φ(z) = 0.99.
 const Z99: f64 = 2.326_347_874_040_841;
 
-fn input(e: sim_core::InputError) -> InputError {
-    InputError(e.to_string())
+fn input(e: sim_core::InputError) -> LoadError {
+    LoadError(e.to_string())
 }
 
 /// Adds to `table.functions` one function per selected trace function of every workload that
@@ -23,19 +23,19 @@ pub fn add_trace_functions(
     table: &mut toml::Table,
     base: &Path,
     file: &str,
-) -> Result<(), InputError> {
+) -> Result<(), LoadError> {
     let defaults = match table.remove("function_defaults") {
         None => toml::Table::new(),
         Some(toml::Value::Table(t)) => t,
         Some(other) => {
-            return Err(InputError(format!(
+            return Err(LoadError(format!(
                 "{file}: key `function_defaults`: expected a table of function keys, found a {}",
                 other.type_str()
             )));
         }
     };
     if defaults.contains_key("name") {
-        return Err(InputError(format!(
+        return Err(LoadError(format!(
             "{file}: key `function_defaults.name`: functions made from a trace are named after their trace function"
         )));
     }
@@ -88,7 +88,7 @@ pub fn add_trace_functions(
         let mut replay = Replay::new(stream, sim_core::inputs::replay_options(&a, u64::MAX, seed));
         let stats = TraceStats::scan(&mut replay).map_err(input)?;
         let chosen = select(&stats.functions, a.select.as_ref())
-            .map_err(|m| InputError(format!("{file}: key `{key}.select`: {m}")))?;
+            .map_err(|m| LoadError(format!("{file}: key `{key}.select`: {m}")))?;
         let durations = match &a.durations {
             Some(p) => {
                 trace::azure2019_durations(open(&res, p)?, &res.display(p)).map_err(input)?
@@ -119,7 +119,7 @@ pub fn add_trace_functions(
             if let Some(d) = duration_of(f, durations.get(&f.name)) {
                 t.insert("duration".into(), d);
             } else if !t.contains_key("duration") {
-                return Err(InputError(format!(
+                return Err(LoadError(format!(
                     "{file}: key `{key}`: the {} trace gives no durations for function \"{}\"; give `durations` (azure2019) or `function_defaults.duration`",
                     format.format().name(),
                     f.name
@@ -134,7 +134,7 @@ pub fn add_trace_functions(
     match functions {
         toml::Value::Array(list) => list.extend(made),
         other => {
-            return Err(InputError(format!(
+            return Err(LoadError(format!(
                 "{file}: key `functions`: expected an array of tables, found a {}",
                 other.type_str()
             )));
@@ -143,9 +143,9 @@ pub fn add_trace_functions(
     Ok(())
 }
 
-fn open(res: &FsResources, path: &str) -> Result<Box<dyn std::io::BufRead>, InputError> {
+fn open(res: &FsResources, path: &str) -> Result<Box<dyn std::io::BufRead>, LoadError> {
     res.open(path)
-        .map_err(|m| InputError(format!("{}: {m}", res.display(path))))
+        .map_err(|m| LoadError(format!("{}: {m}", res.display(path))))
 }
 
 /// A duration distribution for a trace function: the Azure 2019 percentiles, else a log-normal

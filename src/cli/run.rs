@@ -1,0 +1,185 @@
+//! `faasim run`: simulate one scenario; stream its time series (and attempts) to its report
+//! folder, then write the summary, the plots and index.html, and print the summary table.
+
+use super::{CommandError, print_out};
+use crate::input::{FsResources, load_scenario};
+use crate::report::{html, output, plot};
+use clap::Args;
+use sim_core::Simulation;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Simulate one scenario: print a summary table and write summary.json, timeseries.csv and plots.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output folder [default: reports/<scenario name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override simulation.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override one scenario value: PATH=VALUE, e.g. functions.api.memory_mb=1024 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Also write requests.csv, one row per request attempt.
+    #[arg(long)]
+    pub requests: bool,
+    /// Print nothing but errors; no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip drawing plots.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Count and report bad trace rows instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// `faasim run`: one scenario, its report folder and the summary table.
+pub fn run(args: &RunArgs) -> Result<(), CommandError> {
+    let RunArgs {
+        scenario: file,
+        out,
+        seed,
+        sets,
+        requests: with_requests,
+        quiet,
+        no_plots,
+        skip_bad_rows,
+    } = args;
+    let (file, seed, with_requests, quiet, no_plots) =
+        (file.as_path(), *seed, *with_requests, *quiet, *no_plots);
+    let loaded = load_scenario(file, sets, seed, *skip_bad_rows)?;
+    let scenario = &loaded.scenario;
+    let name = scenario.name.clone().unwrap_or_default();
+    let res = FsResources {
+        base: loaded.base_dir.clone(),
+    };
+    let sim = Simulation::new(scenario, &res)?;
+    let dir = out
+        .clone()
+        .unwrap_or_else(|| Path::new("reports").join(&name));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::Other(format!("{}: cannot create folder: {e}", dir.display()))
+    })?;
+    let names: Vec<String> = scenario.functions.iter().map(|f| f.name.clone()).collect();
+    let asg: Vec<bool> = scenario
+        .functions
+        .iter()
+        .map(|f| f.platform == sim_core::scenario::Platform::Asg)
+        .collect();
+    let mut obs =
+        output::RunObserver::new(&dir, names, &asg, with_requests, !quiet).map_err(|e| {
+            CommandError::Other(format!(
+                "{}: cannot create output files: {e}",
+                dir.display()
+            ))
+        })?;
+    let started = Instant::now();
+    let result = sim.run(&mut obs);
+    let wall = started.elapsed();
+    // Whatever was streamed before an error is flushed, so nothing already written is lost.
+    let (totals, scaling_times) = obs.finish().map_err(CommandError::Other)?;
+    let result = result?;
+    let summary = &result.summary;
+    for t in &summary.traces {
+        if let Some(e) = &t.first_skipped {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {} bad rows of {} skipped; the first: {e}",
+                t.skipped_rows,
+                t.file
+            );
+        }
+    }
+    let mut written = vec![
+        output::write_summary(&dir, summary).map_err(CommandError::Other)?,
+        dir.join("timeseries.csv"),
+    ];
+    if dir.join("events.csv").exists() {
+        written.push(dir.join("events.csv"));
+    }
+    if with_requests {
+        written.push(dir.join("requests.csv"));
+    }
+    if !no_plots {
+        written.extend(
+            plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(CommandError::Other)?,
+        );
+        written.extend(
+            plot::instances_over_time(&dir, &name, &totals, &scaling_times)
+                .map_err(CommandError::Other)?,
+        );
+        written.extend(plot::latency_over_time(&dir, &name, &totals).map_err(CommandError::Other)?);
+        if plot::has_faults(&totals) {
+            written
+                .extend(plot::faults_over_time(&dir, &name, &totals).map_err(CommandError::Other)?);
+        }
+    }
+    let mut command = format!("faasim run {} --out {}", file.display(), dir.display());
+    if let Some(seed) = seed {
+        command.push_str(&format!(" --seed {seed}"));
+    }
+    for s in sets {
+        command.push_str(&format!(" --set '{s}'"));
+    }
+    if with_requests {
+        command.push_str(" --requests");
+    }
+    written.push(
+        html::run_index(
+            &dir,
+            &name,
+            file,
+            &output::summary_table(summary),
+            &written,
+            &command,
+        )
+        .map_err(CommandError::Other)?,
+    );
+    if !quiet {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        let measured = if summary.measured_s < summary.simulated_s {
+            format!(", measured after {} warmup", scenario.simulation.warmup)
+        } else {
+            String::new()
+        };
+        let secs = wall.as_secs_f64();
+        let wall = if secs < 1.0 {
+            format!("{:.1} ms", secs * 1e3)
+        } else {
+            format!("{secs:.2} s")
+        };
+        let rate = summary.total.requests as f64 / secs.max(1e-9);
+        let _ = writeln!(
+            text,
+            "{} · seed {} · {} simulated{} · {wall} wall ({:.1} M requests/s)",
+            summary.scenario,
+            summary.seed,
+            scenario.simulation.duration,
+            measured,
+            rate / 1e6
+        );
+        let _ = write!(
+            text,
+            "\n{}\nwrote {}\n",
+            output::summary_table(summary),
+            dir.display()
+        );
+        for p in &written {
+            let _ = writeln!(
+                text,
+                "  {}",
+                p.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
+        }
+        print_out(&text);
+    }
+    Ok(())
+}

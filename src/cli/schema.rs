@@ -1,0 +1,48 @@
+//! `faasim schema`: the JSON Schema of scenario files (or sweep files), from the parser's own
+//! types, for editors that check and complete TOML.
+
+use crate::sweep;
+use clap::Args;
+
+/// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
+/// that check and complete TOML against a schema.
+#[derive(Args)]
+pub struct SchemaArgs {
+    /// The schema of sweep files instead.
+    #[arg(long)]
+    pub sweep: bool,
+}
+
+/// The JSON Schema of scenario files (or sweep files), pretty-printed.
+pub fn schema(args: &SchemaArgs) -> String {
+    let sweep = args.sweep;
+    let mut s = if sweep {
+        schemars::schema_for!(sweep::SweepFile)
+    } else {
+        let mut s = schemars::schema_for!(sim_core::Scenario);
+        // `function_defaults` is read before the scenario proper (src/traces.rs): the keys of a
+        // function, less its name, for every function made from a trace.
+        if let Some(props) = s.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "function_defaults".into(),
+                serde_json::json!({
+                    "description": "Keys every function made from a trace starts from (any key of [[functions]] but name); functions written by hand win.",
+                    "$ref": "#/$defs/Function"
+                }),
+            );
+        }
+        s
+    };
+    s.insert(
+        "title".into(),
+        (if sweep {
+            "faasim sweep file"
+        } else {
+            "faasim scenario file"
+        })
+        .into(),
+    );
+    let mut text = serde_json::to_string_pretty(&s).expect("a schema is JSON");
+    text.push('\n');
+    text
+}

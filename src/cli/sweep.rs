@@ -1,0 +1,200 @@
+//! `faasim sweep`: a base scenario under many configurations and replications, in parallel,
+//! resumable and shardable, with its tables, plots and index.html.
+
+use super::{CommandError, cores, print_out, wrote};
+use crate::report::{html, sweep_plots};
+use crate::sweep;
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Run a base scenario under several configurations (a grid and named ones), each with
+/// replications, in parallel: results.csv, comparison.csv, summary.csv (95 % intervals),
+/// plots and index.html.
+#[derive(Args)]
+pub struct SweepArgs {
+    /// The sweep file (TOML).
+    pub sweep: PathBuf,
+    /// Output folder [default: reports/<sweep file name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Threads [default: the number of cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors; no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip drawing plots.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Keep the runs already in the output folder's results.csv; run only the others.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only shard K of N (K from 1 to N), or `env/N` to take K from FAASIM_SHARD,
+    /// JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (index mod N + 1); `faasim merge`
+    /// joins the shards.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Stop after this many new runs (rerun with --resume for the rest).
+    #[arg(long, value_name = "N")]
+    pub max_runs: Option<usize>,
+}
+
+/// `faasim sweep`: every (configuration, replication) run, streamed to results.csv, then the
+/// tables, plots and index.html.
+pub fn run_sweep(args: &SweepArgs) -> Result<(), CommandError> {
+    let SweepArgs {
+        sweep: file,
+        out,
+        jobs,
+        quiet,
+        no_plots,
+        resume,
+        shard,
+        max_runs,
+    } = args;
+    let (file, quiet, no_plots, resume, max_runs) =
+        (file.as_path(), *quiet, *no_plots, *resume, *max_runs);
+    let jobs = match *jobs {
+        Some(0) => return Err(CommandError::Input("--jobs: must be at least 1".into())),
+        Some(j) => j,
+        None => cores(),
+    };
+    let sweep = sweep::load(file, jobs)?;
+    let shard = shard.as_deref().map(parse_shard).transpose()?;
+    let (stem, dir) = sweep_out(file, out.clone())?;
+    let started = Instant::now();
+    let opts = sweep::RunOptions {
+        jobs,
+        progress: !quiet,
+        resume,
+        shard,
+        max_runs,
+    };
+    let outcome = sweep::run(&sweep, &dir, &opts).map_err(CommandError::Input)?;
+    let wall = started.elapsed();
+    let written = report(
+        &sweep,
+        &dir,
+        &outcome.rows,
+        &stem,
+        no_plots,
+        &sweep_command(file, &dir, shard),
+    )?;
+    if !quiet {
+        let mut text = format!(
+            "{stem} · {} configurations × {} replications · {} runs in {:.1} s on {jobs} threads{}{}\n\n",
+            sweep.configs.len(),
+            sweep.replications,
+            outcome.ran,
+            wall.as_secs_f64(),
+            if outcome.resumed > 0 {
+                format!(" ({} kept from results.csv)", outcome.resumed)
+            } else {
+                String::new()
+            },
+            match shard {
+                Some((k, n)) => format!(" · shard {k} of {n}"),
+                None => String::new(),
+            }
+        );
+        text.push_str(&sweep::table(&sweep, &outcome.rows));
+        if !outcome.complete {
+            text.push_str("\nnot finished: rerun with --resume to run the rest\n");
+        }
+        text.push_str(&wrote(&dir, &written));
+        print_out(&text);
+    }
+    Ok(())
+}
+
+/// A sweep's name (its file's stem) and output folder (`--out`, else `reports/<stem>/`), created.
+pub(super) fn sweep_out(
+    file: &Path,
+    out: Option<PathBuf>,
+) -> Result<(String, PathBuf), CommandError> {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".into());
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::Other(format!("{}: cannot create folder: {e}", dir.display()))
+    })?;
+    Ok((stem, dir))
+}
+
+/// The command that reproduces a sweep's report.
+fn sweep_command(file: &Path, dir: &Path, shard: Option<(usize, usize)>) -> String {
+    let mut c = format!("faasim sweep {} --out {}", file.display(), dir.display());
+    if let Some((k, n)) = shard {
+        c.push_str(&format!(" --shard {k}/{n}"));
+    }
+    c
+}
+
+/// `K/N`, K from 1 to N; `env/N` takes K from FAASIM_SHARD, JOB_COMPLETION_INDEX (a Kubernetes
+/// indexed job) or SLURM_ARRAY_TASK_ID (a Slurm job array), as index mod N + 1.
+fn parse_shard(s: &str) -> Result<(usize, usize), CommandError> {
+    let bad = |m: &str| CommandError::Input(format!("--shard {s}: {m}"));
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| bad("expected K/N, e.g. 1/4, or env/N"))?;
+    let n: usize = n
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| bad("N must be a whole number ≥ 1"))?;
+    let k = if k == "env" {
+        let (var, v) = [
+            "FAASIM_SHARD",
+            "JOB_COMPLETION_INDEX",
+            "SLURM_ARRAY_TASK_ID",
+        ]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().map(|x| (*v, x)))
+        .ok_or_else(|| {
+            bad("none of FAASIM_SHARD, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID is set")
+        })?;
+        let i: usize = v
+            .trim()
+            .parse()
+            .map_err(|_| bad(&format!("{var}={v} is not a whole number")))?;
+        i % n + 1
+    } else {
+        k.parse()
+            .ok()
+            .filter(|k| (1..=n).contains(k))
+            .ok_or_else(|| bad("K must be a whole number from 1 to N"))?
+    };
+    Ok((k, n))
+}
+
+/// Tables, plots and index.html of a sweep's rows.
+pub(super) fn report(
+    sweep: &sweep::Sweep,
+    dir: &Path,
+    rows: &[sweep::Row],
+    stem: &str,
+    no_plots: bool,
+    command: &str,
+) -> Result<Vec<PathBuf>, CommandError> {
+    // The tables and the plots are independent: make them at once.
+    let (tables, plots) = rayon::join(
+        || sweep::write_tables(dir, sweep, rows),
+        || {
+            if !no_plots && !rows.is_empty() {
+                sweep_plots::draw(dir, stem, sweep, rows)
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let mut written = tables.map_err(CommandError::Other)?;
+    written.extend(plots.map_err(CommandError::Other)?);
+    written.push(
+        html::sweep_index(dir, stem, sweep, rows, &written, command)
+            .map_err(CommandError::Other)?,
+    );
+    Ok(written)
+}

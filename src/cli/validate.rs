@@ -1,0 +1,75 @@
+//! `faasim validate`: parse and check a scenario or sweep file, and the files it names; run
+//! nothing.
+
+use super::{CommandError, cores, print_out};
+use crate::input::{FsResources, load_scenario, read_text};
+use crate::sweep;
+use clap::Args;
+use sim_core::{Resources, Simulation};
+use std::path::PathBuf;
+
+/// Parse and check a scenario or sweep file (and the files it names); run nothing.
+#[derive(Args)]
+pub struct ValidateArgs {
+    pub file: PathBuf,
+    /// Override one scenario value before checking (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Count and report bad trace rows instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// `faasim validate`: a scenario or sweep file checked, and every file it names read through.
+pub fn validate(args: &ValidateArgs) -> Result<(), CommandError> {
+    let (file, sets, skip_bad_rows) = (args.file.as_path(), &args.sets, args.skip_bad_rows);
+    // A sweep file names a base scenario.
+    let text = read_text(file)?;
+    if let Ok(t) = toml::from_str::<toml::Table>(&text)
+        && t.contains_key("base")
+    {
+        let sweep = sweep::load(file, cores())?;
+        print_out(&format!(
+            "{}: a valid sweep of {} configurations × {} replications of {}\n",
+            file.display(),
+            sweep.configs.len(),
+            sweep.replications,
+            sweep.base.display()
+        ));
+        return Ok(());
+    }
+    let loaded = load_scenario(file, sets, None, skip_bad_rows)?;
+    let res = FsResources {
+        base: loaded.base_dir.clone(),
+    };
+    // Building the simulation opens every file the scenario names; reading each trace through
+    // checks every row.
+    let scenario = &loaded.scenario;
+    Simulation::new(scenario, &res)?;
+    let mut notes = String::new();
+    for w in &scenario.workloads {
+        let a = &w.arrivals;
+        if let Some(trace) = &a.trace {
+            let opts = sim_core::inputs::reader_options(a, scenario.simulation.seed);
+            let mut r = sim_core::trace::open(&res, trace, &opts, None)
+                .map_err(|e| CommandError::Input(e.to_string()))?;
+            while r
+                .next()
+                .map_err(|e| CommandError::Input(e.to_string()))?
+                .is_some()
+            {}
+            notes.push_str(&format!(
+                "  {}: {} rows{}\n",
+                res.display(trace),
+                r.rows(),
+                if r.skipped() > 0 {
+                    format!(", {} bad rows skipped", r.skipped())
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    print_out(&format!("{}: ok\n{notes}", file.display()));
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! Plots of a run (PNG and SVG), drawn with plotters and an embedded font so that no system
+//! fonts are needed.
+
+use super::output::TotalPoint;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+const W: u32 = 960;
+
+const H: u32 = 540;
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded file is a valid TrueType font; a failure would only leave text undrawn.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Writes an RGB image as PNG, compressed fast (plots are flat colours; the files stay small).
+fn write_png(path: &Path, rgb: &[u8]) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| format!("{}: cannot write: {e}", path.display());
+    let f = std::fs::File::create(path).map_err(|e| err(&e))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(f), W, H);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    enc.set_filter(png::FilterType::Sub);
+    let mut w = enc.write_header().map_err(|e| err(&e))?;
+    w.write_image_data(rgb).map_err(|e| err(&e))?;
+    w.finish().map_err(|e| err(&e))
+}
+
+/// A line of the instances plot: its label, colour, and the value it draws.
+type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
+
+/// Draws a plot into `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns the files written.
+macro_rules! both {
+    ($dir:expr, $stem:expr, $draw:ident ( $($arg:expr),* )) => {{
+        register_font();
+        let png = $dir.join(format!("{}.png", $stem));
+        let svg = $dir.join(format!("{}.svg", $stem));
+        // The two renderings are independent: draw them at once.
+        let (a, b) = rayon::join(
+            || -> Result<(), String> {
+                let mut buf = vec![0u8; (W * H * 3) as usize];
+                {
+                    let root = BitMapBackend::with_buffer(&mut buf, (W, H)).into_drawing_area();
+                    $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+                    root.present().map_err(|e| format!("{}: cannot draw: {e}", png.display()))?;
+                }
+                write_png(&png, &buf)
+            },
+            || -> Result<(), String> {
+                let root = SVGBackend::new(&svg, (W, H)).into_drawing_area();
+                $draw(&root, $($arg),*).map_err(|e| format!("{}: cannot draw: {e}", svg.display()))?;
+                root.present().map_err(|e| format!("{}: cannot write: {e}", svg.display()))
+            },
+        );
+        a.and(b)?;
+        Ok(vec![png, svg])
+    }};
+}
+
+/// An axis label without needless decimals: `120`, `2.5`, `0.25`.
+fn tidy(v: f64) -> String {
+    let a = v.abs();
+    if a >= 10.0 || v == v.round() {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A readable unit for an axis spanning `t_end` seconds.
+fn time_unit(t_end: f64) -> (&'static str, f64) {
+    if t_end >= 2.0 * 86400.0 {
+        ("days", 86400.0)
+    } else if t_end >= 3.0 * 3600.0 {
+        ("hours", 3600.0)
+    } else if t_end >= 3.0 * 60.0 {
+        ("minutes", 60.0)
+    } else {
+        ("seconds", 1.0)
+    }
+}
+
+// The plots, after the `both!` macro they use.
+mod run;
+mod sweep;
+mod trace;
+
+pub use run::*;
+pub use sweep::*;
+pub use trace::*;

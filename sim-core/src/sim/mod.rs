@@ -1,22 +1,23 @@
-//! The simulation: the event loop and the Lambda model — functions, execution
-//! environments (instances) with cold starts, keep-alive and reuse order, concurrency pools with
-//! throttling, timeouts, cost — and the streamed metrics.
+//! The simulation: its state held by owners, the one event loop and the router between them.
+//!
+//! `Simulation` holds the owners — the Lambda platform (`lambda/`), the Auto Scaling groups
+//! (`asg/`), the workloads and their trace feeds (`workloads.rs`), the requests parked for a
+//! later attempt (`route.rs`), the SQS queues (`queues.rs`), the incidents (`incidents.rs`) — and
+//! the shared context `Ctx` (the event queue, the end of the run and of its warmup, whether the
+//! measured window has begun). `event_loop` pops each event and hands it, by one `match`, to its
+//! owner's handler. Owners do not call each other: a platform returns how an attempt ended
+//! (`AttemptEnd`), a client or Lambda's async queue returns when a request is to be attempted
+//! again, the SQS mapping returns the batches it starts, and `route.rs` hands each on.
 //!
 //! # One request's path
 //! `Arrival(w)` pops → the workload schedules its next arrival and draws this request's service
-//! time from its own stream → the function's concurrency pool admits it or throttles it (429) →
-//! an idle instance is taken in the function's reuse order, or a new one is created (cold start:
-//! init time, then the request) → `Done(instance, epoch)` is scheduled at the end of
-//! execution (or at the timeout) → on `Done` the outcome and latency are recorded and the instance
-//! joins the idle list → `Expire(f)` reclaims instances idle for `keep_alive`.
-//!
-//! # Idle instances
-//! Each function keeps its idle instances in an intrusive doubly-linked list ordered by the time
-//! they became idle (head = idle longest). With one keep-alive per function, expiry times follow
-//! the same order, so reclaiming is popping the head; one pending `Expire(f)` event per function
-//! (at the head's expiry time, rescheduled when it fires) keeps the instance count exact without
-//! an event per idle period. `mru` takes the tail, `lru` the head, `random` a uniform pick (via a
-//! position vector), `newest` the most recently created (via a max-heap with lazy deletion).
+//! time from its own stream → `attempt` → the Lambda platform's `invoke`: the function's
+//! concurrency pool admits it or throttles it (429), an idle environment is taken in the
+//! function's reuse order or a new one created (cold start: init, then the request), and
+//! `Done(instance, epoch)` is scheduled at the end of execution (or at the timeout) → on `Done`
+//! the outcome and latency are recorded and the environment joins its idle list → `Expire(f)`
+//! reclaims environments idle for the keep-alive. A failed attempt goes to `route`, which asks the
+//! client's retry policy (or Lambda's async queue) whether another attempt follows.
 
 use crate::dist::{Dist, DistSpec};
 use crate::engine::EventQueue;

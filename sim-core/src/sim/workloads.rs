@@ -21,7 +21,7 @@ pub(crate) struct Workload {
     pub(crate) via: Invocation,
     pub(crate) retry: Option<Box<ClientRetry>>,
     pub(crate) asy: Option<Box<AsyncPolicy>>,
-    /// The SQS source this workload sends to (an index into `Simulation::sqs`).
+    /// The SQS source this workload sends to (an index into `Sqs::sources`).
     pub(crate) sqs: u32,
     /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
     pub(crate) until: u64,

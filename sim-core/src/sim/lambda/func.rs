@@ -115,7 +115,7 @@ pub(crate) struct Func {
     pub(crate) win_busy0: u128,
     /// The histograms, boxed to keep `Func` small.
     pub(crate) hists: Box<Hists>,
-    /// The function's Auto Scaling group (an index into `Simulation::asgs`), or `NIL` (Lambda).
+    /// The function's Auto Scaling group (an index into `Simulation::asgs`), if it runs on one.
     pub(crate) group: Option<u32>,
 }
 

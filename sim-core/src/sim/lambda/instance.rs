@@ -1,5 +1,12 @@
 //! Execution environments (instances) of the Lambda platform: their state and flags, the free
 //! slots, and each function's idle list in its reuse order with the fixed keep-alive's expiry.
+//!
+//! Each function keeps its idle environments in an intrusive doubly-linked list ordered by the
+//! time they became idle (head = idle longest). With one keep-alive per function, expiry times
+//! follow the same order, so reclaiming is popping the head; one pending `Expire(f)` event per
+//! function (at the head's expiry time, rescheduled when it fires) keeps the count exact without
+//! an event per idle period. `mru` takes the tail, `lru` the head, `random` a uniform pick (via a
+//! position vector), `newest` the most recently created (via a max-heap with lazy deletion).
 
 use super::Lambda;
 use super::{Event, Func, Idle, KeepAlive, Reuse};
@@ -55,10 +62,10 @@ pub(crate) const RESET: u16 = 8;
 /// The attempt ends in a function error (at `done_at`).
 pub(crate) const ERRORED: u16 = 16;
 
-/// The request may be retried: its `Req` is in `Simulation::ctx` at the instance's index.
+/// The request may be retried: its `Req` is in `Lambda::ctx` at the instance's index.
 pub(crate) const RETRYABLE: u16 = 32;
 
-/// The instance serves an SQS batch (`Simulation::ctx` holds it, the batch slot as `id`).
+/// The instance serves an SQS batch (`Lambda::ctx` holds it, the batch slot as `id`).
 pub(crate) const BATCH: u16 = 64;
 
 /// The instance is lost (an incident): it is destroyed when its attempt ends.

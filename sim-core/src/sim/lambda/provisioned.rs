@@ -1,10 +1,10 @@
 //! Provisioned concurrency: environments initialized ahead of time, used before on-demand ones,
 //! billed for the time they are configured, and re-initialized every few hours.
 //!
-//! A function's `pc_target` environments are requested at time 0 (or when a scaling action
-//! changes the target); allocation starts `pc_delay` later and proceeds at `pc_rate` per
+//! A function's `target` environments are requested at time 0 (or when a scaling action
+//! changes the target); allocation starts `delay` later and proceeds at `rate` per
 //! nanosecond, and nothing of a request is usable before all of it is allocated
-//! (docs/sources.md: S4). Ready environments wait in `pc_idle` (most recently used first) and never expire. An
+//! (docs/sources.md: S4). Ready environments wait in `idle` (most recently used first) and never expire. An
 //! invocation takes one if there is one; otherwise it spills over to the on-demand path. A
 //! provisioned environment does not count against its pool: the pool's capacity was reduced by
 //! the provisioned concurrency when the run was set up.

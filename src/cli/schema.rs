@@ -20,7 +20,7 @@ pub fn schema(args: &SchemaArgs) -> String {
         schemars::schema_for!(sweep::SweepFile)
     } else {
         let mut s = schemars::schema_for!(sim_core::Scenario);
-        // `function_defaults` is read before the scenario proper (src/traces.rs): the keys of a
+        // `function_defaults` is read before the scenario proper (src/input/traces.rs): the keys of a
         // function, less its name, for every function made from a trace.
         if let Some(props) = s.get_mut("properties").and_then(|p| p.as_object_mut()) {
             props.insert(

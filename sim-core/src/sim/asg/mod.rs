@@ -685,35 +685,3 @@ impl Simulation {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::Wheel;
-    use crate::rng::SimRng;
-
-    #[test]
-    fn the_wheel_pops_in_time_order() {
-        // Slots of 1,024 ns: most keys within reach, some far beyond it.
-        let mut h = Wheel::new(10);
-        let mut rng = SimRng::new(3, 9);
-        let mut now = 0u64;
-        let mut popped = Vec::new();
-        let mut reference = std::collections::BinaryHeap::new();
-        for step in 0..20_000u32 {
-            if rng.uniform() < 0.55 {
-                let k = now + (rng.uniform().powi(4) * 2e7) as u64;
-                h.push(k, step);
-                reference.push(std::cmp::Reverse(k));
-            } else if let Some((k, _)) = h.pop() {
-                assert_eq!(Some(std::cmp::Reverse(k)), reference.pop());
-                assert!(k >= now);
-                now = k;
-                popped.push(k);
-            }
-            assert_eq!(h.len(), reference.len());
-            assert_eq!(h.min(), reference.peek().map(|r| r.0).unwrap_or(u64::MAX));
-        }
-        assert!(popped.windows(2).all(|w| w[0] <= w[1]));
-        assert!(popped.len() > 5_000);
-    }
-}

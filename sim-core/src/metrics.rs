@@ -340,6 +340,17 @@ pub struct Outcomes {
 }
 
 impl Outcomes {
+    /// A request ends with the failure of its last attempt: a throttle, an error (a service
+    /// error is a failure too) or a timeout.
+    pub(crate) fn count_failure(&mut self, kind: crate::retry::Failure) {
+        use crate::retry::Failure;
+        match kind {
+            Failure::Throttle => self.throttled += 1,
+            Failure::Error | Failure::ServiceError => self.failed += 1,
+            Failure::Timeout => self.timed_out += 1,
+        }
+    }
+
     pub fn total(&self) -> u64 {
         self.succeeded
             + self.failed

@@ -1,7 +1,7 @@
 //! Clients: their retry policies and quota tokens. A failed attempt of a synchronous request
-//! becomes another attempt, if the policy and the quota allow, or the request's outcome.
+//! becomes another attempt, if the policy and the quota allow.
 
-use super::{Failure, Policy, Req, Simulation};
+use super::{Failure, Policy, Req, SimRng};
 
 /// A client's retry policy and its quota tokens.
 pub(crate) struct ClientRetry {
@@ -9,57 +9,44 @@ pub(crate) struct ClientRetry {
     pub(crate) tokens: u32,
 }
 
-impl Simulation {
-    /// Attempt `req.attempt` of a request failed with `kind` at `now` at function `f`: the time
-    /// of its next attempt if the client's policy and quota allow one (`req` is updated for it,
-    /// to be parked until then), else `None` and the request's final outcome is counted.
+impl ClientRetry {
+    /// Attempt `req.attempt` failed with `kind` at `now`: the time of the next attempt if the
+    /// policy and the quota allow one (`req` updated for it: attempt, backoff, the retry's cost;
+    /// the jitter drawn from `redo`), else `None`.
     #[must_use]
     #[inline]
-    pub(crate) fn client_failed(
+    pub(crate) fn failed(
         &mut self,
-        f: u32,
+        redo: &mut SimRng,
         req: &mut Req,
         kind: Failure,
         now: u64,
     ) -> Option<u64> {
-        let wl = &mut self.workloads[req.w as usize];
-        if req.retry
-            && let Some(r) = wl.retry.as_deref_mut()
-            && req.attempt < r.policy.max_attempts
-            && r.policy.retries(kind)
-        {
-            let cost = r.policy.quota.map(|q| Policy::cost(&q, kind)).unwrap_or(0);
-            if cost <= r.tokens || r.policy.quota.is_none() {
-                r.tokens -= cost.min(r.tokens);
-                req.last_cost = cost;
-                let delay = r
-                    .policy
-                    .delay(req.attempt, kind, req.prev_delay, &mut wl.redo);
-                req.prev_delay = delay;
-                req.attempt += 1;
-                return Some(now.saturating_add(delay));
-            }
+        if req.attempt >= self.policy.max_attempts || !self.policy.retries(kind) {
+            return None;
         }
-        if req.measured {
-            let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
-            match kind {
-                Failure::Throttle => o.throttled += 1,
-                Failure::Error | Failure::ServiceError => o.failed += 1,
-                Failure::Timeout => o.timed_out += 1,
-            }
+        let cost = self
+            .policy
+            .quota
+            .map(|q| Policy::cost(&q, kind))
+            .unwrap_or(0);
+        if cost > self.tokens && self.policy.quota.is_some() {
+            return None;
         }
-        None
+        self.tokens -= cost.min(self.tokens);
+        req.last_cost = cost;
+        let delay = self.policy.delay(req.attempt, kind, req.prev_delay, redo);
+        req.prev_delay = delay;
+        req.attempt += 1;
+        Some(now.saturating_add(delay))
     }
 
-    /// A success of workload `w`'s request at attempt `attempt` gives back the cost of the retry
-    /// that made it (`last_cost`), or `success_refund` if it succeeded at once (the AWS SDK's
-    /// retry quota).
-    pub(crate) fn retry_succeeded(&mut self, w: u32, attempt: u32, last_cost: u32) {
-        if let Some(r) = self.workloads[w as usize].retry.as_deref_mut()
-            && let Some(q) = r.policy.quota
-        {
+    /// A success at attempt `attempt` gives back the cost of the retry that made it
+    /// (`last_cost`), or `success_refund` if it succeeded at once (the AWS SDK's retry quota).
+    pub(crate) fn succeeded(&mut self, attempt: u32, last_cost: u32) {
+        if let Some(q) = self.policy.quota {
             let back = if attempt > 1 { last_cost } else { q.refund };
-            r.tokens = r.tokens.saturating_add(back).min(q.tokens);
+            self.tokens = self.tokens.saturating_add(back).min(q.tokens);
         }
     }
 }

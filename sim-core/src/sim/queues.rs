@@ -38,6 +38,34 @@ pub(crate) struct AsyncPolicy {
 }
 
 impl AsyncPolicy {
+    /// Attempt `req.attempt` of an async event failed with `kind` at `now`: the time Lambda
+    /// attempts it again (`req` updated for it: its failure, its throttle or error count, its
+    /// attempt), cut at its maximum age, else `None` (no retry left).
+    #[must_use]
+    pub(crate) fn failed(&self, req: &mut Req, kind: Failure, now: u64) -> Option<u64> {
+        let deadline = req.first.saturating_add(self.max_age);
+        req.last = Some(kind);
+        let wait = match kind {
+            // Throttles and service errors: exponential back-off until the maximum age.
+            Failure::Throttle | Failure::ServiceError => {
+                let d = (self.throttle_min as f64 * 2f64.powi(req.throttles.min(62) as i32))
+                    .min(self.throttle_max as f64) as u64;
+                req.throttles = req.throttles.saturating_add(1);
+                d
+            }
+            _ if u32::from(req.errs) < self.max_retries => {
+                let d = self.delays[req.errs as usize];
+                req.errs += 1;
+                d
+            }
+            _ => return None,
+        };
+        req.attempt += 1;
+        // Past the maximum age the event is not attempted: it expires then (or now, if the
+        // attempt ended after it).
+        Some(now.saturating_add(wait).min(deadline).max(now))
+    }
+
     pub fn new(c: &AsyncConfig) -> AsyncPolicy {
         AsyncPolicy {
             max_retries: c.max_retry_attempts,
@@ -198,52 +226,6 @@ pub(crate) struct Sqs {
 }
 
 impl Simulation {
-    /// Async attempt of `req` failed with `kind`: Lambda retries it (the time of its next
-    /// attempt is returned, `req` updated for it, to be parked until then) or gives up.
-    #[must_use]
-    pub(crate) fn async_failed(
-        &mut self,
-        f: u32,
-        req: &mut Req,
-        kind: Failure,
-        now: u64,
-    ) -> Option<u64> {
-        let p = self.workloads[req.w as usize]
-            .asy
-            .as_deref()
-            .expect("an async workload has its policy");
-        let deadline = req.first.saturating_add(p.max_age);
-        req.last = Some(kind);
-        let wait = match kind {
-            // Throttles and service errors: exponential back-off until the maximum age.
-            Failure::Throttle | Failure::ServiceError => {
-                let d = (p.throttle_min as f64 * 2f64.powi(req.throttles.min(62) as i32))
-                    .min(p.throttle_max as f64) as u64;
-                req.throttles = req.throttles.saturating_add(1);
-                Some(d)
-            }
-            _ if u32::from(req.errs) < p.max_retries => {
-                let d = p.delays[req.errs as usize];
-                req.errs += 1;
-                Some(d)
-            }
-            _ => None,
-        };
-        match wait {
-            Some(d) => {
-                req.attempt += 1;
-                self.lambda.funcs[f as usize].queued += 1;
-                // Past the maximum age the event is not attempted: it expires then (or now, if
-                // the attempt ended after it).
-                Some(now.saturating_add(d).min(deadline).max(now))
-            }
-            None => {
-                self.async_final(f, *req, kind, now);
-                None
-            }
-        }
-    }
-
     /// Event `req` of function `f` leaves Lambda's queue for its next attempt at `now`: false if
     /// it is too old to be attempted again (it ends as its last failure left it).
     pub(crate) fn async_due(&mut self, f: u32, req: &Req, now: u64) -> bool {
@@ -276,11 +258,7 @@ impl Simulation {
             func.dlq += 1;
             o.dead_lettered += req.measured as u64;
         } else if req.measured {
-            match kind {
-                Failure::Throttle => o.throttled += 1,
-                Failure::Error | Failure::ServiceError => o.failed += 1,
-                Failure::Timeout => o.timed_out += 1,
-            }
+            o.count_failure(kind);
         }
     }
 

@@ -29,12 +29,27 @@ impl Simulation {
         service: u64,
         obs: &mut dyn Observer,
     ) {
+        self.invoke::<X>(f, req, service, None, now, obs);
+    }
+
+    /// Lambda's `invoke` of `req` at function `f`, carrying SQS batch `batch` if any, with the
+    /// workload's draws of function errors; a rejected attempt is routed.
+    #[inline(always)]
+    fn invoke<const X: bool>(
+        &mut self,
+        f: u32,
+        req: &mut Req,
+        service: u64,
+        batch: Option<u32>,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
         let a = Attempt {
             f: FnId(f),
             req,
             service,
             fault: &mut self.workloads[req.w as usize].fault,
-            batch: None,
+            batch: batch.map(|b| &mut self.sqs.batches[b as usize]),
         };
         if let Some(failure) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
             self.failed(f, req, failure, now, obs);
@@ -125,6 +140,61 @@ impl Simulation {
         self.sqs_dispatch(SqsId(src), now, obs);
     }
 
+    /// Attempt `req` at function `f` failed with `kind` at `now`: the time of its next attempt if
+    /// its client's retry policy allows one, else `None` and the request's outcome is counted.
+    #[must_use]
+    #[inline]
+    pub(crate) fn client_failed(
+        &mut self,
+        f: u32,
+        req: &mut Req,
+        kind: Failure,
+        now: u64,
+    ) -> Option<u64> {
+        let wl = &mut self.workloads[req.w as usize];
+        if req.retry
+            && let Some(r) = wl.retry.as_deref_mut()
+            && let Some(at) = r.failed(&mut wl.redo, req, kind, now)
+        {
+            return Some(at);
+        }
+        if req.measured {
+            self.lambda.funcs[f as usize]
+                .counted
+                .outcomes
+                .count_failure(kind);
+        }
+        None
+    }
+
+    /// Lambda's async queue decides what follows a failed attempt of event `req` at function
+    /// `f`: another attempt (the event waits in the queue), or the event's end.
+    #[must_use]
+    fn async_failed(&mut self, f: u32, req: &mut Req, kind: Failure, now: u64) -> Option<u64> {
+        let policy = self.workloads[req.w as usize]
+            .asy
+            .as_deref()
+            .expect("an async workload has its policy");
+        match policy.failed(req, kind, now) {
+            Some(at) => {
+                self.lambda.funcs[f as usize].queued += 1;
+                Some(at)
+            }
+            None => {
+                self.async_final(f, *req, kind, now);
+                None
+            }
+        }
+    }
+
+    /// A success of workload `w`'s request at attempt `attempt`: its client's quota gets its
+    /// refund.
+    pub(crate) fn retry_succeeded(&mut self, w: u32, attempt: u32, last_cost: u32) {
+        if let Some(r) = self.workloads[w as usize].retry.as_deref_mut() {
+            r.succeeded(attempt, last_cost);
+        }
+    }
+
     /// A failed attempt of a group's request: its client decides, if it has a retry policy.
     pub(crate) fn route_group_failure(&mut self, f: u32, mut req: Req, failure: Failure, now: u64) {
         if let Some(at) = self.client_failed(f, &mut req, failure, now) {
@@ -136,16 +206,8 @@ impl Simulation {
     pub(crate) fn sqs_dispatch(&mut self, src: SqsId, now: u64, obs: &mut dyn Observer) {
         let src = src.0;
         while let Some((f, mut req, work)) = self.sqs_next(src, now) {
-            let a = Attempt {
-                f: FnId(f),
-                req: &req,
-                service: work,
-                fault: &mut self.workloads[req.w as usize].fault,
-                batch: Some(&mut self.sqs.batches[req.id as usize]),
-            };
-            if let Some(failure) = self.lambda.invoke::<true>(&mut self.cx, a, now, obs) {
-                self.failed(f, &mut req, failure, now, obs);
-            }
+            let batch = req.id as u32;
+            self.invoke::<true>(f, &mut req, work, Some(batch), now, obs);
         }
     }
 

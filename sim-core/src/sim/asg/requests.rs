@@ -339,12 +339,10 @@ impl Simulation {
         if req.retry {
             self.route_group_failure(f, req, kind, now);
         } else if req.measured {
-            let o = &mut self.lambda.funcs[f as usize].counted.outcomes;
-            match kind {
-                Failure::Throttle => o.throttled += 1,
-                Failure::Error | Failure::ServiceError => o.failed += 1,
-                Failure::Timeout => o.timed_out += 1,
-            }
+            self.lambda.funcs[f as usize]
+                .counted
+                .outcomes
+                .count_failure(kind);
         }
     }
 }

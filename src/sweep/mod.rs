@@ -412,7 +412,7 @@ pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
 
 /// What a sweep's execution gave: every row of its pairs done so far (new and resumed), in
 /// (configuration, replication) order, and whether all of them are done.
-pub struct Outcome {
+pub struct Progress {
     pub rows: Vec<Row>,
     pub complete: bool,
     pub ran: usize,
@@ -422,7 +422,7 @@ pub struct Outcome {
 /// Runs the sweep's pairs (those of the shard, less those already in `results.csv` when
 /// resuming), appending each row to `dir/results.csv` as it finishes; then rewrites the file in
 /// (configuration, replication) order.
-pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, String> {
+pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Progress, String> {
     use std::io::Write;
     let path = dir.join("results.csv");
     let mut done: Vec<Row> = if opts.resume && path.exists() {
@@ -520,7 +520,7 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Outcome, Stri
         text.push_str(&row.line(sweep));
     }
     write_atomic(&path, &text)?;
-    Ok(Outcome {
+    Ok(Progress {
         complete: done.len() == all.len(),
         rows: done,
         ran,

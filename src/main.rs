@@ -1,36 +1,82 @@
-//! `faasim`: the command line of the simulator.
+//! `faasim`: the command line of the simulator. This file parses the command line, runs the
+//! verb (src/cli/) and turns its failure into the exit status.
 
 mod cli;
 mod input;
 mod report;
 mod sweep;
 
-use clap::Parser;
-use cli::{Cli, Command, CommandError, TraceCommand};
+use clap::{Parser, Subcommand};
+use cli::Exit;
+use cli::merge::MergeArgs;
+use cli::run::RunArgs;
+use cli::schema::SchemaArgs;
+use cli::sweep::SweepArgs;
+use cli::trace::TraceStatsArgs;
+use cli::validate::ValidateArgs;
 use std::io::Write;
 use std::process::ExitCode;
 
+#[derive(Parser)]
+#[command(
+    name = "faasim",
+    version,
+    about = "Discrete-event simulator for serverless scaling, cold starts, fault tolerance and cost"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one scenario: print a summary table and write summary.json, timeseries.csv and plots.
+    Run(RunArgs),
+    /// Run a base scenario under several configurations (a grid and named ones), each with
+    /// replications, in parallel: results.csv, comparison.csv, summary.csv (95 % intervals),
+    /// plots and index.html.
+    Sweep(SweepArgs),
+    /// Join the results of a sweep's shards (their output folders or results.csv files) into one
+    /// report.
+    Merge(MergeArgs),
+    /// Parse and check a scenario or sweep file (and the files it names); run nothing.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
+    /// that check and complete TOML against a schema.
+    Schema(SchemaArgs),
+    /// Workload traces.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Describe a trace: invocations, functions, time covered, arrival-rate percentiles,
+    /// per-function inter-arrival mean and coefficient of variation, triggers; plot arrivals.
+    Stats(TraceStatsArgs),
+}
+
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
-        Command::Run(args) => cli::run(&args),
-        Command::Sweep(args) => cli::run_sweep(&args),
-        Command::Merge(args) => cli::merge(&args),
-        Command::Validate(args) => cli::validate(&args),
-        Command::Schema(args) => {
-            cli::print_out(&cli::schema(&args));
-            Ok(())
-        }
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => cli::run::run(args),
+        Command::Sweep(args) => cli::sweep::sweep(args),
+        Command::Merge(args) => cli::merge::merge(args),
+        Command::Validate(args) => cli::validate::validate(args),
+        Command::Schema(args) => cli::schema::schema(args),
         Command::Trace {
             command: TraceCommand::Stats(args),
-        } => cli::trace_stats(&args),
+        } => cli::trace::stats(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CommandError::Input(m)) => {
+        Err(Exit::Input(m)) => {
             let _ = writeln!(std::io::stderr().lock(), "error: {m}");
             ExitCode::from(2)
         }
-        Err(CommandError::Other(m)) => {
+        Err(Exit::Other(m)) => {
             let _ = writeln!(std::io::stderr().lock(), "error: {m}");
             ExitCode::from(1)
         }

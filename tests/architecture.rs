@@ -188,7 +188,7 @@ fn blank_comments_and_literals(src: &str) -> String {
             i = j;
         } else if s[i] == 'r'
             && (!prev_ident || (i >= 2 && s[i - 1] == 'b' && !is_ident(s[i - 2])))
-            && matches!(next, Some('"') | Some('#'))
+            && matches!(next, Some('"' | '#'))
         {
             // A raw string r"…", r#"…"#, br"…"; `r#ident` is a raw identifier.
             let hashes = s[i + 1..].iter().take_while(|&&c| c == '#').count();

@@ -1,13 +1,14 @@
 //! `faasim merge`: the results of a sweep's shards joined into one report.
 
-use super::sweep::{report, sweep_out};
-use super::{CommandError, cores, print_out, wrote};
-use crate::sweep;
+use super::sweep::{sweep_out, write_report};
+use super::{Exit, cores, print_out, wrote};
+use crate::report::sweep_tables;
+use crate::sweep::config::load;
+use crate::sweep::results::{Row, cdf_path, read_rows, results_header, write_atomic};
 use clap::Args;
 use std::path::PathBuf;
 
-/// Join the results of a sweep's shards (their output folders or results.csv files) into one
-/// report.
+/// The options of `faasim merge`.
 #[derive(Args)]
 pub struct MergeArgs {
     /// The sweep file the shards ran.
@@ -26,33 +27,29 @@ pub struct MergeArgs {
     pub no_plots: bool,
 }
 
-/// `faasim merge`: the shards' results joined into one report.
-pub fn merge(args: &MergeArgs) -> Result<(), CommandError> {
+pub fn merge(args: &MergeArgs) -> Result<(), Exit> {
     let MergeArgs {
         sweep: file,
         shards,
-        out,
-        quiet,
-        no_plots,
+        ..
     } = args;
-    let (file, no_plots, quiet) = (file.as_path(), *no_plots, *quiet);
-    let sweep = sweep::load(file, cores())?;
-    let (stem, dir) = sweep_out(file, out.clone())?;
-    let mut rows: Vec<sweep::Row> = Vec::new();
+    let sweep = load(file, cores())?;
+    let (stem, dir) = sweep_out(file, args.out.clone())?;
+    let mut rows: Vec<Row> = Vec::new();
     for s in shards {
         let path = if s.is_dir() {
             s.join("results.csv")
         } else {
             s.clone()
         };
-        for row in sweep::read_rows(&path, &sweep).map_err(CommandError::Input)? {
+        for row in read_rows(&path, &sweep).map_err(Exit::Input)? {
             match rows
                 .iter()
                 .find(|r| (r.config, r.rep) == (row.config, row.rep))
             {
                 Some(r) if *r == row => {}
                 Some(_) => {
-                    return Err(CommandError::Input(format!(
+                    return Err(Exit::Input(format!(
                         "{}: configuration \"{}\" replication {} differs from another shard's",
                         path.display(),
                         sweep.configs[row.config].name,
@@ -67,23 +64,21 @@ pub fn merge(args: &MergeArgs) -> Result<(), CommandError> {
     // The shards' latency CDFs (replication 0 of each configuration they ran).
     for s in shards.iter().filter(|s| s.is_dir()) {
         for c in 0..sweep.configs.len() {
-            let from = sweep::cdf_path(s, c);
-            let to = sweep::cdf_path(&dir, c);
+            let from = cdf_path(s, c);
+            let to = cdf_path(&dir, c);
             if from.is_file() && from != to {
                 std::fs::create_dir_all(dir.join("cdf"))
                     .and_then(|_| std::fs::copy(&from, &to).map(|_| ()))
-                    .map_err(|e| {
-                        CommandError::Other(format!("{}: cannot copy: {e}", to.display()))
-                    })?;
+                    .map_err(|e| Exit::Other(format!("{}: cannot copy: {e}", to.display())))?;
             }
         }
     }
     let total = sweep.configs.len() * sweep.replications as usize;
-    let mut text = sweep::results_header(&sweep);
+    let mut text = results_header(&sweep);
     for r in &rows {
         text.push_str(&r.line(&sweep));
     }
-    sweep::write_atomic(&dir.join("results.csv"), &text).map_err(CommandError::Other)?;
+    write_atomic(&dir.join("results.csv"), &text).map_err(Exit::Other)?;
     let command = format!(
         "faasim merge {} {} --out {}",
         file.display(),
@@ -94,14 +89,14 @@ pub fn merge(args: &MergeArgs) -> Result<(), CommandError> {
             .join(" "),
         dir.display()
     );
-    let written = report(&sweep, &dir, &rows, &stem, no_plots, &command)?;
-    if !quiet {
+    let written = write_report(&sweep, &dir, &rows, &stem, args.no_plots, &command)?;
+    if !args.quiet {
         let mut t = format!(
             "{stem} · merged {} of {total} runs from {} shards\n\n",
             rows.len(),
             shards.len()
         );
-        t.push_str(&sweep::table(&sweep, &rows));
+        t.push_str(&sweep_tables::table(&sweep, &rows));
         if rows.len() < total {
             t.push_str(&format!("\nmissing {} runs\n", total - rows.len()));
         }

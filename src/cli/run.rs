@@ -1,16 +1,16 @@
-//! `faasim run`: simulate one scenario; stream its time series (and attempts) to its report
-//! folder, then write the summary, the plots and index.html, and print the summary table.
+//! `faasim run`: one scenario simulated, its files streamed and its report written.
 
-use super::{CommandError, print_out};
-use crate::input::{FsResources, load_scenario};
-use crate::report::{html, output, plot};
+use super::{Exit, print_out};
+use crate::input::files::FsResources;
+use crate::input::scenario::load_scenario;
+use crate::report::{html, plot, stream, summary};
 use clap::Args;
 use sim_core::Simulation;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Simulate one scenario: print a summary table and write summary.json, timeseries.csv and plots.
+/// The options of `faasim run`.
 #[derive(Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
@@ -38,33 +38,27 @@ pub struct RunArgs {
     pub skip_bad_rows: bool,
 }
 
-/// `faasim run`: one scenario, its report folder and the summary table.
-pub fn run(args: &RunArgs) -> Result<(), CommandError> {
+pub fn run(args: &RunArgs) -> Result<(), Exit> {
     let RunArgs {
         scenario: file,
-        out,
-        seed,
         sets,
-        requests: with_requests,
-        quiet,
-        no_plots,
-        skip_bad_rows,
+        ..
     } = args;
-    let (file, seed, with_requests, quiet, no_plots) =
-        (file.as_path(), *seed, *with_requests, *quiet, *no_plots);
-    let loaded = load_scenario(file, sets, seed, *skip_bad_rows)?;
+    let (seed, with_requests, quiet, no_plots) =
+        (args.seed, args.requests, args.quiet, args.no_plots);
+    let loaded = load_scenario(file, sets, seed, args.skip_bad_rows)?;
     let scenario = &loaded.scenario;
     let name = scenario.name.clone().unwrap_or_default();
     let res = FsResources {
         base: loaded.base_dir.clone(),
     };
     let sim = Simulation::new(scenario, &res)?;
-    let dir = out
+    let dir = args
+        .out
         .clone()
         .unwrap_or_else(|| Path::new("reports").join(&name));
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        CommandError::Other(format!("{}: cannot create folder: {e}", dir.display()))
-    })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Exit::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     let names: Vec<String> = scenario.functions.iter().map(|f| f.name.clone()).collect();
     let asg: Vec<bool> = scenario
         .functions
@@ -72,8 +66,8 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
         .map(|f| f.platform == sim_core::scenario::Platform::Asg)
         .collect();
     let mut obs =
-        output::RunObserver::new(&dir, names, &asg, with_requests, !quiet).map_err(|e| {
-            CommandError::Other(format!(
+        stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet).map_err(|e| {
+            Exit::Other(format!(
                 "{}: cannot create output files: {e}",
                 dir.display()
             ))
@@ -82,7 +76,7 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     let result = sim.run(&mut obs);
     let wall = started.elapsed();
     // Whatever was streamed before an error is flushed, so nothing already written is lost.
-    let (totals, scaling_times) = obs.finish().map_err(CommandError::Other)?;
+    let (totals, scaling_times) = obs.finish().map_err(Exit::Other)?;
     let result = result?;
     let summary = &result.summary;
     for t in &summary.traces {
@@ -96,7 +90,7 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
         }
     }
     let mut written = vec![
-        output::write_summary(&dir, summary).map_err(CommandError::Other)?,
+        summary::write_summary(&dir, summary).map_err(Exit::Other)?,
         dir.join("timeseries.csv"),
     ];
     if dir.join("events.csv").exists() {
@@ -106,17 +100,14 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
         written.push(dir.join("requests.csv"));
     }
     if !no_plots {
+        use plot::run as p;
+        written.extend(p::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(Exit::Other)?);
         written.extend(
-            plot::latency_cdf(&dir, &name, &result.latency.cdf()).map_err(CommandError::Other)?,
+            p::instances_over_time(&dir, &name, &totals, &scaling_times).map_err(Exit::Other)?,
         );
-        written.extend(
-            plot::instances_over_time(&dir, &name, &totals, &scaling_times)
-                .map_err(CommandError::Other)?,
-        );
-        written.extend(plot::latency_over_time(&dir, &name, &totals).map_err(CommandError::Other)?);
-        if plot::has_faults(&totals) {
-            written
-                .extend(plot::faults_over_time(&dir, &name, &totals).map_err(CommandError::Other)?);
+        written.extend(p::latency_over_time(&dir, &name, &totals).map_err(Exit::Other)?);
+        if p::has_faults(&totals) {
+            written.extend(p::faults_over_time(&dir, &name, &totals).map_err(Exit::Other)?);
         }
     }
     let mut command = format!("faasim run {} --out {}", file.display(), dir.display());
@@ -134,11 +125,11 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
             &dir,
             &name,
             file,
-            &output::summary_table(summary),
+            &summary::summary_table(summary),
             &written,
             &command,
         )
-        .map_err(CommandError::Other)?,
+        .map_err(Exit::Other)?,
     );
     if !quiet {
         use std::fmt::Write as _;
@@ -167,7 +158,7 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
         let _ = write!(
             text,
             "\n{}\nwrote {}\n",
-            output::summary_table(summary),
+            summary::summary_table(summary),
             dir.display()
         );
         for p in &written {

@@ -1,11 +1,9 @@
-//! `faasim schema`: the JSON Schema of scenario files (or sweep files), from the parser's own
-//! types, for editors that check and complete TOML.
+//! `faasim schema`: the JSON Schema of scenario files (or, with `--sweep`, of sweep files).
 
-use crate::sweep;
+use super::{Exit, print_out};
 use clap::Args;
 
-/// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
-/// that check and complete TOML against a schema.
+/// The options of `faasim schema`.
 #[derive(Args)]
 pub struct SchemaArgs {
     /// The schema of sweep files instead.
@@ -13,15 +11,19 @@ pub struct SchemaArgs {
     pub sweep: bool,
 }
 
+pub fn schema(args: &SchemaArgs) -> Result<(), Exit> {
+    print_out(&text(args.sweep));
+    Ok(())
+}
+
 /// The JSON Schema of scenario files (or sweep files), pretty-printed.
-pub fn schema(args: &SchemaArgs) -> String {
-    let sweep = args.sweep;
+fn text(sweep: bool) -> String {
     let mut s = if sweep {
-        schemars::schema_for!(sweep::SweepFile)
+        schemars::schema_for!(crate::sweep::config::SweepFile)
     } else {
         let mut s = schemars::schema_for!(sim_core::Scenario);
-        // `function_defaults` is read before the scenario proper (src/input/traces.rs): the keys of a
-        // function, less its name, for every function made from a trace.
+        // `function_defaults` is read before the scenario proper (src/input/trace_functions.rs):
+        // the keys of a function, less its name, for every function made from a trace.
         if let Some(props) = s.get_mut("properties").and_then(|p| p.as_object_mut()) {
             props.insert(
                 "function_defaults".into(),

@@ -1,16 +1,16 @@
-//! `faasim sweep`: a base scenario under many configurations and replications, in parallel,
-//! resumable and shardable, with its tables, plots and index.html.
+//! `faasim sweep`: a sweep run (or one shard of it, or its remaining runs) and its report; the
+//! report writing `faasim merge` shares (`sweep_out`, `write_report`).
 
-use super::{CommandError, cores, print_out, wrote};
-use crate::report::{html, sweep_plots};
-use crate::sweep;
+use super::{Exit, cores, print_out, wrote};
+use crate::report::{html, sweep_plots, sweep_tables};
+use crate::sweep::config::{Sweep, load};
+use crate::sweep::execute::{RunOptions, run};
+use crate::sweep::results::Row;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Run a base scenario under several configurations (a grid and named ones), each with
-/// replications, in parallel: results.csv, comparison.csv, summary.csv (95 % intervals),
-/// plots and index.html.
+/// The options of `faasim sweep`.
 #[derive(Args)]
 pub struct SweepArgs {
     /// The sweep file (TOML).
@@ -40,48 +40,35 @@ pub struct SweepArgs {
     pub max_runs: Option<usize>,
 }
 
-/// `faasim sweep`: every (configuration, replication) run, streamed to results.csv, then the
-/// tables, plots and index.html.
-pub fn run_sweep(args: &SweepArgs) -> Result<(), CommandError> {
-    let SweepArgs {
-        sweep: file,
-        out,
-        jobs,
-        quiet,
-        no_plots,
-        resume,
-        shard,
-        max_runs,
-    } = args;
-    let (file, quiet, no_plots, resume, max_runs) =
-        (file.as_path(), *quiet, *no_plots, *resume, *max_runs);
-    let jobs = match *jobs {
-        Some(0) => return Err(CommandError::Input("--jobs: must be at least 1".into())),
+pub fn sweep(args: &SweepArgs) -> Result<(), Exit> {
+    let file = &args.sweep;
+    let jobs = match args.jobs {
+        Some(0) => return Err(Exit::Input("--jobs: must be at least 1".into())),
         Some(j) => j,
         None => cores(),
     };
-    let sweep = sweep::load(file, jobs)?;
-    let shard = shard.as_deref().map(parse_shard).transpose()?;
-    let (stem, dir) = sweep_out(file, out.clone())?;
+    let sweep = load(file, jobs)?;
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let (stem, dir) = sweep_out(file, args.out.clone())?;
     let started = Instant::now();
-    let opts = sweep::RunOptions {
+    let opts = RunOptions {
         jobs,
-        progress: !quiet,
-        resume,
+        progress: !args.quiet,
+        resume: args.resume,
         shard,
-        max_runs,
+        max_runs: args.max_runs,
     };
-    let outcome = sweep::run(&sweep, &dir, &opts).map_err(CommandError::Input)?;
+    let outcome = run(&sweep, &dir, &opts).map_err(Exit::Input)?;
     let wall = started.elapsed();
-    let written = report(
+    let written = write_report(
         &sweep,
         &dir,
         &outcome.rows,
         &stem,
-        no_plots,
+        args.no_plots,
         &sweep_command(file, &dir, shard),
     )?;
-    if !quiet {
+    if !args.quiet {
         let mut text = format!(
             "{stem} · {} configurations × {} replications · {} runs in {:.1} s on {jobs} threads{}{}\n\n",
             sweep.configs.len(),
@@ -98,7 +85,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CommandError> {
                 None => String::new(),
             }
         );
-        text.push_str(&sweep::table(&sweep, &outcome.rows));
+        text.push_str(&sweep_tables::table(&sweep, &outcome.rows));
         if !outcome.complete {
             text.push_str("\nnot finished: rerun with --resume to run the rest\n");
         }
@@ -109,18 +96,14 @@ pub fn run_sweep(args: &SweepArgs) -> Result<(), CommandError> {
 }
 
 /// A sweep's name (its file's stem) and output folder (`--out`, else `reports/<stem>/`), created.
-pub(super) fn sweep_out(
-    file: &Path,
-    out: Option<PathBuf>,
-) -> Result<(String, PathBuf), CommandError> {
+pub(super) fn sweep_out(file: &Path, out: Option<PathBuf>) -> Result<(String, PathBuf), Exit> {
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sweep".into());
     let dir = out.unwrap_or_else(|| Path::new("reports").join(&stem));
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        CommandError::Other(format!("{}: cannot create folder: {e}", dir.display()))
-    })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Exit::Other(format!("{}: cannot create folder: {e}", dir.display())))?;
     Ok((stem, dir))
 }
 
@@ -135,8 +118,8 @@ fn sweep_command(file: &Path, dir: &Path, shard: Option<(usize, usize)>) -> Stri
 
 /// `K/N`, K from 1 to N; `env/N` takes K from FAASIM_SHARD, JOB_COMPLETION_INDEX (a Kubernetes
 /// indexed job) or SLURM_ARRAY_TASK_ID (a Slurm job array), as index mod N + 1.
-fn parse_shard(s: &str) -> Result<(usize, usize), CommandError> {
-    let bad = |m: &str| CommandError::Input(format!("--shard {s}: {m}"));
+fn parse_shard(s: &str) -> Result<(usize, usize), Exit> {
+    let bad = |m: &str| Exit::Input(format!("--shard {s}: {m}"));
     let (k, n) = s
         .split_once('/')
         .ok_or_else(|| bad("expected K/N, e.g. 1/4, or env/N"))?;
@@ -170,18 +153,18 @@ fn parse_shard(s: &str) -> Result<(usize, usize), CommandError> {
     Ok((k, n))
 }
 
-/// Tables, plots and index.html of a sweep's rows.
-pub(super) fn report(
-    sweep: &sweep::Sweep,
+/// Tables, plots and index.html of a sweep's rows; the files written.
+pub(super) fn write_report(
+    sweep: &Sweep,
     dir: &Path,
-    rows: &[sweep::Row],
+    rows: &[Row],
     stem: &str,
     no_plots: bool,
     command: &str,
-) -> Result<Vec<PathBuf>, CommandError> {
+) -> Result<Vec<PathBuf>, Exit> {
     // The tables and the plots are independent: make them at once.
     let (tables, plots) = rayon::join(
-        || sweep::write_tables(dir, sweep, rows),
+        || sweep_tables::write_tables(dir, sweep, rows),
         || {
             if !no_plots && !rows.is_empty() {
                 sweep_plots::draw(dir, stem, sweep, rows)
@@ -190,11 +173,9 @@ pub(super) fn report(
             }
         },
     );
-    let mut written = tables.map_err(CommandError::Other)?;
-    written.extend(plots.map_err(CommandError::Other)?);
-    written.push(
-        html::sweep_index(dir, stem, sweep, rows, &written, command)
-            .map_err(CommandError::Other)?,
-    );
+    let mut written = tables.map_err(Exit::Other)?;
+    written.extend(plots.map_err(Exit::Other)?);
+    written
+        .push(html::sweep_index(dir, stem, sweep, rows, &written, command).map_err(Exit::Other)?);
     Ok(written)
 }

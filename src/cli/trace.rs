@@ -1,26 +1,16 @@
-//! `faasim trace stats`: describe a workload trace (invocations, functions, time covered,
-//! arrival-rate percentiles, per-function inter-arrival statistics) and plot its arrivals.
+//! `faasim trace stats`: a trace described (table or JSON) and its arrivals plotted.
 
-use super::{CommandError, print_out};
-use crate::input::FsResources;
-use crate::input::traces::{stats_report, stats_text};
-use crate::report::plot;
-use clap::{Args, Subcommand};
+use super::{Exit, print_out};
+use crate::input::files::FsResources;
+use crate::report::{plot, trace_stats};
+use clap::Args;
+use sim_core::trace::{Column, Format, ReaderOptions, TraceStats};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Workload traces.
-#[derive(Subcommand)]
-pub enum TraceCommand {
-    /// Describe a trace: invocations, functions, time covered, arrival-rate percentiles,
-    /// per-function inter-arrival mean and coefficient of variation, triggers; plot arrivals.
-    Stats(StatsArgs),
-}
-
-/// Describe a trace: invocations, functions, time covered, arrival-rate percentiles,
-/// per-function inter-arrival mean and coefficient of variation, triggers; plot arrivals.
+/// The options of `faasim trace stats`.
 #[derive(Args)]
-pub struct StatsArgs {
+pub struct TraceStatsArgs {
     /// The trace file.
     pub file: PathBuf,
     /// timestamps, azure2019, azure2021, aws-lambda-log or huawei2023.
@@ -61,82 +51,62 @@ pub struct StatsArgs {
     pub skip_bad_rows: bool,
 }
 
-/// `faasim trace stats`: one pass over a trace, its summary as a table or JSON, and a plot of
-/// its arrivals.
-pub fn trace_stats(args: &StatsArgs) -> Result<(), CommandError> {
-    let StatsArgs {
-        file,
-        format,
-        time_column,
-        function_column,
-        duration_column,
-        time_unit,
-        duration_unit,
-        reorder,
-        json,
-        top,
-        out,
-        no_plots,
-        skip_bad_rows,
-    } = args;
-    let (file, json, top) = (file.as_path(), *json, *top);
-    let columns = [
-        time_column.clone(),
-        function_column.clone(),
-        duration_column.clone(),
-    ];
-    let units = [time_unit.clone(), duration_unit.clone()];
-    use sim_core::trace::{Column, Format, ReaderOptions, TraceStats};
+pub fn stats(args: &TraceStatsArgs) -> Result<(), Exit> {
+    let (file, format) = (&args.file, &args.format);
     let fmt = Format::parse(format).ok_or_else(|| {
-        CommandError::Input(format!(
+        Exit::Input(format!(
             "--format: expected {}, got \"{format}\"",
             Format::NAMES
         ))
     })?;
     let mut opts = ReaderOptions::new(fmt);
-    let col = |c: Option<String>| {
-        c.map(|c| match c.parse::<usize>() {
+    let col = |c: &Option<String>| {
+        c.clone().map(|c| match c.parse::<usize>() {
             Ok(i) => Column::Index(i),
             Err(_) => Column::Name(c),
         })
     };
-    let [tc, fc, dc] = columns;
-    let has_columns = tc.is_some() || fc.is_some() || dc.is_some();
-    opts.time_column = col(tc);
-    opts.function_column = col(fc);
-    opts.duration_column = col(dc);
+    let columns = [
+        &args.time_column,
+        &args.function_column,
+        &args.duration_column,
+    ];
+    let units = [&args.time_unit, &args.duration_unit];
+    let has_columns = columns.iter().any(|c| c.is_some());
+    opts.time_column = col(columns[0]);
+    opts.function_column = col(columns[1]);
+    opts.duration_column = col(columns[2]);
     for (flag, u, slot) in [
-        ("--time-unit", &units[0], &mut opts.time_unit),
-        ("--duration-unit", &units[1], &mut opts.duration_unit),
+        ("--time-unit", units[0], &mut opts.time_unit),
+        ("--duration-unit", units[1], &mut opts.duration_unit),
     ] {
         if let Some(u) = u {
             *slot = sim_core::dist::unit_ns(u).ok_or_else(|| {
-                CommandError::Input(format!("{flag}: expected s, ms, us or ns, got \"{u}\""))
+                Exit::Input(format!("{flag}: expected s, ms, us or ns, got \"{u}\""))
             })?;
         }
     }
-    if fmt != Format::Timestamps && (has_columns || units.iter().any(Option::is_some)) {
-        return Err(CommandError::Input(
+    if fmt != Format::Timestamps && (has_columns || units.iter().any(|u| u.is_some())) {
+        return Err(Exit::Input(
             "--time-column, --function-column, --duration-column and the units apply to --format timestamps".into(),
         ));
     }
-    if let Some(r) = reorder {
+    if let Some(r) = &args.reorder {
         opts.reorder = sim_core::Nanos::parse(r)
-            .map_err(|e| CommandError::Input(format!("--reorder: {e}")))?
+            .map_err(|e| Exit::Input(format!("--reorder: {e}")))?
             .0;
     }
-    opts.skip_bad_rows = *skip_bad_rows;
+    opts.skip_bad_rows = args.skip_bad_rows;
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let res = FsResources { base: dir };
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut stream = sim_core::trace::open(&res, &name, &opts, None)
-        .map_err(|e| CommandError::Input(e.to_string()))?;
-    let stats =
-        TraceStats::scan(stream.as_mut()).map_err(|e| CommandError::Input(e.to_string()))?;
-    let report = stats_report(
+    let mut stream =
+        sim_core::trace::open(&res, &name, &opts, None).map_err(|e| Exit::Input(e.to_string()))?;
+    let stats = TraceStats::scan(stream.as_mut()).map_err(|e| Exit::Input(e.to_string()))?;
+    let report = trace_stats::stats_report(
         &stats,
         &file.display().to_string(),
         fmt.name(),
@@ -149,23 +119,22 @@ pub fn trace_stats(args: &StatsArgs) -> Result<(), CommandError> {
             stream.skipped()
         );
     }
-    let mut text = if json {
-        serde_json::to_string_pretty(&report).map_err(|e| CommandError::Other(e.to_string()))?
-            + "\n"
+    let mut text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| Exit::Other(e.to_string()))? + "\n"
     } else {
-        stats_text(&report, top)
+        trace_stats::stats_text(&report, args.top)
     };
-    if !*no_plots {
+    if !args.no_plots {
         let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "trace".into());
-        let out = out
+        let out = args
+            .out
             .clone()
             .unwrap_or_else(|| Path::new("reports").join(format!("trace-{stem}")));
-        std::fs::create_dir_all(&out).map_err(|e| {
-            CommandError::Other(format!("{}: cannot create folder: {e}", out.display()))
-        })?;
+        std::fs::create_dir_all(&out)
+            .map_err(|e| Exit::Other(format!("{}: cannot create folder: {e}", out.display())))?;
         let pts: Vec<(f64, f64)> = stats
             .bins
             .iter()
@@ -175,8 +144,8 @@ pub fn trace_stats(args: &StatsArgs) -> Result<(), CommandError> {
                 (i as f64 * bin, c as f64 / bin)
             })
             .collect();
-        let files = plot::arrivals(&out, &stem, &pts).map_err(CommandError::Other)?;
-        if !json {
+        let files = plot::trace::arrivals(&out, &stem, &pts).map_err(Exit::Other)?;
+        if !args.json {
             text.push_str(&format!("\nwrote {}\n", files[0].display()));
         }
     }

@@ -1,14 +1,15 @@
-//! `faasim validate`: parse and check a scenario or sweep file, and the files it names; run
-//! nothing.
+//! `faasim validate`: a scenario or sweep file (and the files it names) parsed and checked;
+//! nothing run.
 
-use super::{CommandError, cores, print_out};
-use crate::input::{FsResources, load_scenario, read_text};
-use crate::sweep;
+use super::{Exit, cores, print_out};
+use crate::input::files::FsResources;
+use crate::input::parse::read_text;
+use crate::input::scenario::load_scenario;
 use clap::Args;
 use sim_core::{Resources, Simulation};
 use std::path::PathBuf;
 
-/// Parse and check a scenario or sweep file (and the files it names); run nothing.
+/// The options of `faasim validate`.
 #[derive(Args)]
 pub struct ValidateArgs {
     pub file: PathBuf,
@@ -20,15 +21,14 @@ pub struct ValidateArgs {
     pub skip_bad_rows: bool,
 }
 
-/// `faasim validate`: a scenario or sweep file checked, and every file it names read through.
-pub fn validate(args: &ValidateArgs) -> Result<(), CommandError> {
-    let (file, sets, skip_bad_rows) = (args.file.as_path(), &args.sets, args.skip_bad_rows);
+pub fn validate(args: &ValidateArgs) -> Result<(), Exit> {
+    let file = &args.file;
     // A sweep file names a base scenario.
     let text = read_text(file)?;
     if let Ok(t) = toml::from_str::<toml::Table>(&text)
         && t.contains_key("base")
     {
-        let sweep = sweep::load(file, cores())?;
+        let sweep = crate::sweep::config::load(file, cores())?;
         print_out(&format!(
             "{}: a valid sweep of {} configurations × {} replications of {}\n",
             file.display(),
@@ -38,7 +38,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), CommandError> {
         ));
         return Ok(());
     }
-    let loaded = load_scenario(file, sets, None, skip_bad_rows)?;
+    let loaded = load_scenario(file, &args.sets, None, args.skip_bad_rows)?;
     let res = FsResources {
         base: loaded.base_dir.clone(),
     };
@@ -52,12 +52,8 @@ pub fn validate(args: &ValidateArgs) -> Result<(), CommandError> {
         if let Some(trace) = &a.trace {
             let opts = sim_core::inputs::reader_options(a, scenario.simulation.seed);
             let mut r = sim_core::trace::open(&res, trace, &opts, None)
-                .map_err(|e| CommandError::Input(e.to_string()))?;
-            while r
-                .next()
-                .map_err(|e| CommandError::Input(e.to_string()))?
-                .is_some()
-            {}
+                .map_err(|e| Exit::Input(e.to_string()))?;
+            while r.next().map_err(|e| Exit::Input(e.to_string()))?.is_some() {}
             notes.push_str(&format!(
                 "  {}: {} rows{}\n",
                 res.display(trace),

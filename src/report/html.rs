@@ -1,7 +1,9 @@
 //! `index.html`: one self-contained page per report folder (no network), with the command that
 //! reproduces it, the scenario, the tables, and every plot and file of the folder.
 
-use crate::sweep::{METRICS, Row, Sweep, interval, means};
+use crate::sweep::config::Sweep;
+use crate::sweep::results::{METRICS, Row};
+use crate::sweep::stats::{interval, means};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,10 @@
-//! The report layer: what a run or a sweep writes and shows. `output` streams a run's files
-//! and prints its table, `plot` draws every plot (PNG and SVG), `sweep_plots` chooses a
-//! sweep's plots, `html` writes index.html.
+//! What the command line writes: a run's streamed CSV files and summary, the sweep tables, the
+//! plots, the `faasim trace stats` report and each folder's index.html.
 
 pub mod html;
-pub mod output;
 pub mod plot;
+pub mod stream;
+pub mod summary;
 pub mod sweep_plots;
+pub mod sweep_tables;
+pub mod trace_stats;

@@ -2,8 +2,10 @@
 //! frontier, each metric against each swept parameter with 95 % confidence bars, and a heatmap
 //! of a two-parameter grid.
 
-use super::plot;
-use crate::sweep::{METRICS, Row, Sweep, interval, means};
+use crate::report::plot::sweep as plot;
+use crate::sweep::config::Sweep;
+use crate::sweep::results::{METRICS, Row, read_cdf};
+use crate::sweep::stats::{interval, means};
 use std::path::{Path, PathBuf};
 
 /// The metrics drawn against each parameter, with their axis labels.
@@ -206,7 +208,7 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
         .iter()
         .filter_map(|&c| {
             let cfg = &sweep.configs[c];
-            crate::sweep::read_cdf(dir, c, &cfg.name).map(|d| (cfg.short(), d))
+            read_cdf(dir, c, &cfg.name).map(|d| (cfg.short(), d))
         })
         .filter(|(_, d)| !d.is_empty())
         .collect();

@@ -1,16 +1,13 @@
-//! Plots of a run (PNG and SVG), drawn with plotters and an embedded font so that no system
-//! fonts are needed.
+//! Plots (PNG and SVG), drawn with plotters and an embedded font so that no system fonts are
+//! needed: the helpers every plot shares (the font, the PNG encoder, the `both!` macro that
+//! draws one plot into both files, axis labels and time units).
 
-use super::output::TotalPoint;
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
-
 const W: u32 = 960;
-
 const H: u32 = 540;
 
 fn register_font() {
@@ -37,12 +34,10 @@ fn write_png(path: &Path, rgb: &[u8]) -> Result<(), String> {
     w.finish().map_err(|e| err(&e))
 }
 
-/// A line of the instances plot: its label, colour, and the value it draws.
-type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
-
 /// Draws a plot into `<dir>/<stem>.png` and `<dir>/<stem>.svg`; returns the files written.
 macro_rules! both {
     ($dir:expr, $stem:expr, $draw:ident ( $($arg:expr),* )) => {{
+        use $crate::report::plot::{H, W, register_font, write_png};
         register_font();
         let png = $dir.join(format!("{}.png", $stem));
         let svg = $dir.join(format!("{}.svg", $stem));
@@ -66,6 +61,23 @@ macro_rules! both {
         a.and(b)?;
         Ok(vec![png, svg])
     }};
+}
+
+// After `both!`, which they use.
+pub mod run;
+pub mod sweep;
+pub mod trace;
+
+/// A CDF's points as a staircase (each value holds until the next).
+fn steps(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut pts = Vec::with_capacity(cdf.len() * 2);
+    let mut prev = 0.0;
+    for &(x, y) in cdf {
+        pts.push((x, prev));
+        pts.push((x, y));
+        prev = y;
+    }
+    pts
 }
 
 /// An axis label without needless decimals: `120`, `2.5`, `0.25`.
@@ -92,12 +104,3 @@ fn time_unit(t_end: f64) -> (&'static str, f64) {
         ("seconds", 1.0)
     }
 }
-
-// The plots, after the `both!` macro they use.
-mod run;
-mod sweep;
-mod trace;
-
-pub use run::*;
-pub use sweep::*;
-pub use trace::*;

@@ -1,19 +1,13 @@
-//! A run's plots: the latency CDF, execution environments (and a group's instances) over time,
-//! the worst p99 over time, and faults over time.
+//! The plots of a run: latency CDF, instances over time, faults over time, latency over time.
 
-use super::*;
+use super::{DrawResult, H, steps, tidy, time_unit};
+use crate::report::stream::TotalPoint;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
 
-/// A CDF's points as a staircase (each value holds until the next).
-pub(super) fn steps(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut pts = Vec::with_capacity(cdf.len() * 2);
-    let mut prev = 0.0;
-    for &(x, y) in cdf {
-        pts.push((x, prev));
-        pts.push((x, y));
-        prev = y;
-    }
-    pts
-}
+/// A line of the instances plot: its label, colour, and the value it draws.
+type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
 
 /// Latency CDF of succeeded requests, log-scaled latency axis.
 pub fn latency_cdf(dir: &Path, title: &str, cdf: &[(f64, f64)]) -> Result<Vec<PathBuf>, String> {

@@ -1,7 +1,10 @@
-//! A sweep's plots: the comparison bars, the cost/p99 Pareto frontier, one metric against a
-//! grid key, the heatmap of two keys, and the overlay of latency CDFs.
+//! The charts of a sweep: latency and cost by configuration, the cost–latency plane with its
+//! Pareto frontier, metrics against a parameter, two-parameter heatmaps, overlaid latency CDFs.
 
-use super::*;
+use super::{DrawResult, W, steps, tidy};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// One configuration of a sweep's comparison plot: its name, p50 and p99 latency (ms) and cost
 /// per million requests (USD).

@@ -1,6 +1,9 @@
-//! The arrivals of a trace over time (`faasim trace stats`).
+//! The plot of `faasim trace stats`: a trace's arrivals over time.
 
-use super::*;
+use super::{DrawResult, tidy, time_unit};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
 
 /// Arrivals over time of a trace: requests per second per bin.
 pub fn arrivals(dir: &Path, title: &str, pts: &[(f64, f64)]) -> Result<Vec<PathBuf>, String> {

@@ -1,8 +1,9 @@
-//! Writing a run's outputs: the streamed time series and request log, `summary.json`, and the
-//! summary table on stdout.
+//! A run's streamed outputs: `timeseries.csv`, `events.csv` and `requests.csv` written as the
+//! simulation goes (`RunObserver`), the all-functions points kept for the plots (`TotalPoint`),
+//! and the progress bar.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sim_core::{Nanos, Observer, RequestRecord, SampleRow, Summary};
+use sim_core::{Nanos, Observer, RequestRecord, SampleRow};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -439,103 +440,5 @@ pub fn fmt_secs(t: Nanos) -> String {
     } else {
         let f = format!("{frac:09}");
         format!("{whole}.{}", f.trim_end_matches('0'))
-    }
-}
-
-pub fn write_summary(dir: &Path, summary: &Summary) -> Result<PathBuf, String> {
-    let path = dir.join("summary.json");
-    let mut text =
-        serde_json::to_string_pretty(summary).map_err(|e| format!("cannot encode summary: {e}"))?;
-    text.push('\n');
-    std::fs::write(&path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    Ok(path)
-}
-
-/// The summary table printed by `faasim run`.
-pub fn summary_table(s: &Summary) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9} {:>9} {:>8} {:>6} {:>11}",
-        "function",
-        "requests",
-        "succeeded",
-        "failed",
-        "throttled",
-        "timed_out",
-        "dead_lett",
-        "in_flight",
-        "cold",
-        "cold%",
-        "p50 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "inst avg",
-        "max",
-        "cost USD"
-    );
-    let row = |out: &mut String, name: &str, m: &sim_core::Metrics| {
-        let o = &m.outcomes;
-        let _ = writeln!(
-            out,
-            "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
-            truncate(name, 16),
-            m.requests,
-            o.succeeded,
-            o.failed,
-            o.throttled,
-            o.timed_out,
-            o.dead_lettered,
-            o.in_flight,
-            m.cold_starts,
-            m.cold_start_ratio * 100.0,
-            m.latency_ms.p50,
-            m.latency_ms.p99,
-            m.latency_ms.p999,
-            m.instances.mean,
-            m.instances.max,
-            m.cost_usd.total
-        );
-    };
-    const SHOWN: usize = 20;
-    for (name, m) in s.functions.0.iter().take(SHOWN) {
-        row(&mut out, name, m);
-    }
-    if s.functions.0.len() > SHOWN {
-        let _ = writeln!(
-            out,
-            "… {} more functions in summary.json",
-            s.functions.0.len() - SHOWN
-        );
-    }
-    if s.functions.0.len() > 1 {
-        row(&mut out, "all functions", &s.total);
-    }
-    for t in &s.traces {
-        let _ = write!(
-            out,
-            "trace {}: {} rows, {} replayed",
-            t.file, t.rows, t.replayed
-        );
-        if t.skipped_rows > 0 {
-            let _ = write!(out, ", {} bad rows skipped", t.skipped_rows);
-        }
-        if t.unmatched > 0 {
-            let _ = write!(out, ", {} of functions not in the scenario", t.unmatched);
-        }
-        if t.labelled_cold > 0 {
-            let _ = write!(out, ", {} labelled cold by the platform", t.labelled_cold);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }

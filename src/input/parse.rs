@@ -1,0 +1,120 @@
+//! Reading TOML input: `LoadError` (a bad input, exit status 2) and the deserializers that name
+//! the file, the line and column and the dotted key at fault (`parse_toml`, `from_value`).
+
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// A bad input (exit status 2). The message names the file, the line or key, and what was
+/// expected.
+#[derive(Debug)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for LoadError {}
+
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| LoadError(format!("{}: cannot read: {e}", path.display())))
+}
+
+/// Deserializes TOML text, reporting `file:line:column: key: message` on error.
+pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, LoadError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| toml_error(file, text, &e, ""))?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let raw = toml::from_str::<toml::Table>(text)
+            .ok()
+            .map(toml::Value::Table);
+        let path = dotted_path(e.path(), raw.as_ref());
+        toml_error(file, text, e.inner(), &path)
+    })
+}
+
+pub fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, LoadError> {
+    let raw = v.clone();
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = dotted_path(e.path(), Some(&raw));
+        LoadError(format!(
+            "{file}: {}{}",
+            key_prefix(&path),
+            e.inner().message()
+        ))
+    })
+}
+
+/// A serde path in the form `--set` uses: entries of `[[functions]]` and other arrays of
+/// tables by their `name` where they have one (`functions.api.memory_mb`), else by index
+/// (`workloads.0.arrivals.rate`).
+fn dotted_path(path: &serde_path_to_error::Path, raw: Option<&toml::Value>) -> String {
+    use serde_path_to_error::Segment;
+    let mut out: Vec<String> = Vec::new();
+    let mut node = raw;
+    for seg in path.iter() {
+        match seg {
+            Segment::Map { key } => {
+                node = node.and_then(|n| n.get(key));
+                out.push(key.clone());
+            }
+            Segment::Seq { index } => {
+                node = node.and_then(|n| n.get(*index));
+                let name = node
+                    .and_then(|n| n.get("name"))
+                    .and_then(|n| n.as_str())
+                    .filter(|n| !n.is_empty() && !n.contains('.'));
+                out.push(
+                    name.map(str::to_string)
+                        .unwrap_or_else(|| index.to_string()),
+                );
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out.join(".")
+}
+
+fn key_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("key `{path}`: ")
+    }
+}
+
+pub fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> LoadError {
+    let at = match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!(":{line}:{col}")
+        }
+        None => String::new(),
+    };
+    let msg = e.message().trim_end();
+    LoadError(format!("{file}{at}: {}{msg}", key_prefix(path)))
+}
+
+/// 1-based line and column of byte offset `pos`.
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncd\nef", 4), (2, 2));
+        assert_eq!(line_col("x", 0), (1, 1));
+    }
+}

@@ -221,7 +221,7 @@ impl Simulation {
                 Event::Prewarm(f) => self.lambda.on_prewarm(&mut self.cx, f, now),
                 Event::PcRecycled { inst, epoch } => self.lambda.on_pc_recycled(inst, epoch),
                 Event::SqsPoll(src) => {
-                    self.on_sqs_poll(src, now);
+                    self.sqs.on_sqs_poll(src, now);
                     self.sqs_dispatch(src, now, obs);
                 }
                 Event::SqsVisible { batch, epoch } => {

@@ -21,7 +21,7 @@
 //! return. A message still being processed when its visibility timeout ends can be received
 //! again: a duplicate execution.
 
-use super::{Event, Failure, Invocation, Observer, Outcome, Req, RequestRecord, Simulation};
+use super::{Ctx, Event, Failure, Invocation, Observer, Outcome, Req, RequestRecord, Simulation};
 use crate::scenario::{AsyncConfig, OnFailure, SqsConfig, SqsScaling};
 use crate::sim::ids::{BatchId, SqsId};
 use crate::time::{NS_PER_S, Nanos};
@@ -225,6 +225,70 @@ pub(crate) struct Sqs {
     pub(crate) batch_free: Vec<u32>,
 }
 
+impl Sqs {
+    /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
+    /// once no executing batch holds it.
+    pub(crate) fn free_msg(&mut self, slot: u32) {
+        let m = &mut self.msgs[slot as usize];
+        m.state = M_FREE;
+        m.stamp = m.stamp.wrapping_add(1);
+        self.sources[m.src as usize].live -= 1;
+        if m.holds == 0 {
+            self.msg_free.push(slot);
+        }
+    }
+
+    /// An executing batch lets go of message `slot`.
+    pub(crate) fn release_msg(&mut self, slot: u32) {
+        let m = &mut self.msgs[slot as usize];
+        m.holds -= 1;
+        if m.holds == 0 && m.state == M_FREE {
+            self.msg_free.push(slot);
+        }
+    }
+
+    pub(crate) fn schedule_poll(&mut self, cx: &mut Ctx, src: u32, t: u64) {
+        let s = &mut self.sources[src as usize];
+        if t < s.poll_at {
+            s.poll_at = t;
+            cx.q.schedule(t, Event::SqsPoll(SqsId(src)));
+        }
+    }
+
+    /// The mapping of `src` polls again (then the source is dispatched).
+    pub(crate) fn on_sqs_poll(&mut self, src: SqsId, now: u64) {
+        let src = src.0;
+        let s = &mut self.sources[src as usize];
+        if s.poll_at <= now {
+            s.poll_at = u64::MAX;
+        }
+    }
+
+    pub(crate) fn free_batch(&mut self, b: u32) {
+        let batch = &mut self.batches[b as usize];
+        batch.epoch = batch.epoch.wrapping_add(1);
+        self.batch_free.push(b);
+    }
+
+    /// Batch `b` was throttled (or failed with a service error): its messages stay invisible
+    /// until the visibility timeout, and the mapping backs off.
+    pub(crate) fn sqs_throttled(&mut self, b: u32, now: u64) {
+        let batch = &mut self.batches[b as usize];
+        batch.running = false;
+        let n = batch.msgs.len() as u64;
+        let s = &mut self.sources[batch.src as usize];
+        s.running -= 1;
+        s.executing -= n;
+        s.limit = s.limit.min(f64::from(s.running.max(2)));
+        s.saturated = false;
+        s.blocked_until = now + THROTTLE_PAUSE;
+        for i in 0..n as usize {
+            let slot = self.batches[b as usize].msgs[i].slot;
+            self.release_msg(slot);
+        }
+    }
+}
+
 impl Simulation {
     /// Event `req` of function `f` leaves Lambda's queue for its next attempt at `now`: false if
     /// it is too old to be attempted again (it ends as its last failure left it).
@@ -301,44 +365,6 @@ impl Simulation {
         s.live += 1;
     }
 
-    /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
-    /// once no executing batch holds it.
-    fn free_msg(&mut self, slot: u32) {
-        let m = &mut self.sqs.msgs[slot as usize];
-        m.state = M_FREE;
-        m.stamp = m.stamp.wrapping_add(1);
-        self.sqs.sources[m.src as usize].live -= 1;
-        if m.holds == 0 {
-            self.sqs.msg_free.push(slot);
-        }
-    }
-
-    /// An executing batch lets go of message `slot`.
-    fn release_msg(&mut self, slot: u32) {
-        let m = &mut self.sqs.msgs[slot as usize];
-        m.holds -= 1;
-        if m.holds == 0 && m.state == M_FREE {
-            self.sqs.msg_free.push(slot);
-        }
-    }
-
-    fn schedule_poll(&mut self, src: u32, t: u64) {
-        let s = &mut self.sqs.sources[src as usize];
-        if t < s.poll_at {
-            s.poll_at = t;
-            self.cx.q.schedule(t, Event::SqsPoll(SqsId(src)));
-        }
-    }
-
-    /// The mapping of `src` polls again (then the source is dispatched).
-    pub(crate) fn on_sqs_poll(&mut self, src: SqsId, now: u64) {
-        let src = src.0;
-        let s = &mut self.sqs.sources[src as usize];
-        if s.poll_at <= now {
-            s.poll_at = u64::MAX;
-        }
-    }
-
     /// The next batch `src` starts now, if the mapping's concurrency, the batching window and
     /// the queue allow one: the function, the batch's request and its work. When none can
     /// start, schedules the next poll for when one of them will allow more.
@@ -364,7 +390,7 @@ impl Simulation {
             }
             if now < s.blocked_until {
                 let t = s.blocked_until;
-                self.schedule_poll(src, t);
+                self.sqs.schedule_poll(&mut self.cx, src, t);
                 return None;
             }
             if s.saturated {
@@ -376,7 +402,7 @@ impl Simulation {
                 s.saturated = s.limit < s.ceiling;
                 if s.saturated {
                     let need = ((s.limit.floor() + 1.0 - s.limit) / s.rate).ceil() as u64;
-                    self.schedule_poll(src, now + need.max(1));
+                    self.sqs.schedule_poll(&mut self.cx, src, now + need.max(1));
                 }
                 return None;
             }
@@ -387,7 +413,7 @@ impl Simulation {
                 }
                 let t = s.wait_since.saturating_add(s.window);
                 if now < t {
-                    self.schedule_poll(src, t);
+                    self.sqs.schedule_poll(&mut self.cx, src, t);
                     return None;
                 }
             }
@@ -426,7 +452,7 @@ impl Simulation {
             if now - m.sent >= retention {
                 // Deleted by SQS: the message is lost.
                 self.lambda.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
-                self.free_msg(slot);
+                self.sqs.free_msg(slot);
                 continue;
             }
             let func = &mut self.lambda.funcs[f as usize];
@@ -505,30 +531,6 @@ impl Simulation {
         Some((f, req, off))
     }
 
-    fn free_batch(&mut self, b: u32) {
-        let batch = &mut self.sqs.batches[b as usize];
-        batch.epoch = batch.epoch.wrapping_add(1);
-        self.sqs.batch_free.push(b);
-    }
-
-    /// Batch `b` was throttled (or failed with a service error): its messages stay invisible
-    /// until the visibility timeout, and the mapping backs off.
-    pub(crate) fn sqs_throttled(&mut self, b: u32, now: u64) {
-        let batch = &mut self.sqs.batches[b as usize];
-        batch.running = false;
-        let n = batch.msgs.len() as u64;
-        let s = &mut self.sqs.sources[batch.src as usize];
-        s.running -= 1;
-        s.executing -= n;
-        s.limit = s.limit.min(f64::from(s.running.max(2)));
-        s.saturated = false;
-        s.blocked_until = now + THROTTLE_PAUSE;
-        for i in 0..n as usize {
-            let slot = self.sqs.batches[b as usize].msgs[i].slot;
-            self.release_msg(slot);
-        }
-    }
-
     /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did). Returns its
     /// source, to be dispatched.
     #[must_use]
@@ -591,14 +593,14 @@ impl Simulation {
                 });
             }
             if outcome == Outcome::Succeeded && failure.is_none() && current {
-                self.free_msg(bm.slot);
+                self.sqs.free_msg(bm.slot);
             }
-            self.release_msg(bm.slot);
+            self.sqs.release_msg(bm.slot);
         }
         let batch = &mut self.sqs.batches[b as usize];
         batch.msgs = list;
         if !keep || batch.vis_fired {
-            self.free_batch(b);
+            self.sqs.free_batch(b);
         }
         src
     }
@@ -663,7 +665,7 @@ impl Simulation {
                 func.bin.dead_lettered += 1;
                 func.dlq += 1;
                 func.counted.outcomes.dead_lettered += m.measured as u64;
-                self.free_msg(bm.slot);
+                self.sqs.free_msg(bm.slot);
             } else {
                 m.state = M_VISIBLE;
                 self.sqs.sources[src as usize]
@@ -673,7 +675,7 @@ impl Simulation {
         }
         self.sqs.batches[b as usize].msgs = list;
         if !running {
-            self.free_batch(b);
+            self.sqs.free_batch(b);
         }
         Some(SqsId(src))
     }

@@ -94,7 +94,7 @@ impl Simulation {
             return;
         }
         let b = req.id as u32;
-        self.sqs_throttled(b, now);
+        self.sqs.sqs_throttled(b, now);
         if self.cx.want_requests {
             let outcome = if failure == Failure::Throttle {
                 Outcome::Throttled

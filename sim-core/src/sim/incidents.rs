@@ -10,13 +10,13 @@ pub(crate) struct IncidentState {
     pub start: u64,
     pub end: u64,
     /// Which functions it affects.
-    covers: Vec<bool>,
-    error_p: f64,
-    service_p: f64,
-    lat_mul: f64,
-    lat_add: u64,
-    lost: f64,
-    active: bool,
+    pub(crate) covers: Vec<bool>,
+    pub(crate) error_p: f64,
+    pub(crate) service_p: f64,
+    pub(crate) lat_mul: f64,
+    pub(crate) lat_add: u64,
+    pub(crate) lost: f64,
+    pub(crate) active: bool,
 }
 
 /// The scenario's incidents, and the draws of which environments one takes down.
@@ -62,61 +62,10 @@ impl Simulation {
         // Requests of Auto Scaling groups that started before now ran without this change.
         self.asg_advance_all(now, obs);
         self.incidents.list[i].active = starts;
-        self.apply_incidents(now);
+        let at_start = now == self.bin_start;
+        self.lambda.apply_incidents(&self.incidents.list, at_start);
         if starts && self.incidents.list[i].lost > 0.0 {
             self.lose_environments(i, now, obs);
-        }
-    }
-
-    /// Recomputes every function's error probability, slow-down and pool capacity from the
-    /// incidents active now.
-    fn apply_incidents(&mut self, now: u64) {
-        // A change exactly at an interval's start replaces the interval's count; later changes
-        // raise it (the column shows the most incidents active at any time in the interval).
-        let at_start = now == self.bin_start;
-        for (f, func) in self.lambda.funcs.iter_mut().enumerate() {
-            let mut ok = 1.0 - func.base_error_p;
-            let mut up = 1.0 - func.base_service_p;
-            let (mut mul, mut add, mut n) = (1.0, 0u64, 0u32);
-            for inc in self
-                .incidents
-                .list
-                .iter()
-                .filter(|i| i.active && i.covers[f])
-            {
-                ok *= 1.0 - inc.error_p;
-                up *= 1.0 - inc.service_p;
-                mul *= inc.lat_mul;
-                add = add.saturating_add(inc.lat_add);
-                n += 1;
-            }
-            func.error_p = 1.0 - ok;
-            func.service_p = 1.0 - up;
-            func.lat_mul = mul;
-            func.lat_add = add;
-            func.active_incidents = n;
-            func.bin.incidents = if at_start {
-                n
-            } else {
-                func.bin.incidents.max(n)
-            };
-        }
-        for (p, pool) in self.lambda.pools.iter_mut().enumerate() {
-            let mut keep = 1.0;
-            for inc in self
-                .incidents
-                .list
-                .iter()
-                .filter(|i| i.active && i.lost > 0.0)
-            {
-                let hits_pool = self.lambda.funcs.iter().enumerate().any(|(f, func)| {
-                    func.pool as usize == p && inc.covers[f] && func.group.is_none()
-                });
-                if hits_pool {
-                    keep *= 1.0 - inc.lost;
-                }
-            }
-            pool.cap = (self.lambda.pool_caps[p] as f64 * keep).floor() as u32;
         }
     }
 

@@ -58,7 +58,7 @@ use asg::{Asg, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};
 use ids::{IncidentId, WorkloadId};
-use incidents::Incidents;
+use incidents::{IncidentState, Incidents};
 use lambda::{
     Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, KeepAlive, LOST, Lambda,
     MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,

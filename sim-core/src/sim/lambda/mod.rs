@@ -2,8 +2,8 @@
 //! environment, init, faults, the timeout) and its end.
 
 use super::{
-    AttemptEnd, Batch, BinaryHeap, Ctx, Dist, Event, Failure, Invocation, LatencyHist, NS_PER_S,
-    Nanos, Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng,
+    AttemptEnd, Batch, BinaryHeap, Ctx, Dist, Event, Failure, IncidentState, Invocation,
+    LatencyHist, NS_PER_S, Nanos, Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng,
 };
 use crate::sim::ids::{FnId, InstId};
 
@@ -438,6 +438,50 @@ impl Lambda {
                 })
             }
             None => None,
+        }
+    }
+}
+
+impl Lambda {
+    /// Recomputes every function's error probability, slow-down and pool capacity from the
+    /// incidents active now (the Lambda platform's part of an incident).
+    pub(crate) fn apply_incidents(&mut self, incidents: &[IncidentState], at_start: bool) {
+        // A change exactly at an interval's start (`at_start`) replaces the interval's count;
+        // later changes raise it (the column shows the most incidents active at any time in the
+        // interval).
+        for (f, func) in self.funcs.iter_mut().enumerate() {
+            let mut ok = 1.0 - func.base_error_p;
+            let mut up = 1.0 - func.base_service_p;
+            let (mut mul, mut add, mut n) = (1.0, 0u64, 0u32);
+            for inc in incidents.iter().filter(|i| i.active && i.covers[f]) {
+                ok *= 1.0 - inc.error_p;
+                up *= 1.0 - inc.service_p;
+                mul *= inc.lat_mul;
+                add = add.saturating_add(inc.lat_add);
+                n += 1;
+            }
+            func.error_p = 1.0 - ok;
+            func.service_p = 1.0 - up;
+            func.lat_mul = mul;
+            func.lat_add = add;
+            func.active_incidents = n;
+            func.bin.incidents = if at_start {
+                n
+            } else {
+                func.bin.incidents.max(n)
+            };
+        }
+        for (p, pool) in self.pools.iter_mut().enumerate() {
+            let mut keep = 1.0;
+            for inc in incidents.iter().filter(|i| i.active && i.lost > 0.0) {
+                let hits_pool = self.funcs.iter().enumerate().any(|(f, func)| {
+                    func.pool as usize == p && inc.covers[f] && func.group.is_none()
+                });
+                if hits_pool {
+                    keep *= 1.0 - inc.lost;
+                }
+            }
+            pool.cap = (self.pool_caps[p] as f64 * keep).floor() as u32;
         }
     }
 }

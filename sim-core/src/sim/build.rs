@@ -387,24 +387,19 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                     policy,
                 })
             });
-            let (via, asy, sqs_idx) = match w.invocation {
-                Invocation::Sync => (Invocation::Sync, None, NIL),
-                Invocation::Async => (
-                    Invocation::Async,
-                    Some(Box::new(AsyncPolicy::new(
-                        &w.async_config.clone().unwrap_or_default(),
-                    ))),
-                    NIL,
-                ),
-                Invocation::Sqs => {
-                    sqs.push(SqsSource::new(
-                        &w.sqs.clone().unwrap_or_default(),
-                        i as u32,
-                        function,
-                    ));
-                    (Invocation::Sqs, None, (sqs.len() - 1) as u32)
-                }
-            };
+            let asy = matches!(w.invocation, Invocation::Async).then(|| {
+                Box::new(AsyncPolicy::new(
+                    &w.async_config.clone().unwrap_or_default(),
+                ))
+            });
+            let sqs_idx = matches!(w.invocation, Invocation::Sqs).then(|| {
+                sqs.push(SqsSource::new(
+                    &w.sqs.clone().unwrap_or_default(),
+                    i as u32,
+                    function,
+                ));
+                (sqs.len() - 1) as u32
+            });
             let (start, until) = if a.trace.is_some() {
                 (0, sim.duration.0)
             } else {
@@ -420,7 +415,7 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 service: SimRng::new(seed, stream::SERVICE | i as u64),
                 fault: SimRng::new(seed, stream::FAULT | i as u64),
                 redo: SimRng::new(seed, stream::RETRY | i as u64),
-                via,
+                via: w.invocation,
                 retry: retry.filter(|r| r.policy.max_attempts > 1),
                 asy,
                 sqs: sqs_idx,

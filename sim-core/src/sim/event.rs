@@ -1,4 +1,4 @@
-//! The events of the one event queue. Each names its owner's entity by index; the loop in
+//! The events of the one event queue. Each names its owner's entity by a typed id; the loop in
 //! `sim/mod.rs` dispatches them.
 
 use super::InstEv;

@@ -241,11 +241,8 @@ impl Simulation {
         if matches!(req.via, Invocation::Async) && !self.async_due(f, &req, now) {
             return;
         }
-        let func = &mut self.lambda.funcs[f as usize];
-        func.bin.retries += 1;
-        let service = func
-            .duration
-            .sample(&mut self.workloads[req.w as usize].redo);
+        let service =
+            self.workloads[req.w as usize].retry_service_time(&mut self.lambda.funcs[f as usize]);
         self.attempt::<true>(f, &mut req, now, service, obs);
     }
 }

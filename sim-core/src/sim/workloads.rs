@@ -2,8 +2,8 @@
 //! which sends each new request to its target.
 
 use super::{
-    ArrivalSource, AsyncPolicy, ClientRetry, Event, HashMap, InputError, Invocation, NO_DURATION,
-    Observer, Replay, Req, SimError, SimRng, Simulation, Target,
+    ArrivalSource, AsyncPolicy, ClientRetry, Event, Func, HashMap, InputError, Invocation,
+    NO_DURATION, Observer, Replay, Req, SimError, SimRng, Simulation, Target,
 };
 use crate::sim::ids::{SqsId, WorkloadId};
 
@@ -21,8 +21,8 @@ pub(crate) struct Workload {
     pub(crate) via: Invocation,
     pub(crate) retry: Option<Box<ClientRetry>>,
     pub(crate) asy: Option<Box<AsyncPolicy>>,
-    /// The SQS source this workload sends to (an index into `Sqs::sources`).
-    pub(crate) sqs: u32,
+    /// The SQS source this workload sends to (an index into `Sqs::sources`), if it sends to one.
+    pub(crate) sqs: Option<u32>,
     /// Arrivals stop here (the workload's `end`, at most the end of the simulation).
     pub(crate) until: u64,
     /// The trace feed its arrivals come from (an index into `Simulation::feeds`), if any.
@@ -44,6 +44,29 @@ pub(crate) struct Feed {
     pub(crate) unmatched: u64,
     pub(crate) workload: String,
     pub(crate) file: String,
+}
+
+impl Workload {
+    /// The work of a new request of this workload at function `func`: the trace's own duration
+    /// (`given`), else a draw from the function's distribution with the workload's service
+    /// stream. Drawn for every request, admitted or not, so that configurations compared with
+    /// the same seed see the same service times (common random numbers).
+    #[inline(always)]
+    pub(crate) fn service_time(&mut self, func: &Func, given: u64) -> u64 {
+        if given != NO_DURATION {
+            given
+        } else {
+            func.duration.sample(&mut self.service)
+        }
+    }
+
+    /// The work of a later attempt of this workload's request at function `func`, drawn from the
+    /// workload's retry stream; the attempt counts in the interval's retries.
+    #[inline]
+    pub(crate) fn retry_service_time(&mut self, func: &mut Func) -> u64 {
+        func.bin.retries += 1;
+        func.duration.sample(&mut self.redo)
+    }
 }
 
 impl Feed {
@@ -107,27 +130,15 @@ impl Simulation {
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.lambda.funcs[f as usize];
-        let id = self.next_req;
+        let (id, measured) = (self.next_req, now >= self.cx.warmup);
         self.next_req += 1;
-        let measured = now >= self.cx.warmup;
-        if measured {
-            func.requests += 1;
-        }
-        func.bin_arrivals += 1;
-        if X && matches!(wl.via, Invocation::Sqs) {
-            let src = wl.sqs;
+        func.arrival(measured);
+        if X && let Some(src) = wl.sqs {
             self.sqs_send(src, id, now, measured);
             self.sqs_dispatch(SqsId(src), now, obs);
             return Ok(());
         }
-        // Drawn for every request, admitted or not, so that configurations compared with the
-        // same seed see the same service times (common random numbers). A trace's own duration
-        // comes first.
-        let service = if given != NO_DURATION {
-            given
-        } else {
-            func.duration.sample(&mut wl.service)
-        };
+        let service = wl.service_time(func, given);
         let retry = X && (wl.retry.is_some() || matches!(wl.via, Invocation::Async));
         let mut req = Req {
             id,

@@ -59,18 +59,11 @@ impl Simulation {
     ) {
         let a = a.0;
         let wl = &mut self.workloads[w as usize];
-        let f = wl.function;
-        let func = &mut self.lambda.funcs[f as usize];
-        let id = self.next_req;
+        let func = &mut self.lambda.funcs[wl.function as usize];
+        let (id, measured) = (self.next_req, now >= self.cx.warmup);
         self.next_req += 1;
-        let measured = now >= self.cx.warmup;
-        func.requests += measured as u64;
-        func.bin_arrivals += 1;
-        let service = if given != crate::trace::NO_DURATION {
-            given
-        } else {
-            func.duration.sample(&mut wl.service)
-        };
+        func.arrival(measured);
+        let service = wl.service_time(func, given);
         let req = Req {
             id,
             first: now,
@@ -87,12 +80,9 @@ impl Simulation {
 impl Simulation {
     /// A client's retry of a request to group `a`.
     pub(crate) fn asg_retry(&mut self, a: GroupId, req: Req, now: u64, obs: &mut dyn Observer) {
-        let a = a.0;
         let wl = &mut self.workloads[req.w as usize];
-        let func = &mut self.lambda.funcs[wl.function as usize];
-        func.bin.retries += 1;
-        let service = func.duration.sample(&mut wl.redo);
-        self.asg_attempt(a, req, now, service, obs);
+        let service = wl.retry_service_time(&mut self.lambda.funcs[wl.function as usize]);
+        self.asg_attempt(a.0, req, now, service, obs);
     }
 }
 

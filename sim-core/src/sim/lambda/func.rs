@@ -132,6 +132,13 @@ pub(crate) const PENDING: usize = 256;
 pub(crate) const MEASURED_BIT: u64 = 1 << 63;
 
 impl Func {
+    /// A new request arrives (`measured`: in the measured window), whatever its platform.
+    #[inline(always)]
+    pub(crate) fn arrival(&mut self, measured: bool) {
+        self.requests += measured as u64;
+        self.bin_arrivals += 1;
+    }
+
     #[inline]
     pub(crate) fn record_latency(&mut self, ns: u64, measured: bool) {
         self.pending

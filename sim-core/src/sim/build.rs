@@ -2,14 +2,15 @@
 //! their sources, the client policies, the queues and the event queue's sizing.
 
 use super::{
-    AllocationRule, Architecture, ArrivalSource, AsyncPolicy, Bin, BinaryHeap, Bucket, ClientRetry,
-    Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, HashMap, Hists, Incidents, Invocation,
-    KeepAlive, KeepAlivePolicy, Lambda, LatencyHist, NIL, NO_DURATION, NS_PER_S, Nanos, PENDING,
-    Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources, Scaler, ScalingRule,
-    Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload, incidents, load_dist,
-    open_trace, read_points, stream,
+    AllocationRule, Architecture, ArrivalSource, Asg, AsyncPolicy, Bin, BinaryHeap, Bucket,
+    ClientRetry, Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, GroupSpec, HashMap, Hists,
+    Incidents, Invocation, KeepAlive, KeepAlivePolicy, Lambda, LatencyHist, Live, NIL, NO_DURATION,
+    NS_PER_S, Nanos, PENDING, Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources,
+    Scaler, ScalingRule, Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload,
+    incidents, load_dist, open_trace, read_points, stream,
 };
-use crate::sim::ids::FnId;
+use crate::scenario::Platform;
+use crate::sim::ids::{FnId, GroupId};
 
 impl Simulation {
     /// Validates `scenario`, opens its inputs through `res`, and prepares the run.
@@ -52,10 +53,7 @@ impl Simulation {
                     }
                     _ => Bucket::OFF,
                 },
-                alive_total: 0,
-                busy_total: 0,
-                peak_alive: 0,
-                peak_busy: 0,
+                live: Live::default(),
             },
             workloads,
             feeds,
@@ -69,14 +67,52 @@ impl Simulation {
                 rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             },
             asgs: Vec::new(),
+            group_ends: Vec::new(),
             next_req: 0,
             bin_start: 0,
             next_sample: u64::MAX,
             want_samples: true,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
         };
-        simulation.asg_prepare(scenario, res)?;
+        simulation.groups(scenario, res)?;
         Ok(simulation)
+    }
+
+    /// Builds the groups of the scenario's `asg` functions; their workloads send to them.
+    fn groups(&mut self, scenario: &Scenario, res: &dyn Resources) -> Result<(), SimError> {
+        for (f, func) in scenario.functions.iter().enumerate() {
+            let (Platform::Asg, Some(cfg)) = (func.platform, &func.asg) else {
+                continue;
+            };
+            let key = format!("functions.{}.asg", func.name);
+            let rate: f64 = scenario
+                .workloads
+                .iter()
+                .filter(|w| w.function == func.name)
+                .map(|w| w.arrivals.rate.unwrap_or(1000.0))
+                .sum();
+            let id = GroupId(self.asgs.len() as u32);
+            let spec = GroupSpec {
+                id,
+                f: f as u32,
+                cfg,
+                key: &key,
+                timeout: func.timeout.0,
+                rate,
+                mean_work: self.lambda.funcs[f].duration.mean(),
+            };
+            self.asgs.push(Asg::new(spec, &self.cx, self.seed, res)?);
+            self.lambda.funcs[f].group = Some(id.0);
+        }
+        for w in &mut self.workloads {
+            if let Some(a) = self.lambda.funcs[w.function as usize].group {
+                w.target = Target::Asg(GroupId(a));
+                if w.retry.is_some() {
+                    self.asgs[a as usize].eager = true;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,7 +1,8 @@
 //! Scheduled incidents: windows in which functions fail more often, run slower, or lose part of
 //! their capacity (a zone outage).
 
-use super::{ERRORED, LOST, Observer, PROV, SimRng, Simulation, State, TIMED_OUT, unlink};
+use super::groups::group;
+use super::{GroupCx, Observer, SimRng, Simulation, State};
 use crate::scenario::Scenario;
 use crate::sim::ids::{IncidentId, InstId};
 
@@ -60,7 +61,7 @@ impl Simulation {
         let i = i.0;
         let i = i as usize;
         // Requests of Auto Scaling groups that started before now ran without this change.
-        self.asg_advance_all(now, obs);
+        self.groups_catch_up(now, obs);
         self.incidents.list[i].active = starts;
         let at_start = now == self.bin_start;
         self.lambda.apply_incidents(&self.incidents.list, at_start);
@@ -75,49 +76,22 @@ impl Simulation {
         let lost = self.incidents.list[i].lost;
         for a in 0..self.asgs.len() {
             if self.incidents.list[i].covers[self.asgs[a].f as usize] {
-                self.asg_lose(a as u32, lost, now, obs);
+                let (asg, mut g) = group!(self, a as u32, &mut *obs);
+                asg.lose(&mut g, &mut self.incidents.rng, lost, now);
+                self.route_group_ends();
             }
         }
         for idx in 0..self.lambda.insts.len() {
-            let it = self.lambda.insts[idx];
+            let it = &self.lambda.insts[idx];
             if it.state == State::Free || !self.incidents.list[i].covers[it.func as usize] {
                 continue;
             }
             if self.incidents.rng.uniform() >= lost {
                 continue;
             }
-            let inst = idx as u32;
-            match it.state {
-                State::Idle | State::Init if it.has(PROV) => {
-                    // A provisioned environment, idle or re-initializing.
-                    self.lambda.funcs[it.func as usize].pc.advance(now);
-                    if it.state == State::Idle {
-                        self.lambda.pc_lose_idle(inst);
-                    } else {
-                        self.lambda.funcs[it.func as usize].pc.ready -= 1;
-                    }
-                    self.lambda.retire(inst, now);
-                }
-                State::Idle => {
-                    let func = &mut self.lambda.funcs[it.func as usize];
-                    unlink(func, &mut self.lambda.insts, inst);
-                    self.lambda.retire(inst, now);
-                }
-                State::Busy => {
-                    // The request in flight fails now (a function error, billed) and the
-                    // environment is not reused.
-                    let slot = &mut self.lambda.insts[idx];
-                    slot.done_at = now;
-                    slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
-                    let epoch = slot.epoch;
-                    if let Some(end) =
-                        self.lambda
-                            .on_done::<true>(&mut self.cx, InstId(inst), epoch, now, obs)
-                    {
-                        self.route(end, now, obs);
-                    }
-                }
-                State::Free | State::Init => {}
+            let inst = InstId(idx as u32);
+            if let Some(end) = self.lambda.lose(&mut self.cx, inst, now, obs) {
+                self.route(end, now, obs);
             }
         }
     }

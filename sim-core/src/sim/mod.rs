@@ -6,8 +6,9 @@
 //! the shared context `Ctx` (the event queue, the end of the run and of its warmup, whether the
 //! measured window has begun). `event_loop` pops each event and hands it, by one `match`, to its
 //! owner's handler. Owners do not call each other: a platform returns how an attempt ended
-//! (`AttemptEnd`), a client or Lambda's async queue returns when a request is to be attempted
-//! again, the SQS mapping returns the batches it starts, and `route.rs` hands each on.
+//! (`AttemptEnd`; a group collects `GroupEnd`s, routed when its handler returns), a client or
+//! Lambda's async queue returns when a request is to be attempted again, the SQS mapping returns
+//! the batches it starts, and `route.rs` hands each on.
 //!
 //! # One request's path
 //! `Arrival(w)` pops → the workload schedules its next arrival and draws this request's service
@@ -44,6 +45,7 @@ mod asg;
 mod build;
 mod clients;
 mod event;
+mod groups;
 pub(crate) mod ids;
 mod incidents;
 mod lambda;
@@ -54,17 +56,17 @@ mod stats;
 mod workloads;
 
 pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, SampleRow};
-use asg::{Asg, InstEv};
+use asg::{Asg, GroupCx, GroupSpec, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};
 use ids::{IncidentId, WorkloadId};
 use incidents::{IncidentState, Incidents};
 use lambda::{
-    Attempt, BATCH, Bin, Bucket, COLD, Counted, ERRORED, Func, Hists, KeepAlive, LOST, Lambda,
-    MEASURED, NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State, TIMED_OUT, unlink,
+    Attempt, BATCH, Bin, Bucket, COLD, Counted, Func, Hists, KeepAlive, Lambda, Live, MEASURED,
+    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State,
 };
-use queues::{AsyncPolicy, Batch, Sqs, SqsSource};
-use request::{AttemptEnd, Req, Target};
+use queues::{AsyncPolicy, Batch, Sqs, SqsCx, SqsSource};
+use request::{AttemptEnd, GroupEnd, Req, Target};
 use route::Parked;
 use workloads::{Feed, Workload};
 
@@ -86,6 +88,8 @@ pub struct Simulation {
     workloads: Vec<Workload>,
     feeds: Vec<Feed>,
     parked: Parked,
+    /// The attempts a group's handler ended whose clients decide, until routed.
+    group_ends: Vec<GroupEnd>,
     sqs: Sqs,
     incidents: Incidents,
 
@@ -159,7 +163,7 @@ impl Simulation {
             self.lambda.pc_request(&mut self.cx, f as u32, 0);
         }
         self.lambda.pc_start_scaling(&mut self.cx);
-        self.asg_start();
+        self.start_groups(obs);
         // The loop is compiled twice: with faults, retries, queued invocation and provisioned
         // concurrency, and without them, so that a scenario without them pays nothing for their
         // bookkeeping.
@@ -225,7 +229,7 @@ impl Simulation {
                     self.sqs_dispatch(src, now, obs);
                 }
                 Event::SqsVisible { batch, epoch } => {
-                    if let Some(src) = self.on_sqs_visible(batch, epoch) {
+                    if let Some(src) = self.sqs.on_visible(&mut self.lambda.funcs, batch, epoch) {
                         self.sqs_dispatch(src, now, obs);
                     }
                 }
@@ -234,11 +238,13 @@ impl Simulation {
                     inst,
                     epoch,
                     kind,
-                } => self.on_asg_inst(a, inst, epoch, kind, now, obs),
-                Event::AsgTick { a, tick } => self.on_asg_tick(a, tick, now, obs),
-                Event::AsgSync(a) => self.on_asg_sync(a, now, obs),
+                } => self.in_group(a, obs, |asg, g| asg.on_inst(g, inst, epoch, kind, now)),
+                Event::AsgTick { a, tick } => {
+                    self.in_group(a, obs, |asg, g| asg.on_tick(g, tick, now))
+                }
+                Event::AsgSync(a) => self.in_group(a, obs, |asg, g| asg.advance(g, now)),
                 Event::AsgTimeout { a, slot, epoch } => {
-                    self.on_asg_timeout(a, slot, epoch, now, obs)
+                    self.in_group(a, obs, |asg, g| asg.on_timeout(g, slot, epoch, now))
                 }
             }
         }
@@ -258,11 +264,11 @@ impl Simulation {
     /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
     fn cross_boundary(&mut self, obs: &mut dyn Observer) {
         if !self.cx.measuring && self.cx.warmup <= self.next_sample {
-            self.asg_advance_all(self.cx.warmup, obs);
+            self.groups_catch_up(self.cx.warmup, obs);
             self.start_measuring(self.cx.warmup);
         } else {
             let t = self.next_sample;
-            self.asg_advance_all(t, obs);
+            self.groups_catch_up(t, obs);
             self.emit_bins(t, obs);
             obs.progress(Nanos(t), Nanos(self.cx.end));
             self.next_sample = if t + self.interval < self.cx.end {

@@ -21,7 +21,9 @@
 //! return. A message still being processed when its visibility timeout ends can be received
 //! again: a duplicate execution.
 
-use super::{Ctx, Event, Failure, Invocation, Observer, Outcome, Req, RequestRecord, Simulation};
+use super::{
+    Ctx, Event, Failure, Func, Invocation, Observer, Outcome, Req, RequestRecord, Workload,
+};
 use crate::scenario::{AsyncConfig, OnFailure, SqsConfig, SqsScaling};
 use crate::sim::ids::{BatchId, SqsId};
 use crate::time::{NS_PER_S, Nanos};
@@ -289,35 +291,25 @@ impl Sqs {
     }
 }
 
-impl Simulation {
-    /// Event `req` of function `f` leaves Lambda's queue for its next attempt at `now`: false if
-    /// it is too old to be attempted again (it ends as its last failure left it).
-    pub(crate) fn async_due(&mut self, f: u32, req: &Req, now: u64) -> bool {
-        let max_age = self.workloads[req.w as usize]
-            .asy
-            .as_ref()
-            .expect("an async workload")
-            .max_age;
-        self.lambda.funcs[f as usize].queued -= 1;
-        if now - req.first >= max_age {
-            let last = req.last.unwrap_or(Failure::Throttle);
-            self.async_final(f, *req, last, now);
+impl AsyncPolicy {
+    /// Event `req` of function `func` leaves Lambda's queue for its next attempt at `now`: false
+    /// if it is too old to be attempted again (it ends as its last failure left it).
+    pub(crate) fn due(&self, func: &mut Func, req: &Req, now: u64) -> bool {
+        func.queued -= 1;
+        if now - req.first >= self.max_age {
+            self.ended(func, req, req.last.unwrap_or(Failure::Throttle));
             return false;
         }
-        let b = &mut self.lambda.funcs[f as usize].bin;
+        let b = &mut func.bin;
         b.max_age = b.max_age.max(now - req.first);
         true
     }
 
-    /// An async event's retries or age ran out after failure `kind`.
-    pub(crate) fn async_final(&mut self, f: u32, req: Req, kind: Failure, _now: u64) {
-        let dead_letter = self.workloads[req.w as usize]
-            .asy
-            .as_ref()
-            .is_some_and(|p| p.dead_letter);
-        let func = &mut self.lambda.funcs[f as usize];
+    /// Event `req`'s retries or age ran out after failure `kind`: it goes to the dead-letter
+    /// queue, or its failure is counted.
+    pub(crate) fn ended(&self, func: &mut Func, req: &Req, kind: Failure) {
         let o = &mut func.counted.outcomes;
-        if dead_letter {
+        if self.dead_letter {
             func.bin.dead_lettered += 1;
             func.dlq += 1;
             o.dead_lettered += req.measured as u64;
@@ -325,15 +317,32 @@ impl Simulation {
             o.count_failure(kind);
         }
     }
+}
 
+/// What the SQS mapping borrows from the rest of the simulation: the shared context, the
+/// functions (their work distributions, faults and counters) and the workloads' random streams.
+pub(crate) struct SqsCx<'a> {
+    pub(crate) cx: &'a mut Ctx,
+    pub(crate) funcs: &'a mut [Func],
+    pub(crate) workloads: &'a mut [Workload],
+}
+
+impl Sqs {
     /// A message arrives in SQS source `src` (then the source is dispatched).
-    pub(crate) fn sqs_send(&mut self, src: u32, id: u64, now: u64, measured: bool) {
-        let s = &mut self.sqs.sources[src as usize];
-        let poison = s.poison_p > 0.0 && self.workloads[s.w as usize].fault.uniform() < s.poison_p;
-        let slot = match self.sqs.msg_free.pop() {
+    pub(crate) fn send(
+        &mut self,
+        workloads: &mut [Workload],
+        src: u32,
+        id: u64,
+        now: u64,
+        measured: bool,
+    ) {
+        let s = &mut self.sources[src as usize];
+        let poison = s.poison_p > 0.0 && workloads[s.w as usize].fault.uniform() < s.poison_p;
+        let slot = match self.msg_free.pop() {
             Some(slot) => slot,
             None => {
-                self.sqs.msgs.push(Msg {
+                self.msgs.push(Msg {
                     id: 0,
                     sent: 0,
                     stamp: 0,
@@ -345,10 +354,10 @@ impl Simulation {
                     poison: false,
                     measured: false,
                 });
-                (self.sqs.msgs.len() - 1) as u32
+                (self.msgs.len() - 1) as u32
             }
         };
-        let m = &mut self.sqs.msgs[slot as usize];
+        let m = &mut self.msgs[slot as usize];
         *m = Msg {
             id,
             sent: now,
@@ -369,11 +378,16 @@ impl Simulation {
     /// the queue allow one: the function, the batch's request and its work. When none can
     /// start, schedules the next poll for when one of them will allow more.
     #[must_use]
-    pub(crate) fn sqs_next(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
+    pub(crate) fn next(
+        &mut self,
+        x: &mut SqsCx<'_>,
+        src: u32,
+        now: u64,
+    ) -> Option<(u32, Req, u64)> {
         loop {
-            let s = &mut self.sqs.sources[src as usize];
+            let s = &mut self.sources[src as usize];
             while let Some(&(slot, stamp)) = s.visible.front() {
-                let m = &self.sqs.msgs[slot as usize];
+                let m = &self.msgs[slot as usize];
                 if m.stamp == stamp && m.state == M_VISIBLE {
                     break;
                 }
@@ -390,7 +404,7 @@ impl Simulation {
             }
             if now < s.blocked_until {
                 let t = s.blocked_until;
-                self.sqs.schedule_poll(&mut self.cx, src, t);
+                self.schedule_poll(x.cx, src, t);
                 return None;
             }
             if s.saturated {
@@ -402,7 +416,7 @@ impl Simulation {
                 s.saturated = s.limit < s.ceiling;
                 if s.saturated {
                     let need = ((s.limit.floor() + 1.0 - s.limit) / s.rate).ceil() as u64;
-                    self.sqs.schedule_poll(&mut self.cx, src, now + need.max(1));
+                    self.schedule_poll(x.cx, src, now + need.max(1));
                 }
                 return None;
             }
@@ -413,12 +427,12 @@ impl Simulation {
                 }
                 let t = s.wait_since.saturating_add(s.window);
                 if now < t {
-                    self.sqs.schedule_poll(&mut self.cx, src, t);
+                    self.schedule_poll(x.cx, src, t);
                     return None;
                 }
             }
             s.wait_since = u64::MAX;
-            if let Some(batch) = self.sqs_receive(src, now) {
+            if let Some(batch) = self.receive(x, src, now) {
                 return Some(batch);
             }
         }
@@ -426,36 +440,36 @@ impl Simulation {
 
     /// A poller receives a batch from `src`: the function to invoke with it, the batch's
     /// request and its work (`None` if every message it took had expired).
-    fn sqs_receive(&mut self, src: u32, now: u64) -> Option<(u32, Req, u64)> {
-        let b = match self.sqs.batch_free.pop() {
+    fn receive(&mut self, x: &mut SqsCx<'_>, src: u32, now: u64) -> Option<(u32, Req, u64)> {
+        let b = match self.batch_free.pop() {
             Some(b) => b,
             None => {
-                self.sqs.batches.push(Batch::default());
-                (self.sqs.batches.len() - 1) as u32
+                self.batches.push(Batch::default());
+                (self.batches.len() - 1) as u32
             }
         };
-        let mut list = std::mem::take(&mut self.sqs.batches[b as usize].msgs);
+        let mut list = std::mem::take(&mut self.batches[b as usize].msgs);
         list.clear();
-        let s = &mut self.sqs.sources[src as usize];
+        let s = &mut self.sources[src as usize];
         let (f, w) = (s.f, s.w);
         let (limit, retention, partial) = (s.batch_size, s.retention, s.partial);
         let (mut off, mut errored, mut oldest) = (0u64, false, 0u64);
         while list.len() < limit {
-            let s = &mut self.sqs.sources[src as usize];
+            let s = &mut self.sources[src as usize];
             let Some((slot, stamp)) = s.visible.pop_front() else {
                 break;
             };
-            let m = &mut self.sqs.msgs[slot as usize];
+            let m = &mut self.msgs[slot as usize];
             if m.stamp != stamp || m.state != M_VISIBLE {
                 continue;
             }
             if now - m.sent >= retention {
                 // Deleted by SQS: the message is lost.
-                self.lambda.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
-                self.sqs.free_msg(slot);
+                x.funcs[f as usize].counted.outcomes.failed += m.measured as u64;
+                self.free_msg(slot);
                 continue;
             }
-            let func = &mut self.lambda.funcs[f as usize];
+            let func = &mut x.funcs[f as usize];
             m.receives += 1;
             m.stamp = m.stamp.wrapping_add(1);
             m.state = M_INFLIGHT;
@@ -467,7 +481,7 @@ impl Simulation {
                 func.attempts += 1;
             }
             oldest = oldest.max(now - m.sent);
-            let wl = &mut self.workloads[w as usize];
+            let wl = &mut x.workloads[w as usize];
             let failed = m.poison || (func.error_p > 0.0 && wl.fault.uniform() < func.error_p);
             let mut work = func.duration.sample(&mut wl.service);
             if func.lat_mul != 1.0 || func.lat_add != 0 {
@@ -493,17 +507,17 @@ impl Simulation {
             });
         }
         if list.is_empty() {
-            self.sqs.batches[b as usize].msgs = list;
-            self.sqs.batch_free.push(b);
+            self.batches[b as usize].msgs = list;
+            self.batch_free.push(b);
             return None;
         }
-        let func = &mut self.lambda.funcs[f as usize];
+        let func = &mut x.funcs[f as usize];
         func.bin.max_age = func.bin.max_age.max(oldest);
-        let s = &mut self.sqs.sources[src as usize];
+        let s = &mut self.sources[src as usize];
         s.running += 1;
         s.executing += list.len() as u64;
         let visible_at = now.saturating_add(s.visibility);
-        let batch = &mut self.sqs.batches[b as usize];
+        let batch = &mut self.batches[b as usize];
         batch.src = src;
         batch.received = now;
         batch.running = true;
@@ -511,7 +525,7 @@ impl Simulation {
         batch.errored = errored;
         batch.msgs = list;
         let epoch = batch.epoch;
-        self.cx.q.schedule(
+        x.cx.q.schedule(
             visible_at,
             Event::SqsVisible {
                 batch: BatchId(b),
@@ -523,7 +537,7 @@ impl Simulation {
             first: now,
             w,
             attempt: 1,
-            measured: now >= self.cx.warmup,
+            measured: now >= x.cx.warmup,
             retry: true,
             via: Invocation::Sqs,
             ..Req::default()
@@ -534,26 +548,27 @@ impl Simulation {
     /// Batch `b` finished at `now` (`failure`: how its invocation failed, if it did). Returns its
     /// source, to be dispatched.
     #[must_use]
-    pub(crate) fn sqs_done(
+    pub(crate) fn done(
         &mut self,
+        x: &mut SqsCx<'_>,
         b: u32,
         failure: Option<Failure>,
         cold: bool,
         now: u64,
         obs: &mut dyn Observer,
     ) -> u32 {
-        let batch = &mut self.sqs.batches[b as usize];
+        let batch = &mut self.batches[b as usize];
         batch.running = false;
         let (src, received, exec_start) = (batch.src, batch.received, batch.exec_start);
         let list = std::mem::take(&mut batch.msgs);
-        let s = &mut self.sqs.sources[src as usize];
+        let s = &mut self.sources[src as usize];
         s.running -= 1;
         s.executing -= list.len() as u64;
         let f = s.f;
         let mut keep = false;
         for bm in &list {
-            let m = &mut self.sqs.msgs[bm.slot as usize];
-            let func = &mut self.lambda.funcs[f as usize];
+            let m = &mut self.msgs[bm.slot as usize];
+            let func = &mut x.funcs[f as usize];
             let processed =
                 !bm.failed && bm.off != u64::MAX && exec_start.saturating_add(bm.off) <= now;
             // Not received again (nor deleted) since this batch received it.
@@ -579,7 +594,7 @@ impl Simulation {
                     None => Outcome::Succeeded,
                 }
             };
-            if self.cx.want_requests {
+            if x.cx.want_requests {
                 obs.request(&RequestRecord {
                     id: m.id,
                     function: f,
@@ -593,21 +608,21 @@ impl Simulation {
                 });
             }
             if outcome == Outcome::Succeeded && failure.is_none() && current {
-                self.sqs.free_msg(bm.slot);
+                self.free_msg(bm.slot);
             }
-            self.sqs.release_msg(bm.slot);
+            self.release_msg(bm.slot);
         }
-        let batch = &mut self.sqs.batches[b as usize];
+        let batch = &mut self.batches[b as usize];
         batch.msgs = list;
         if !keep || batch.vis_fired {
-            self.sqs.free_batch(b);
+            self.free_batch(b);
         }
         src
     }
 
     /// Records of the messages of batch `b`: throttled (`executed` false) or still executing
     /// when the run ends.
-    pub(crate) fn batch_records(
+    pub(crate) fn records(
         &self,
         b: u32,
         outcome: Outcome,
@@ -615,15 +630,15 @@ impl Simulation {
         cold: bool,
         obs: &mut dyn Observer,
     ) {
-        let batch = &self.sqs.batches[b as usize];
+        let batch = &self.batches[b as usize];
         let (start, end) = if executed {
             (Some(Nanos(batch.received)), None)
         } else {
             (None, Some(Nanos(batch.received)))
         };
-        let f = self.sqs.sources[batch.src as usize].f;
+        let f = self.sources[batch.src as usize].f;
         for bm in &batch.msgs {
-            let m = &self.sqs.msgs[bm.slot as usize];
+            let m = &self.msgs[bm.slot as usize];
             obs.request(&RequestRecord {
                 id: m.id,
                 function: f,
@@ -642,9 +657,14 @@ impl Simulation {
     /// or move to the dead-letter queue after `max_receive_count` receives. Returns the source,
     /// to be dispatched (`None`: a stale event).
     #[must_use]
-    pub(crate) fn on_sqs_visible(&mut self, b: BatchId, epoch: u32) -> Option<SqsId> {
+    pub(crate) fn on_visible(
+        &mut self,
+        funcs: &mut [Func],
+        b: BatchId,
+        epoch: u32,
+    ) -> Option<SqsId> {
         let b = b.0;
-        let batch = &mut self.sqs.batches[b as usize];
+        let batch = &mut self.batches[b as usize];
         if batch.epoch != epoch {
             return None;
         }
@@ -652,30 +672,30 @@ impl Simulation {
         let (src, running) = (batch.src, batch.running);
         let list = std::mem::take(&mut batch.msgs);
         let (f, max_receives) = {
-            let s = &self.sqs.sources[src as usize];
+            let s = &self.sources[src as usize];
             (s.f, s.max_receives)
         };
         for bm in &list {
-            let m = &mut self.sqs.msgs[bm.slot as usize];
+            let m = &mut self.msgs[bm.slot as usize];
             if m.stamp != bm.stamp || m.state != M_INFLIGHT {
                 continue;
             }
             if m.receives >= max_receives {
-                let func = &mut self.lambda.funcs[f as usize];
+                let func = &mut funcs[f as usize];
                 func.bin.dead_lettered += 1;
                 func.dlq += 1;
                 func.counted.outcomes.dead_lettered += m.measured as u64;
-                self.sqs.free_msg(bm.slot);
+                self.free_msg(bm.slot);
             } else {
                 m.state = M_VISIBLE;
-                self.sqs.sources[src as usize]
+                self.sources[src as usize]
                     .visible
                     .push_back((bm.slot, m.stamp));
             }
         }
-        self.sqs.batches[b as usize].msgs = list;
+        self.batches[b as usize].msgs = list;
         if !running {
-            self.sqs.free_batch(b);
+            self.free_batch(b);
         }
         Some(SqsId(src))
     }

@@ -1,9 +1,12 @@
 //! A request as it moves between attempts: its id, first arrival, workload, attempt number and
 //! what retries need, and how it reaches the function.
 
+use crate::metrics::Outcome;
+use crate::observer::RequestRecord;
 use crate::retry::Failure;
 use crate::scenario::Invocation;
 use crate::sim::ids::{FnId, GroupId, InstId};
+use crate::time::Nanos;
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
 /// first arrival, workload, attempt number and last backoff delay.
@@ -28,6 +31,26 @@ pub(crate) struct Req {
     pub(crate) throttles: u16,
     /// Async: the last failure (reported if the event expires).
     pub(crate) last: Option<Failure>,
+}
+
+impl Req {
+    /// The record of this request's attempt at function `f`, rejected at `now` before it ran
+    /// (throttled, or a service error), on either platform. An SQS batch's records are written
+    /// per message by its queue.
+    #[cold]
+    pub(crate) fn rejected(&self, f: u32, outcome: Outcome, now: u64) -> RequestRecord {
+        RequestRecord {
+            id: self.id,
+            function: f,
+            arrival: Nanos(now),
+            start: None,
+            end: Some(Nanos(now)),
+            cold: false,
+            outcome,
+            attempt: self.attempt,
+            measured: self.measured,
+        }
+    }
 }
 
 /// Where a workload's requests go: the platform that runs them, ready for more platforms and
@@ -63,5 +86,25 @@ pub(crate) enum AttemptEnd {
         batch: u32,
         failure: Option<Failure>,
         cold: bool,
+    },
+}
+
+/// How an attempt on an Auto Scaling group ended, when its client decides what follows (the
+/// request has a retry policy): the group collects these while it is brought up to date, and the
+/// router hands each to the client in order once the group's handler returns.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum GroupEnd {
+    /// It succeeded: the client's quota gets its refund (what the quota needs of the request).
+    Succeeded {
+        w: u32,
+        attempt: u32,
+        last_cost: u32,
+    },
+    /// It failed at `at` with `failure` at the group's function `f`: the client may retry it.
+    Failed {
+        f: FnId,
+        req: Req,
+        failure: Failure,
+        at: u64,
     },
 }

@@ -5,7 +5,8 @@
 //! are parked here, each with its `Retry` event.
 
 use super::{
-    Attempt, AttemptEnd, Event, Failure, Invocation, Observer, Outcome, Req, Simulation, Target,
+    Attempt, AttemptEnd, Event, Failure, GroupEnd, Invocation, Observer, Outcome, Req, Simulation,
+    SqsCx, Target,
 };
 use crate::sim::ids::{FnId, ParkedId, SqsId};
 
@@ -101,7 +102,7 @@ impl Simulation {
             } else {
                 Outcome::Failed
             };
-            self.batch_records(b, outcome, false, false, obs);
+            self.sqs.records(b, outcome, false, false, obs);
         }
     }
 
@@ -136,7 +137,12 @@ impl Simulation {
         now: u64,
         obs: &mut dyn Observer,
     ) {
-        let src = self.sqs_done(batch, failure, cold, now, obs);
+        let mut x = SqsCx {
+            cx: &mut self.cx,
+            funcs: &mut self.lambda.funcs,
+            workloads: &mut self.workloads,
+        };
+        let src = self.sqs.done(&mut x, batch, failure, cold, now, obs);
         self.sqs_dispatch(SqsId(src), now, obs);
     }
 
@@ -181,7 +187,7 @@ impl Simulation {
                 Some(at)
             }
             None => {
-                self.async_final(f, *req, kind, now);
+                policy.ended(&mut self.lambda.funcs[f as usize], req, kind);
                 None
             }
         }
@@ -195,17 +201,45 @@ impl Simulation {
         }
     }
 
-    /// A failed attempt of a group's request: its client decides, if it has a retry policy.
-    pub(crate) fn route_group_failure(&mut self, f: u32, mut req: Req, failure: Failure, now: u64) {
-        if let Some(at) = self.client_failed(f, &mut req, failure, now) {
-            self.park(req, at);
+    /// Hands each attempt a group ended whose client decides to that client, in the order they
+    /// ended: a failure may be retried (the request is parked), a success gives back quota.
+    #[inline(never)]
+    pub(crate) fn route_group_ends(&mut self) {
+        // Routing adds none: each is read by its index.
+        for k in 0..self.group_ends.len() {
+            match self.group_ends[k] {
+                GroupEnd::Succeeded {
+                    w,
+                    attempt,
+                    last_cost,
+                } => self.retry_succeeded(w, attempt, last_cost),
+                GroupEnd::Failed {
+                    f,
+                    mut req,
+                    failure,
+                    at,
+                } => {
+                    if let Some(next) = self.client_failed(f.0, &mut req, failure, at) {
+                        self.park(req, next);
+                    }
+                }
+            }
         }
+        self.group_ends.clear();
     }
 
     /// Starts every batch SQS source `src` can start now.
     pub(crate) fn sqs_dispatch(&mut self, src: SqsId, now: u64, obs: &mut dyn Observer) {
         let src = src.0;
-        while let Some((f, mut req, work)) = self.sqs_next(src, now) {
+        loop {
+            let mut x = SqsCx {
+                cx: &mut self.cx,
+                funcs: &mut self.lambda.funcs,
+                workloads: &mut self.workloads,
+            };
+            let Some((f, mut req, work)) = self.sqs.next(&mut x, src, now) else {
+                break;
+            };
             let batch = req.id as u32;
             self.invoke::<true>(f, &mut req, work, Some(batch), now, obs);
         }
@@ -235,11 +269,17 @@ impl Simulation {
         };
         self.parked.free.push(slot);
         let f = match self.workloads[req.w as usize].target {
-            Target::Asg(a) => return self.asg_retry(a, req, now, obs),
+            Target::Asg(a) => return self.group_retry(a, req, now, obs),
             Target::Lambda(f) => f.0,
         };
-        if matches!(req.via, Invocation::Async) && !self.async_due(f, &req, now) {
-            return;
+        if matches!(req.via, Invocation::Async) {
+            let policy = self.workloads[req.w as usize]
+                .asy
+                .as_deref()
+                .expect("an async workload has its policy");
+            if !policy.due(&mut self.lambda.funcs[f as usize], &req, now) {
+                return;
+            }
         }
         let service =
             self.workloads[req.w as usize].retry_service_time(&mut self.lambda.funcs[f as usize]);

@@ -20,9 +20,11 @@ impl Simulation {
             func.counted.peak_alive = func.alive;
             func.peak_busy = func.busy;
         }
-        self.lambda.peak_alive = self.lambda.alive_total;
-        self.lambda.peak_busy = self.lambda.busy_total;
-        self.asg_start_measuring(now);
+        self.lambda.live.peak_alive = self.lambda.live.alive;
+        self.lambda.live.peak_busy = self.lambda.live.busy;
+        for asg in &mut self.asgs {
+            asg.start_measuring(now);
+        }
         self.cx.measuring = true;
     }
 }
@@ -86,7 +88,7 @@ impl Simulation {
                 asg: None,
             };
             if let Some(g) = func.group {
-                row.asg = Some(self.asg_sample(g, span));
+                row.asg = Some(self.asgs[g as usize].sample(span));
             }
             obs.sample(&row);
             let func = &mut self.lambda.funcs[f];
@@ -110,7 +112,7 @@ impl Simulation {
         while self.next_boundary() <= end {
             self.cross_boundary(obs);
         }
-        self.asg_advance_all(end, obs);
+        self.groups_catch_up(end, obs);
         if self.want_samples {
             self.emit_bins(end, obs);
         } else {
@@ -146,7 +148,8 @@ impl Simulation {
                 if self.cx.want_requests {
                     if it.has(BATCH) {
                         let b = self.lambda.ctx[i].id as u32;
-                        self.batch_records(b, Outcome::InFlight, true, it.has(COLD), obs);
+                        self.sqs
+                            .records(b, Outcome::InFlight, true, it.has(COLD), obs);
                     } else {
                         obs.request(
                             &self
@@ -182,7 +185,8 @@ impl Simulation {
         let mut groups = Vec::with_capacity(self.lambda.funcs.len());
         for f in 0..self.lambda.funcs.len() {
             let g = self.lambda.funcs[f].group;
-            groups.push(g.map(|g| self.asg_finish(g, end, window)));
+            let func = &mut self.lambda.funcs[f];
+            groups.push(g.map(|g| self.asgs[g as usize].finish(func, end, window)));
         }
         let mut ec2_all: Option<Ec2Cost> = None;
         for ((func, name), group) in self.lambda.funcs.iter().zip(names).zip(groups) {
@@ -278,8 +282,8 @@ impl Simulation {
             int_alive,
             int_busy,
             window,
-            self.lambda.peak_alive,
-            self.lambda.peak_busy,
+            self.lambda.live.peak_alive,
+            self.lambda.live.peak_busy,
         );
         total.cost_usd = cost(
             total.cost_usd.requests,

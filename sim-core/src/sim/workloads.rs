@@ -114,11 +114,11 @@ impl Simulation {
                 self.cx.q.schedule(t, Event::Arrival(WorkloadId(w2)));
             }
             if let Target::Asg(a) = self.workloads[w as usize].target {
-                self.asg_new_request(a, w, now, given, obs);
+                self.group_request(a, w, now, given, obs);
                 return Ok(());
             }
         } else if let Target::Asg(a) = self.workloads[w as usize].target {
-            return self.asg_arrivals(a, w, now, obs);
+            return self.group_arrivals(a, w, now, obs);
         } else {
             let wl = &mut self.workloads[w as usize];
             if let Some(t) = wl.source.next_arrival()?
@@ -134,7 +134,7 @@ impl Simulation {
         self.next_req += 1;
         func.arrival(measured);
         if X && let Some(src) = wl.sqs {
-            self.sqs_send(src, id, now, measured);
+            self.sqs.send(&mut self.workloads, src, id, now, measured);
             self.sqs_dispatch(SqsId(src), now, obs);
             return Ok(());
         }

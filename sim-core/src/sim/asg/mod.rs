@@ -4,9 +4,16 @@
 //! datapoints, instance warmup and cooldowns, warm pools, health replacement and per-second
 //! billing.
 //!
+//! The group's state is `Asg` and its handlers are `Asg`'s methods. What they borrow from the
+//! rest of the simulation for one event is a [`GroupCx`]: the shared context, the group's
+//! function (its counters and latencies, reported like a Lambda function's), the live counts
+//! over all functions, the workloads' fault streams and the observer. An attempt whose end a
+//! client decides (its request has a retry policy) is handed back as a `GroupEnd`, which the
+//! router passes to the client once the handler returns.
+//!
 //! Requests of a group do not go through the global event queue. Their completions wait in the
 //! group's own timing wheel and are processed in time order whenever the group is looked at (an
-//! arrival, a metric period, a sample boundary, any event of the group): [`Simulation::asg_advance`]
+//! arrival, a metric period, a sample boundary, any event of the group): [`Asg::advance`]
 //! brings the group up to a time. Nothing a completion does in there reaches outside the group,
 //! except a client's retry: when a workload with a retry policy sends to the group, every
 //! completion and queue timeout gets a global `AsgSync` event at its time, so that the group is
@@ -14,8 +21,8 @@
 //! that sends to a group are handled in a row while they come before every pending event.
 
 use super::{
-    Event, NIL, Observer, Req, RequestRecord, Resources, SimError, Simulation, Target, Tick,
-    load_dist,
+    Ctx, Event, Func, GroupEnd, Live, NIL, Observer, Req, RequestRecord, Resources, SimError, Tick,
+    Workload, load_dist,
 };
 use crate::dist::Dist;
 use crate::metrics::{AsgMetrics, Ec2Cost, Outcome};
@@ -183,12 +190,17 @@ struct Tally {
     activities: u64,
 }
 
+/// An Auto Scaling group: its configuration, instances, load balancer and queue, requests,
+/// scaling state and statistics.
 pub(crate) struct Asg {
+    /// The group's own id, which its events carry.
+    id: GroupId,
+    /// Its function (an index into `Lambda::funcs`, where its counters are).
     pub(crate) f: u32,
     /// A workload with a client retry policy sends to the group: every completion and queue
     /// timeout gets a global `AsgSync` event, so that the group is never brought up to a time
     /// later than the present, and retries are scheduled from the moment an attempt ends.
-    eager: bool,
+    pub(crate) eager: bool,
     slots: u32,
     min: u32,
     max: u32,
@@ -278,16 +290,72 @@ pub(crate) enum InstEv {
     Lifetime,
 }
 
+/// What a group's handlers borrow from the rest of the simulation for one event.
+pub(crate) struct GroupCx<'a> {
+    pub(crate) cx: &'a mut Ctx,
+    /// The group's function: its counters, latency histograms and live counts (reported like a
+    /// Lambda function's).
+    pub(crate) func: &'a mut Func,
+    /// Environments and instances alive and busy over all functions.
+    pub(crate) live: &'a mut Live,
+    /// The workloads: each request's function errors are drawn from its workload's `fault`
+    /// stream, as on Lambda.
+    pub(crate) workloads: &'a mut [Workload],
+    /// Attempts whose end a client decides, in the order they ended, for the router.
+    pub(crate) ends: &'a mut Vec<GroupEnd>,
+    pub(crate) obs: &'a mut dyn Observer,
+}
+
+impl GroupCx<'_> {
+    /// One more (`up`) or one fewer instance running in the group at `t`.
+    fn alive(&mut self, t: u64, up: bool) {
+        let func = &mut *self.func;
+        func.advance(t);
+        if up {
+            func.alive += 1;
+            self.live.alive += 1;
+            func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
+            self.live.peak_alive = self.live.peak_alive.max(self.live.alive);
+        } else {
+            func.alive -= 1;
+            self.live.alive -= 1;
+        }
+    }
+}
+
+/// What a new group is made of: its id, its function, its configuration (`key` names it in
+/// messages), its function's timeout, and the arrival rate and mean work expected (they size
+/// its timing wheel).
+pub(crate) struct GroupSpec<'a> {
+    pub(crate) id: GroupId,
+    pub(crate) f: u32,
+    pub(crate) cfg: &'a AsgConfig,
+    pub(crate) key: &'a str,
+    pub(crate) timeout: u64,
+    pub(crate) rate: f64,
+    pub(crate) mean_work: f64,
+}
+
 impl Asg {
+    /// A group as `spec` describes it, measured from `cx.warmup` to `cx.end`, its own random
+    /// stream from `seed`.
     pub(crate) fn new(
-        f: u32,
-        cfg: &AsgConfig,
-        shift: u32,
-        timeout: u64,
+        spec: GroupSpec<'_>,
+        cx: &Ctx,
         seed: u64,
         res: &dyn Resources,
-        key: &str,
     ) -> Result<Asg, SimError> {
+        let GroupSpec {
+            id,
+            f,
+            cfg,
+            key,
+            timeout,
+            rate,
+            mean_work,
+        } = spec;
+        // Completions come about as often as arrivals.
+        let shift = Wheel::shift_for(1e9 / rate.max(1e-3), mean_work);
         let t = cfg.resolved_type().map_err(|(k, m)| {
             SimError::Config(crate::scenario::ConfigError {
                 key: format!("{key}.{k}"),
@@ -333,6 +401,7 @@ impl Asg {
             })
             .collect();
         Ok(Asg {
+            id,
             f,
             eager: false,
             slots,
@@ -380,7 +449,7 @@ impl Asg {
             n_pooled: 0,
             busy_slots: 0,
             busy_h: 0,
-            horizon: 0,
+            horizon: cx.end,
             period_end: cfg.metric_period.0,
             last_touch: 0,
             last_queue: 0,
@@ -399,7 +468,7 @@ impl Asg {
             replacements: 0,
             last_activity: 0,
             billed: [0, 0],
-            measure_from: 0,
+            measure_from: cx.warmup,
         })
     }
 
@@ -592,95 +661,50 @@ impl Asg {
     }
 }
 
-impl Simulation {
-    /// Builds the groups of the scenario's `asg` functions (called by `Simulation::new`).
-    pub(crate) fn asg_prepare(
-        &mut self,
-        scenario: &crate::Scenario,
-        res: &dyn Resources,
-    ) -> Result<(), SimError> {
-        for (f, func) in scenario.functions.iter().enumerate() {
-            let (crate::scenario::Platform::Asg, Some(cfg)) = (func.platform, &func.asg) else {
-                continue;
-            };
-            let key = format!("functions.{}.asg", func.name);
-            // Completions come about as often as arrivals.
-            let rate: f64 = scenario
-                .workloads
-                .iter()
-                .filter(|w| w.function == func.name)
-                .map(|w| w.arrivals.rate.unwrap_or(1000.0))
-                .sum();
-            let shift =
-                Wheel::shift_for(1e9 / rate.max(1e-3), self.lambda.funcs[f].duration.mean());
-            let asg = Asg::new(f as u32, cfg, shift, func.timeout.0, self.seed, res, &key)?;
-            let mut asg = asg;
-            asg.measure_from = self.cx.warmup;
-            asg.horizon = self.cx.end;
-            self.lambda.funcs[f].group = Some(self.asgs.len() as u32);
-            self.asgs.push(asg);
-        }
-        for w in &mut self.workloads {
-            if let Some(a) = self.lambda.funcs[w.function as usize].group {
-                w.target = Target::Asg(GroupId(a));
-                if w.retry.is_some() {
-                    self.asgs[a as usize].eager = true;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Puts every group in its initial state: `desired` instances in service, the warm pool
+impl Asg {
+    /// Puts the group in its initial state: `desired` instances in service, the warm pool
     /// full, the first metric period and the scheduled actions on the calendar.
-    pub(crate) fn asg_start(&mut self) {
-        let end = self.cx.end;
-        for a in 0..self.asgs.len() as u32 {
-            let asg = &mut self.asgs[a as usize];
-            let f = asg.f as usize;
-            for _ in 0..asg.desired {
-                let asg = &mut self.asgs[a as usize];
-                let i = asg.alloc_node(0, NState::Pending);
-                asg.n_pending += 1;
-                asg.start_running(i, 0, false);
-                // Running before the simulation began: no minimum.
-                asg.nodes[i as usize].min_applies = false;
-                self.group_alive(f as u32, 0, true);
-                self.asg_in_service(a, i, 0, true);
-            }
-            let asg = &mut self.asgs[a as usize];
-            if let Some((_, _, state, _)) = asg.pool {
-                for _ in 0..asg.pool_target() {
-                    let i = asg.alloc_node(0, NState::Pooled);
-                    asg.n_pooled += 1;
-                    asg.pooled.push(i);
-                    if state == PoolState::Running {
-                        asg.start_running(i, 0, true);
-                        asg.nodes[i as usize].min_applies = false;
-                    }
+    pub(crate) fn start(&mut self, g: &mut GroupCx<'_>) {
+        let end = g.cx.end;
+        for _ in 0..self.desired {
+            let i = self.alloc_node(0, NState::Pending);
+            self.n_pending += 1;
+            self.start_running(i, 0, false);
+            // Running before the simulation began: no minimum.
+            self.nodes[i as usize].min_applies = false;
+            g.alive(0, true);
+            self.in_service(g, i, 0, true);
+        }
+        if let Some((_, _, state, _)) = self.pool {
+            for _ in 0..self.pool_target() {
+                let i = self.alloc_node(0, NState::Pooled);
+                self.n_pooled += 1;
+                self.pooled.push(i);
+                if state == PoolState::Running {
+                    self.start_running(i, 0, true);
+                    self.nodes[i as usize].min_applies = false;
                 }
             }
-            let asg = &self.asgs[a as usize];
-            if !asg.policies.is_empty() && asg.period < end {
-                let p = asg.period;
-                self.cx.q.schedule(
-                    p,
+        }
+        let a = self.id;
+        if !self.policies.is_empty() && self.period < end {
+            g.cx.q.schedule(
+                self.period,
+                Event::AsgTick {
+                    a,
+                    tick: Tick::PeriodEnd,
+                },
+            );
+        }
+        for (j, act) in self.schedule.iter().enumerate() {
+            if act.at.0 < end {
+                g.cx.q.schedule(
+                    act.at.0,
                     Event::AsgTick {
-                        a: GroupId(a),
-                        tick: Tick::PeriodEnd,
+                        a,
+                        tick: Tick::Scheduled(j as u32),
                     },
                 );
-            }
-            for (j, act) in asg.schedule.iter().enumerate() {
-                if act.at.0 < end {
-                    self.cx.q.schedule(
-                        act.at.0,
-                        Event::AsgTick {
-                            a: GroupId(a),
-                            tick: Tick::Scheduled(j as u32),
-                        },
-                    );
-                }
             }
         }
     }

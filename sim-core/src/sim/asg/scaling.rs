@@ -2,110 +2,87 @@
 //! policies with their alarms, cooldowns and warmup, scheduled actions, and the desired capacity.
 
 use super::{
-    AdjustmentType, AsgMetric, Comparison, Datapoint, Event, NState, Nanos, Observer, PolicyType,
-    Simulation, Tick,
+    AdjustmentType, Asg, AsgMetric, Comparison, Datapoint, Event, GroupCx, NState, Nanos,
+    PolicyType, Tick,
 };
-use crate::sim::ids::GroupId;
 
-impl Simulation {
-    /// Sets group `a`'s desired capacity (a scaling activity) and acts on it.
-    pub(crate) fn asg_set_desired(
-        &mut self,
-        a: u32,
-        to: u32,
-        now: u64,
-        why: &str,
-        obs: &mut dyn Observer,
-    ) {
-        let asg = &mut self.asgs[a as usize];
-        let to = to.clamp(asg.min, asg.max);
-        if to != asg.desired {
-            obs.scaling(Nanos(now), asg.f, asg.desired, to, why);
-            asg.desired = to;
-            asg.bin.activities += 1;
-            if self.cx.measuring {
-                asg.tally.activities += 1;
+impl Asg {
+    /// Sets the desired capacity (a scaling activity) and acts on it.
+    fn set_desired(&mut self, g: &mut GroupCx<'_>, to: u32, now: u64, why: &str) {
+        let to = to.clamp(self.min, self.max);
+        if to != self.desired {
+            g.obs.scaling(Nanos(now), self.f, self.desired, to, why);
+            self.desired = to;
+            self.bin.activities += 1;
+            if g.cx.measuring {
+                self.tally.activities += 1;
             }
         }
-        self.asg_reconcile(a, now);
+        self.reconcile(g, now);
     }
-}
 
-impl Simulation {
     /// A metric period ends, a delayed datapoint reaches the alarms, or a scheduled action runs.
-    pub(crate) fn on_asg_tick(&mut self, a: GroupId, tick: Tick, now: u64, obs: &mut dyn Observer) {
-        let a = a.0;
-        self.asg_advance(a, now, obs);
+    pub(crate) fn on_tick(&mut self, g: &mut GroupCx<'_>, tick: Tick, now: u64) {
+        self.advance(g, now);
+        let a = self.id;
         match tick {
             Tick::PeriodEnd => {
-                let dp = self.asg_datapoint(a, now);
-                let asg = &mut self.asgs[a as usize];
-                if now + asg.period < self.cx.end {
-                    let at = now + asg.period;
-                    self.cx.q.schedule(
+                let dp = self.datapoint(now);
+                if now + self.period < g.cx.end {
+                    let at = now + self.period;
+                    g.cx.q.schedule(
                         at,
                         Event::AsgTick {
-                            a: GroupId(a),
+                            a,
                             tick: Tick::PeriodEnd,
                         },
                     );
                 }
-                if asg.delay == 0 {
-                    self.asg_evaluate(a, dp, now, obs);
+                if self.delay == 0 {
+                    self.evaluate(g, dp, now);
                 } else {
-                    asg.datapoints.push_back(dp);
-                    let at = now + asg.delay;
-                    if at < self.cx.end {
-                        self.cx.q.schedule(
+                    self.datapoints.push_back(dp);
+                    let at = now + self.delay;
+                    if at < g.cx.end {
+                        g.cx.q.schedule(
                             at,
                             Event::AsgTick {
-                                a: GroupId(a),
+                                a,
                                 tick: Tick::Datapoint,
                             },
                         );
                     }
                 }
-                self.asg_fill_pool(a, now);
+                self.fill_pool(g, now);
             }
             Tick::Datapoint => {
-                if let Some(dp) = self.asgs[a as usize].datapoints.pop_front() {
-                    self.asg_evaluate(a, dp, now, obs);
+                if let Some(dp) = self.datapoints.pop_front() {
+                    self.evaluate(g, dp, now);
                 }
             }
             Tick::Scheduled(j) => {
-                let j = j as usize;
-                let act = self.asgs[a as usize].schedule[j].clone();
-                let asg = &mut self.asgs[a as usize];
-                asg.min = act.min.unwrap_or(asg.min);
-                asg.max = act.max.unwrap_or(asg.max).max(asg.min);
-                let to = act.desired.unwrap_or(asg.desired);
+                let act = self.schedule[j as usize].clone();
+                self.min = act.min.unwrap_or(self.min);
+                self.max = act.max.unwrap_or(self.max).max(self.min);
+                let to = act.desired.unwrap_or(self.desired);
                 if let Some(e) = act.every
-                    && now + e.0 < self.cx.end
+                    && now + e.0 < g.cx.end
                 {
-                    self.cx.q.schedule(
-                        now + e.0,
-                        Event::AsgTick {
-                            a: GroupId(a),
-                            tick,
-                        },
-                    );
+                    g.cx.q.schedule(now + e.0, Event::AsgTick { a, tick });
                 }
-                self.asg_set_desired(a, to, now, "scheduled", obs);
+                self.set_desired(g, to, now, "scheduled");
             }
         }
     }
-}
 
-impl Simulation {
     /// The datapoints of the metric period ending at `now`.
-    pub(super) fn asg_datapoint(&mut self, a: u32, now: u64) -> Datapoint {
-        let asg = &mut self.asgs[a as usize];
-        asg.touch(now);
-        asg.queue_advance(now);
-        let from = now.saturating_sub(asg.period);
-        let (mut sum, mut counted, mut warming) = (0.0, 0u32, asg.n_pending);
-        let slots = asg.slots as f64;
-        for n in asg.nodes.iter_mut() {
+    fn datapoint(&mut self, now: u64) -> Datapoint {
+        self.touch(now);
+        self.queue_advance(now);
+        let from = now.saturating_sub(self.period);
+        let (mut sum, mut counted, mut warming) = (0.0, 0u32, self.n_pending);
+        let slots = self.slots as f64;
+        for n in self.nodes.iter_mut() {
             if n.state != NState::InService {
                 continue;
             }
@@ -119,40 +96,37 @@ impl Simulation {
                 }
             }
             // The requests running now, as running to the end of the next period.
-            n.busy_int = (n.outstanding as u64 * asg.period) as i64;
+            n.busy_int = (n.outstanding as u64 * self.period) as i64;
         }
-        asg.period_end = now + asg.period;
+        self.period_end = now + self.period;
         let dp = Datapoint {
             cpu: (counted > 0).then(|| (100.0 * sum / counted as f64, counted)),
-            per_target: (asg.n_in_service > 0).then(|| {
+            per_target: (self.n_in_service > 0).then(|| {
                 (
-                    asg.period_started as f64 / asg.n_in_service as f64,
-                    asg.n_in_service,
+                    self.period_started as f64 / self.n_in_service as f64,
+                    self.n_in_service,
                 )
             }),
-            queue: (asg.int.queue - asg.period_queue0) as f64 / (now - from).max(1) as f64,
-            in_service: asg.n_in_service,
+            queue: (self.int.queue - self.period_queue0) as f64 / (now - from).max(1) as f64,
+            in_service: self.n_in_service,
             warming,
         };
-        asg.period_started = 0;
-        asg.period_queue0 = asg.int.queue;
+        self.period_started = 0;
+        self.period_queue0 = self.int.queue;
         dp
     }
-}
 
-impl Simulation {
     /// The policies look at datapoint `dp`: scale out if any policy asks for it, scale in only
     /// if every target tracking policy agrees and no instance is pending or warming up; the
     /// largest capacity asked for wins.
-    pub(super) fn asg_evaluate(&mut self, a: u32, dp: Datapoint, now: u64, obs: &mut dyn Observer) {
-        let asg = &mut self.asgs[a as usize];
-        let desired = asg.desired;
+    fn evaluate(&mut self, g: &mut GroupCx<'_>, dp: Datapoint, now: u64) {
+        let desired = self.desired;
         let mut out: Option<(u32, usize)> = None;
         let mut inn: Option<(u32, usize)> = None;
         let mut tt_total = 0;
         let mut tt_in = 0;
-        let idle = asg.n_pending == 0;
-        for (pi, p) in asg.policies.iter_mut().enumerate() {
+        let idle = self.n_pending == 0;
+        for (pi, p) in self.policies.iter_mut().enumerate() {
             let c = &p.cfg;
             let datapoint = match c.metric {
                 AsgMetric::Cpu => dp.cpu,
@@ -215,7 +189,7 @@ impl Simulation {
                             None => continue,
                         }
                     } else {
-                        if !(idle && now >= asg.last_activity + c.cooldown.0) {
+                        if !(idle && now >= self.last_activity + c.cooldown.0) {
                             continue;
                         }
                         c.adjustment.expect("validated")
@@ -257,16 +231,16 @@ impl Simulation {
                 }
             }
         }
-        let blocked = dp.warming > 0 || asg.n_pending > 0;
+        let blocked = dp.warming > 0 || self.n_pending > 0;
         if let Some((to, pi)) = out {
-            let why = asg.policies[pi].name.clone();
-            self.asg_set_desired(a, to, now, &why, obs);
+            let why = self.policies[pi].name.clone();
+            self.set_desired(g, to, now, &why);
         } else if let Some((to, pi)) = inn
             && !blocked
             && (tt_total == 0 || tt_in == tt_total)
         {
-            let why = asg.policies[pi].name.clone();
-            self.asg_set_desired(a, to, now, &why, obs);
+            let why = self.policies[pi].name.clone();
+            self.set_desired(g, to, now, &why);
         }
     }
 }

@@ -232,7 +232,7 @@ impl Lambda {
             func.advance(now);
             unlink(func, &mut self.insts, h);
             func.alive -= 1;
-            self.alive_total -= 1;
+            self.live.alive -= 1;
             let it = &mut self.insts[h as usize];
             it.state = State::Free;
             it.epoch = it.epoch.wrapping_add(1);
@@ -290,10 +290,10 @@ impl Lambda {
         let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.alive += 1;
-        self.alive_total += 1;
+        self.live.alive += 1;
         if cx.measuring {
             func.counted.peak_alive = func.counted.peak_alive.max(func.alive);
-            self.peak_alive = self.peak_alive.max(self.alive_total);
+            self.live.peak_alive = self.live.peak_alive.max(self.live.alive);
         }
         idx
     }

@@ -258,7 +258,7 @@ impl Lambda {
         let func = &mut self.funcs[it.func as usize];
         func.advance(now);
         func.alive -= 1;
-        self.alive_total -= 1;
+        self.live.alive -= 1;
         it.state = State::Free;
         it.epoch = it.epoch.wrapping_add(1);
         it.prev = NIL;

@@ -33,8 +33,15 @@ pub(crate) struct Lambda {
     pub(crate) free: Vec<u32>,
     /// New environments the account may still add now (the legacy scaling rule).
     pub(crate) account_burst: Bucket,
-    pub(crate) alive_total: u64,
-    pub(crate) busy_total: u64,
+    pub(crate) live: Live,
+}
+
+/// Execution environments (or instances) alive and busy over all functions, whatever their
+/// platform, and their peaks in the measured window.
+#[derive(Default)]
+pub(crate) struct Live {
+    pub(crate) alive: u64,
+    pub(crate) busy: u64,
     pub(crate) peak_alive: u64,
     pub(crate) peak_busy: u64,
 }
@@ -109,7 +116,7 @@ impl Lambda {
             // A Lambda service error (5xx): the invocation fails before the function runs.
             func.bin.errors += 1;
             if cx.want_requests && !batch {
-                self.rejected_record(f, req, Outcome::Failed, now, obs);
+                obs.request(&req.rejected(f, Outcome::Failed, now));
             }
             return Some(Failure::ServiceError);
         }
@@ -146,7 +153,7 @@ impl Lambda {
                 func.counted.outcomes.throttled += 1;
             }
             if cx.want_requests && !batch {
-                self.rejected_record(f, req, Outcome::Throttled, now, obs);
+                obs.request(&req.rejected(f, Outcome::Throttled, now));
             }
             return X.then_some(Failure::Throttle);
         }
@@ -169,7 +176,7 @@ impl Lambda {
         let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.busy += 1;
-        self.busy_total += 1;
+        self.live.busy += 1;
         // A new environment runs init; so does one reset by a timeout or a crash (a "suppressed
         // init", which runs inside the invocation and counts against its timeout).
         let mut reinit = !cold && self.insts[inst as usize].has(RESET);
@@ -245,7 +252,7 @@ impl Lambda {
         }
         if cx.measuring {
             func.peak_busy = func.peak_busy.max(func.busy);
-            self.peak_busy = self.peak_busy.max(self.busy_total);
+            self.live.peak_busy = self.live.peak_busy.max(self.live.busy);
         }
         let it = &mut self.insts[inst as usize];
         it.state = State::Busy;
@@ -277,32 +284,6 @@ impl Lambda {
 }
 
 impl Lambda {
-    /// The record of an attempt rejected before it ran (throttled, or a service error). An SQS
-    /// batch's records are written per message by its queue.
-    #[cold]
-    pub(crate) fn rejected_record(
-        &self,
-        f: u32,
-        req: &Req,
-        outcome: Outcome,
-        now: u64,
-        obs: &mut dyn Observer,
-    ) {
-        obs.request(&RequestRecord {
-            id: req.id,
-            function: f,
-            arrival: Nanos(now),
-            start: None,
-            end: Some(Nanos(now)),
-            cold: false,
-            outcome,
-            attempt: req.attempt,
-            measured: req.measured,
-        });
-    }
-}
-
-impl Lambda {
     #[inline(always)]
     #[must_use]
     pub(crate) fn on_done<const X: bool>(
@@ -322,7 +303,7 @@ impl Lambda {
         let func = &mut self.funcs[f as usize];
         func.advance(now);
         func.busy -= 1;
-        self.busy_total -= 1;
+        self.live.busy -= 1;
         let prov = X && it.has(PROV);
         if !prov {
             self.pools[func.pool as usize].busy -= 1;
@@ -355,7 +336,7 @@ impl Lambda {
                     Outcome::TimedOut
                 }
             }
-            // A batch's messages are accounted for one by one (`sqs_done`).
+            // A batch's messages are accounted for one by one (`Sqs::done`).
             None if batch => Outcome::Succeeded,
             None => {
                 func.bin_succeeded += 1;
@@ -443,6 +424,48 @@ impl Lambda {
 }
 
 impl Lambda {
+    /// An incident takes environment `inst` down at `now`: an idle one vanishes, a busy one
+    /// fails its request (a function error, billed) and is not reused; how that attempt ended
+    /// is returned.
+    #[must_use]
+    pub(crate) fn lose(
+        &mut self,
+        cx: &mut Ctx,
+        inst: InstId,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) -> Option<AttemptEnd> {
+        let idx = inst.0;
+        let it = self.insts[idx as usize];
+        match it.state {
+            State::Idle | State::Init if it.has(PROV) => {
+                // A provisioned environment, idle or re-initializing.
+                self.funcs[it.func as usize].pc.advance(now);
+                if it.state == State::Idle {
+                    self.pc_lose_idle(idx);
+                } else {
+                    self.funcs[it.func as usize].pc.ready -= 1;
+                }
+                self.retire(idx, now);
+                None
+            }
+            State::Idle => {
+                let func = &mut self.funcs[it.func as usize];
+                unlink(func, &mut self.insts, idx);
+                self.retire(idx, now);
+                None
+            }
+            State::Busy => {
+                let slot = &mut self.insts[idx as usize];
+                slot.done_at = now;
+                slot.flags = slot.flags & !TIMED_OUT | ERRORED | LOST;
+                let epoch = slot.epoch;
+                self.on_done::<true>(cx, inst, epoch, now, obs)
+            }
+            State::Free | State::Init => None,
+        }
+    }
+
     /// Recomputes every function's error probability, slow-down and pool capacity from the
     /// incidents active now (the Lambda platform's part of an incident).
     pub(crate) fn apply_incidents(&mut self, incidents: &[IncidentState], at_start: bool) {

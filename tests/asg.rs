@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{erlang_c, rel_err, run, scenario};
+use common::{by_request, erlang_c, record, rel_err, run, scenario};
 use proptest::prelude::*;
-use sim_core::{Nanos, NoFiles, Observer, SampleRow, Simulation, Summary};
+use sim_core::{Nanos, NoFiles, Observer, Outcome, SampleRow, Simulation, Summary};
 
 /// Keeps the time series and every scaling activity (time in seconds, from, to, policy).
 #[derive(Default)]
@@ -724,4 +724,69 @@ fn bad_group_settings_are_named() {
         let e = sc.validate().unwrap_err();
         assert_eq!(e.key, key, "{e}");
     }
+}
+
+/// A group's failed attempts reach its client through the router, which retries each after
+/// exactly its backoff: every attempt fails (`error_probability = 1`), the policy allows three
+/// attempts 1.5 s apart with no jitter and no quota, and the group has a free slot for every
+/// attempt. So each request makes exactly three attempts, its attempt k + 1 arrives 1.5 s after
+/// attempt k ended, and it ends failed.
+#[test]
+fn a_group_retries_each_failed_attempt_after_its_backoff() {
+    let text = r#"
+        [simulation]
+        duration = "20m"
+        seed = 4
+        [[retry_policies]]
+        name = "fixed"
+        max_attempts = 3
+        base = "1500ms"
+        cap = "1500ms"
+        jitter = "none"
+        [[functions]]
+        name = "web"
+        platform = "asg"
+        timeout = "5s"
+        error_probability = 1.0
+        duration = { dist = "constant", value = "200ms" }
+        [functions.asg]
+        slots = 50
+        min = 4
+        max = 4
+        queue_length = 10
+        [[workloads]]
+        function = "web"
+        retry = "fixed"
+        arrivals = { process = "poisson", rate = 20 }
+    "#;
+    let (s, rec) = record(text);
+    let m = s.functions.get("web").unwrap();
+    assert!(m.requests > 20_000, "{}", m.requests);
+    // Requests still being retried when the run ends are in flight.
+    let o = &m.outcomes;
+    assert_eq!(o.total(), m.requests, "{o:?}");
+    assert_eq!(o.succeeded + o.throttled + o.timed_out, 0, "{o:?}");
+    assert!(o.in_flight <= 20 * 4, "{o:?}");
+    let mut complete = 0;
+    for (id, attempts) in by_request(&rec) {
+        let n = attempts.len();
+        assert!(n <= 3, "request {id}: {attempts:?}");
+        for pair in attempts.windows(2) {
+            let end = pair[0].end.expect("a failed attempt ends").0;
+            assert_eq!(
+                pair[1].arrival.0,
+                end + 1_500_000_000,
+                "request {id}: {attempts:?}"
+            );
+            assert_eq!(pair[1].attempt, pair[0].attempt + 1);
+        }
+        assert!(attempts.iter().all(|a| a.outcome == Outcome::Failed));
+        complete += (n == 3) as u64;
+    }
+    // Each request that made its three attempts ended failed; the others are still in flight.
+    assert_eq!(o.failed, complete, "{o:?}");
+    assert_eq!(o.in_flight, m.requests - complete, "{o:?}");
+    // Attempts still running at the end have no record yet.
+    let running = m.attempts - rec.attempts.len() as u64;
+    assert!(running <= o.in_flight, "{running} running, {o:?}");
 }

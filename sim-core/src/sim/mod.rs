@@ -62,8 +62,8 @@ use event::{Event, Tick};
 use ids::{IncidentId, WorkloadId};
 use incidents::{IncidentState, Incidents};
 use lambda::{
-    Attempt, BATCH, Bin, Bucket, COLD, Counted, Func, Hists, KeepAlive, Lambda, Live, MEASURED,
-    NIL, PENDING, PROV, Pool, Provisioned, RateWindow, Scaler, State,
+    Attempt, Bin, Bucket, Counted, Func, Hists, KeepAlive, Lambda, Live, NIL, PENDING, Pool,
+    Provisioned, RateWindow, Scaler, State,
 };
 use queues::{AsyncPolicy, Batch, Sqs, SqsCx, SqsSource};
 use request::{AttemptEnd, GroupEnd, Req, Target};

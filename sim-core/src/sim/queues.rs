@@ -228,6 +228,25 @@ pub(crate) struct Sqs {
 }
 
 impl Sqs {
+    /// The end of the run: measured messages still in a queue or in a batch are in flight.
+    pub(crate) fn count_in_flight(&self, funcs: &mut [Func]) {
+        for m in &self.msgs {
+            if m.live() && m.measured {
+                let f = self.sources[m.src as usize].f;
+                funcs[f as usize].counted.outcomes.in_flight += 1;
+            }
+        }
+    }
+
+    /// Messages waiting in function `f`'s queues.
+    pub(crate) fn waiting(&self, f: u32) -> u64 {
+        self.sources
+            .iter()
+            .filter(|q| q.f == f)
+            .map(|q| q.waiting())
+            .sum()
+    }
+
     /// The message leaves the queue (deleted, dead-lettered or expired). Its slot is reused
     /// once no executing batch holds it.
     pub(crate) fn free_msg(&mut self, slot: u32) {

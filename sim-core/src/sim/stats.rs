@@ -2,35 +2,23 @@
 //! end of a run.
 
 use super::{
-    BATCH, Bin, COLD, Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, MEASURED, Metrics,
-    Nanos, Observer, Outcome, Outcomes, PROV, RunOutput, SampleRow, Simulation, State, Summary,
-    round_sig,
+    Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Nanos, Observer, Outcomes,
+    RunOutput, Simulation, Summary, round_sig,
 };
+use crate::sim::ids::FnId;
 
 impl Simulation {
+    /// The end of warmup: every owner starts its measured window at `now`.
     pub(crate) fn start_measuring(&mut self, now: u64) {
-        for f in 0..self.lambda.funcs.len() {
-            self.lambda.purge(f as u32, now);
-            let func = &mut self.lambda.funcs[f];
-            func.advance(now);
-            func.win_alive0 = func.int_alive;
-            func.win_busy0 = func.int_busy;
-            func.pc.advance(now);
-            func.pc.win0 = (func.pc.int_conf, func.pc.int_ready, func.pc.int_busy);
-            func.counted.peak_alive = func.alive;
-            func.peak_busy = func.busy;
-        }
-        self.lambda.live.peak_alive = self.lambda.live.alive;
-        self.lambda.live.peak_busy = self.lambda.live.busy;
+        self.lambda.start_measuring(now);
         for asg in &mut self.asgs {
             asg.start_measuring(now);
         }
         self.cx.measuring = true;
     }
-}
 
-impl Simulation {
-    /// Closes the sample interval ending at `now` and hands one row per function to `obs`.
+    /// Closes the sample interval ending at `now` and hands one row per function to `obs`: the
+    /// function's part from its record, its SQS queues' depth, its group's part.
     pub(crate) fn emit_bins(&mut self, now: u64, obs: &mut dyn Observer) {
         let span = now - self.bin_start;
         if span == 0 {
@@ -38,69 +26,14 @@ impl Simulation {
         }
         for f in 0..self.lambda.funcs.len() {
             self.lambda.purge(f as u32, now);
+            let waiting = self.sqs.waiting(f as u32);
             let func = &mut self.lambda.funcs[f];
-            func.advance(now);
-            func.flush_latencies();
-            let queue_depth = func.queued
-                + self
-                    .sqs
-                    .sources
-                    .iter()
-                    .filter(|q| q.f == f as u32)
-                    .map(|q| q.waiting())
-                    .sum::<u64>();
-            let func = &mut self.lambda.funcs[f];
-            func.pc.advance(now);
-            let pc_ready = func.pc.int_ready - func.pc.bin0.0;
-            let pc_util = if pc_ready > 0 {
-                (func.pc.int_busy - func.pc.bin0.1) as f64 / pc_ready as f64
-            } else {
-                0.0
-            };
-            func.pc.bin0 = (func.pc.int_ready, func.pc.int_busy);
-            let alive = (func.int_alive - func.bin.alive0) as f64 / span as f64;
-            let busy = (func.int_busy - func.bin.busy0) as f64 / span as f64;
-            let b = &func.bin;
-            let mut row = SampleRow {
-                time: Nanos(self.bin_start),
-                span: Nanos(span),
-                function: f as u32,
-                arrivals: func.bin_arrivals,
-                instances: alive,
-                busy,
-                idle: (alive - busy).max(0.0),
-                instances_end: func.alive,
-                cold_starts: b.cold_starts,
-                throttles: b.throttles,
-                errors: b.errors,
-                retries: b.retries,
-                dead_lettered: b.dead_lettered,
-                dlq_depth: func.dlq,
-                queue_depth,
-                max_event_age_ms: b.max_age as f64 / 1e6,
-                incidents: b.incidents,
-                provisioned: func.pc.ready as u64,
-                provisioned_utilization: pc_util,
-                spillover: b.spillover,
-                succeeded: func.bin_succeeded,
-                p99_latency_ms: func.hists.bin_latency.quantile_ms(0.99),
-                mean_latency_ms: func.hists.bin_latency.mean_ms(),
-                asg: None,
-            };
+            let mut row = func.sample_row(FnId(f as u32), now, self.bin_start, waiting);
             if let Some(g) = func.group {
                 row.asg = Some(self.asgs[g as usize].sample(span));
             }
             obs.sample(&row);
-            let func = &mut self.lambda.funcs[f];
-            func.bin = Bin {
-                alive0: func.int_alive,
-                busy0: func.int_busy,
-                incidents: func.active_incidents,
-                ..Bin::default()
-            };
-            func.bin_arrivals = 0;
-            func.bin_succeeded = 0;
-            func.hists.bin_latency.reset();
+            self.lambda.funcs[f].restart_bin();
         }
         self.bin_start = now;
     }
@@ -125,55 +58,16 @@ impl Simulation {
             }
         }
         obs.progress(Nanos(end), Nanos(end));
-        for func in &mut self.lambda.funcs {
-            func.pc.advance(end);
-        }
-        // Requests still executing.
-        for i in 0..self.lambda.insts.len() {
-            let it = self.lambda.insts[i];
-            if it.state == State::Busy {
-                let func = &mut self.lambda.funcs[it.func as usize];
-                if it.has(MEASURED) {
-                    // A batch's messages are counted below.
-                    func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
-                    // Billed for the part run inside the simulated time.
-                    let ran = it.done_at.min(end) - it.arrival;
-                    let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
-                    if it.has(PROV) {
-                        func.billed_pc_mb_ms += billed;
-                    } else {
-                        func.billed_mb_ms += billed;
-                    }
-                }
-                if self.cx.want_requests {
-                    if it.has(BATCH) {
-                        let b = self.lambda.ctx[i].id as u32;
-                        self.sqs
-                            .records(b, Outcome::InFlight, true, it.has(COLD), obs);
-                    } else {
-                        obs.request(
-                            &self
-                                .lambda
-                                .attempt_record(i as u32, Outcome::InFlight, None),
-                        );
-                    }
-                }
-            }
-        }
-        // Requests waiting for a retry when the simulation ends.
+        // Requests still executing, waiting for a retry, or in an SQS queue or batch.
+        self.lambda
+            .finish(end, self.cx.want_requests, &self.sqs, obs);
         for req in self.parked.slots.iter().flatten() {
             if req.measured {
                 let f = self.workloads[req.w as usize].function;
                 self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
             }
         }
-        // Messages still in an SQS queue or in a batch.
-        for m in &self.sqs.msgs {
-            if m.live() && m.measured {
-                let f = self.sqs.sources[m.src as usize].f;
-                self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
-            }
-        }
+        self.sqs.count_in_flight(&mut self.lambda.funcs);
         let window = (end - self.cx.warmup) as f64;
         let mut per_fn = Vec::with_capacity(self.lambda.funcs.len());
         let mut all_latency = LatencyHist::precise();

@@ -2,8 +2,10 @@
 //! counters and latency histograms, its faults, prices and provisioned concurrency.
 
 use super::{
-    BinaryHeap, Bucket, Dist, KeepAlive, LatencyHist, Outcomes, Provisioned, Reuse, SimRng,
+    BinaryHeap, Bucket, Dist, KeepAlive, LatencyHist, Nanos, Outcomes, Provisioned, Reuse, SimRng,
 };
+use crate::observer::SampleRow;
+use crate::sim::ids::FnId;
 
 /// Counters over the measured window that few requests touch (the rest are in `Func`).
 #[derive(Default)]
@@ -199,5 +201,64 @@ impl Func {
             self.int_busy += self.busy as u128 * dt;
             self.last = now;
         }
+    }
+
+    /// Function `f`'s time-series row for the interval from `from` to `now` (its group's part
+    /// is added by the caller); `waiting`: messages waiting in its SQS queues.
+    pub(crate) fn sample_row(&mut self, f: FnId, now: u64, from: u64, waiting: u64) -> SampleRow {
+        let span = now - from;
+        self.advance(now);
+        self.flush_latencies();
+        let queue_depth = self.queued + waiting;
+        self.pc.advance(now);
+        let pc_ready = self.pc.int_ready - self.pc.bin0.0;
+        let pc_util = if pc_ready > 0 {
+            (self.pc.int_busy - self.pc.bin0.1) as f64 / pc_ready as f64
+        } else {
+            0.0
+        };
+        self.pc.bin0 = (self.pc.int_ready, self.pc.int_busy);
+        let alive = (self.int_alive - self.bin.alive0) as f64 / span as f64;
+        let busy = (self.int_busy - self.bin.busy0) as f64 / span as f64;
+        let b = &self.bin;
+        SampleRow {
+            time: Nanos(from),
+            span: Nanos(span),
+            function: f.0,
+            arrivals: self.bin_arrivals,
+            instances: alive,
+            busy,
+            idle: (alive - busy).max(0.0),
+            instances_end: self.alive,
+            cold_starts: b.cold_starts,
+            throttles: b.throttles,
+            errors: b.errors,
+            retries: b.retries,
+            dead_lettered: b.dead_lettered,
+            dlq_depth: self.dlq,
+            queue_depth,
+            max_event_age_ms: b.max_age as f64 / 1e6,
+            incidents: b.incidents,
+            provisioned: self.pc.ready as u64,
+            provisioned_utilization: pc_util,
+            spillover: b.spillover,
+            succeeded: self.bin_succeeded,
+            p99_latency_ms: self.hists.bin_latency.quantile_ms(0.99),
+            mean_latency_ms: self.hists.bin_latency.mean_ms(),
+            asg: None,
+        }
+    }
+
+    /// A new sample interval starts.
+    pub(crate) fn restart_bin(&mut self) {
+        self.bin = Bin {
+            alive0: self.int_alive,
+            busy0: self.int_busy,
+            incidents: self.active_incidents,
+            ..Bin::default()
+        };
+        self.bin_arrivals = 0;
+        self.bin_succeeded = 0;
+        self.hists.bin_latency.reset();
     }
 }

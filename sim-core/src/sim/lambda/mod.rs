@@ -4,6 +4,7 @@
 use super::{
     AttemptEnd, Batch, BinaryHeap, Ctx, Dist, Event, Failure, IncidentState, Invocation,
     LatencyHist, NS_PER_S, Nanos, Observer, Outcome, Outcomes, Req, RequestRecord, Reuse, SimRng,
+    Sqs,
 };
 use crate::sim::ids::{FnId, InstId};
 
@@ -424,6 +425,65 @@ impl Lambda {
 }
 
 impl Lambda {
+    /// The end of warmup: every function's measured window starts at `now` (the integrals'
+    /// snapshots, the peaks restarted from the counts now).
+    pub(crate) fn start_measuring(&mut self, now: u64) {
+        for f in 0..self.funcs.len() {
+            self.purge(f as u32, now);
+            let func = &mut self.funcs[f];
+            func.advance(now);
+            func.win_alive0 = func.int_alive;
+            func.win_busy0 = func.int_busy;
+            func.pc.advance(now);
+            func.pc.win0 = (func.pc.int_conf, func.pc.int_ready, func.pc.int_busy);
+            func.counted.peak_alive = func.alive;
+            func.peak_busy = func.busy;
+        }
+        self.live.peak_alive = self.live.alive;
+        self.live.peak_busy = self.live.busy;
+    }
+
+    /// The end of the run at `end`: every function's provisioned integrals brought up to it, and
+    /// each attempt still executing counted in flight (measured ones), billed for the part run
+    /// inside the run, and recorded if `want_requests` (an SQS batch's messages by `sqs`).
+    pub(crate) fn finish(
+        &mut self,
+        end: u64,
+        want_requests: bool,
+        sqs: &Sqs,
+        obs: &mut dyn Observer,
+    ) {
+        for func in &mut self.funcs {
+            func.pc.advance(end);
+        }
+        for i in 0..self.insts.len() {
+            let it = self.insts[i];
+            if it.state != State::Busy {
+                continue;
+            }
+            let func = &mut self.funcs[it.func as usize];
+            if it.has(MEASURED) {
+                // A batch's messages are counted by their queue.
+                func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
+                let ran = it.done_at.min(end) - it.arrival;
+                let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+                if it.has(PROV) {
+                    func.billed_pc_mb_ms += billed;
+                } else {
+                    func.billed_mb_ms += billed;
+                }
+            }
+            if want_requests {
+                if it.has(BATCH) {
+                    let b = self.ctx[i].id as u32;
+                    sqs.records(b, Outcome::InFlight, true, it.has(COLD), obs);
+                } else {
+                    obs.request(&self.attempt_record(i as u32, Outcome::InFlight, None));
+                }
+            }
+        }
+    }
+
     /// An incident takes environment `inst` down at `now`: an idle one vanishes, a busy one
     /// fails its request (a function error, billed) and is not reused; how that attempt ended
     /// is returned.

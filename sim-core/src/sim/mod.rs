@@ -66,7 +66,7 @@ use lambda::{
     Provisioned, RateWindow, Scaler, State,
 };
 use queues::{AsyncPolicy, Batch, Sqs, SqsCx, SqsSource};
-use request::{AttemptEnd, GroupEnd, Req, Target};
+use request::{AttemptEnd, GroupEnd, Refund, Req, Target};
 use route::Parked;
 use workloads::{Feed, Workload};
 

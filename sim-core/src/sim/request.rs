@@ -53,6 +53,26 @@ impl Req {
     }
 }
 
+/// What a client's quota needs of a request that succeeded: its workload, the attempt that
+/// succeeded and what the last retry cost.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Refund {
+    pub(crate) w: u32,
+    pub(crate) attempt: u32,
+    pub(crate) last_cost: u32,
+}
+
+impl Req {
+    /// What its client's quota gets back if this attempt succeeds.
+    pub(crate) fn refund(&self) -> Refund {
+        Refund {
+            w: self.w,
+            attempt: self.attempt,
+            last_cost: self.last_cost,
+        }
+    }
+}
+
 /// Where a workload's requests go: the platform that runs them, ready for more platforms and
 /// services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,13 +87,8 @@ pub(crate) enum Target {
 /// decides what comes next: the client's retry policy, Lambda's async queue or the SQS mapping.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum AttemptEnd {
-    /// It succeeded, and the request's context was kept: its client's quota gets its refund
-    /// (what the quota needs of the request: its workload, attempt and the last retry's cost).
-    Succeeded {
-        w: u32,
-        attempt: u32,
-        last_cost: u32,
-    },
+    /// It succeeded, and the request's context was kept: its client's quota gets its refund.
+    Succeeded(Refund),
     /// It failed at function `f` with `failure` (a function error or a timeout); the request is
     /// the one environment `inst` served (its context in `Lambda::ctx`).
     Failed {
@@ -94,12 +109,8 @@ pub(crate) enum AttemptEnd {
 /// router hands each to the client in order once the group's handler returns.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum GroupEnd {
-    /// It succeeded: the client's quota gets its refund (what the quota needs of the request).
-    Succeeded {
-        w: u32,
-        attempt: u32,
-        last_cost: u32,
-    },
+    /// It succeeded: the client's quota gets its refund.
+    Succeeded(Refund),
     /// It failed at `at` with `failure` at the group's function `f`: the client may retry it.
     Failed {
         f: FnId,

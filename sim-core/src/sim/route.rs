@@ -5,8 +5,8 @@
 //! are parked here, each with its `Retry` event.
 
 use super::{
-    Attempt, AttemptEnd, Event, Failure, GroupEnd, Invocation, Observer, Outcome, Req, Simulation,
-    SqsCx, Target,
+    Attempt, AttemptEnd, Event, Failure, GroupEnd, Invocation, Observer, Outcome, Refund, Req,
+    Simulation, SqsCx, Target,
 };
 use crate::sim::ids::{FnId, ParkedId, SqsId};
 
@@ -110,11 +110,7 @@ impl Simulation {
     #[inline(always)]
     pub(crate) fn route(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
         match end {
-            AttemptEnd::Succeeded {
-                w,
-                attempt,
-                last_cost,
-            } => self.retry_succeeded(w, attempt, last_cost),
+            AttemptEnd::Succeeded(r) => self.retry_succeeded(r),
             AttemptEnd::Failed { f, inst, failure } => {
                 let mut req = self.lambda.ctx[inst.0 as usize];
                 self.failed(f.0, &mut req, failure, now, obs);
@@ -193,11 +189,10 @@ impl Simulation {
         }
     }
 
-    /// A success of workload `w`'s request at attempt `attempt`: its client's quota gets its
-    /// refund.
-    pub(crate) fn retry_succeeded(&mut self, w: u32, attempt: u32, last_cost: u32) {
-        if let Some(r) = self.workloads[w as usize].retry.as_deref_mut() {
-            r.succeeded(attempt, last_cost);
+    /// A request succeeded: its client's quota gets its refund.
+    pub(crate) fn retry_succeeded(&mut self, refund: Refund) {
+        if let Some(r) = self.workloads[refund.w as usize].retry.as_deref_mut() {
+            r.succeeded(refund.attempt, refund.last_cost);
         }
     }
 
@@ -208,11 +203,7 @@ impl Simulation {
         // Routing adds none: each is read by its index.
         for k in 0..self.group_ends.len() {
             match self.group_ends[k] {
-                GroupEnd::Succeeded {
-                    w,
-                    attempt,
-                    last_cost,
-                } => self.retry_succeeded(w, attempt, last_cost),
+                GroupEnd::Succeeded(r) => self.retry_succeeded(r),
                 GroupEnd::Failed {
                     f,
                     mut req,

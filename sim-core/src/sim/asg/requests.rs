@@ -191,12 +191,8 @@ impl Asg {
         match failure {
             Some(kind) => self.failed(g, self.req(s), kind, t),
             None if r.flags & RETRY != 0 => {
-                let req = &self.ctx[s as usize];
-                g.ends.push(GroupEnd::Succeeded {
-                    w: req.w,
-                    attempt: req.attempt,
-                    last_cost: req.last_cost,
-                });
+                g.ends
+                    .push(GroupEnd::Succeeded(self.ctx[s as usize].refund()));
             }
             None => {}
         }

@@ -411,14 +411,7 @@ impl Lambda {
                     failure,
                 })
             }
-            None if retryable => {
-                let c = &self.ctx[inst as usize];
-                Some(AttemptEnd::Succeeded {
-                    w: c.w,
-                    attempt: c.attempt,
-                    last_cost: c.last_cost,
-                })
-            }
+            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize].refund())),
             None => None,
         }
     }

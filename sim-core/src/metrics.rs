@@ -401,6 +401,9 @@ pub struct Cost {
     pub provisioned: f64,
     /// EC2 Auto Scaling groups: instances and EBS volumes, in the group and in warm pools.
     pub ec2: f64,
+    /// API Gateway: requests received and not throttled (only with `[[apis]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ec2_parts: Option<Ec2Cost>,
     /// `total` per million requests (0 without requests).
@@ -542,6 +545,24 @@ pub struct Summary {
     /// One entry per trace replayed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<TraceReport>,
+    /// The services in front of and beside the functions (API Gateway APIs), by name.
+    #[serde(skip_serializing_if = "ServiceMetrics::is_empty")]
+    pub services: ServiceMetrics,
+}
+
+/// An API Gateway API over the measured window: attempts received, throttled (429, never sent
+/// to the function), answered 504 at the integration timeout (the function ran on), and sent
+/// to the function; its cost (requests not throttled, at the API type's price).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ApiMetrics {
+    /// `"rest"` or `"http"`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub requests: u64,
+    pub throttled: u64,
+    pub timed_out: u64,
+    pub forwarded: u64,
+    pub cost_usd: f64,
 }
 
 /// What a replayed trace gave: rows read and skipped as bad, arrivals replayed, arrivals of
@@ -560,17 +581,33 @@ pub struct TraceReport {
     pub first_skipped: Option<String>,
 }
 
-/// Per-function metrics, serialized as a JSON object in scenario order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FunctionMetrics(pub Vec<(String, Metrics)>);
+/// Named entries (functions, services), serialized as a JSON object in scenario order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named<T>(pub Vec<(String, T)>);
 
-impl FunctionMetrics {
-    pub fn get(&self, name: &str) -> Option<&Metrics> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, m)| m)
+/// Per-function metrics.
+pub type FunctionMetrics = Named<Metrics>;
+
+/// The services' metrics.
+pub type ServiceMetrics = Named<ApiMetrics>;
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(Vec::new())
     }
 }
 
-impl Serialize for FunctionMetrics {
+impl<T> Named<T> {
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, m)| m)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<T: Serialize> Serialize for Named<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {

@@ -74,6 +74,18 @@ pub fn summary_table(s: &Summary) -> String {
     if s.functions.0.len() > 1 {
         row(&mut out, "all functions", &s.total);
     }
+    for (name, a) in &s.services.0 {
+        let _ = writeln!(
+            out,
+            "{} API {name}: {} requests, {} throttled (429), {} timed out (504), {} sent to the function, {} USD",
+            a.kind.to_uppercase(),
+            a.requests,
+            a.throttled,
+            a.timed_out,
+            a.forwarded,
+            a.cost_usd
+        );
+    }
     for t in &s.traces {
         let _ = write!(
             out,

@@ -35,6 +35,13 @@ pub struct Account {
     /// 500 per minute).
     #[serde(default)]
     pub provisioned_allocation: AllocationRule,
+    /// API Gateway's throttle across all APIs of the account in the Region: steady requests
+    /// per second (AWS default 10,000).
+    #[serde(default = "default_api_rate")]
+    pub api_rate: f64,
+    /// API Gateway's account burst: the token bucket's capacity (AWS default 5,000).
+    #[serde(default = "default_api_burst")]
+    pub api_burst: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -115,6 +122,13 @@ fn yes() -> bool {
     true
 }
 
+fn default_api_rate() -> f64 {
+    super::ACCOUNT_API_RATE
+}
+fn default_api_burst() -> f64 {
+    super::ACCOUNT_API_BURST
+}
+
 fn default_concurrency_limit() -> u32 {
     1000
 }
@@ -132,6 +146,8 @@ impl Default for Account {
             burst: None,
             rps_limit: true,
             provisioned_allocation: AllocationRule::default(),
+            api_rate: default_api_rate(),
+            api_burst: default_api_burst(),
         }
     }
 }
@@ -144,6 +160,15 @@ impl Account {
         }
         if self.burst == Some(0) {
             return err("account.burst", "must be at least 1");
+        }
+        if !(self.api_rate > 0.0 && self.api_rate <= 1e9) {
+            return err(
+                "account.api_rate",
+                "must be greater than 0 and at most 1e9 requests per second",
+            );
+        }
+        if !(self.api_burst.is_finite() && (0.0..=1e9).contains(&self.api_burst)) {
+            return err("account.api_burst", "must be from 0 to 1e9 requests");
         }
         if self.unreserved_minimum > self.concurrency_limit {
             return err(

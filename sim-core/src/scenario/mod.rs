@@ -8,14 +8,15 @@
 //! it): `settings` (`[simulation]`), `account`, `pricing`, `function` (`[[functions]]` and their
 //! Lambda keys), `asg` (a function's `[asg]` table), `workload` (`[[workloads]]`, async and SQS
 //! invocation), `arrivals` (a workload's `arrivals`: generated processes and traces), `retry`
-//! (`[[retry_policies]]`), `incident` (`[[incidents]]`); `references` checks what one table says
-//! about another.
+//! (`[[retry_policies]]`), `incident` (`[[incidents]]`), `api` (`[[apis]]`: API Gateway);
+//! `references` checks what one table says about another.
 
 pub use crate::error::ConfigError;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
 mod account;
+mod api;
 mod arrivals;
 mod asg;
 mod function;
@@ -27,6 +28,7 @@ mod settings;
 mod workload;
 
 pub use account::*;
+pub use api::*;
 pub use arrivals::*;
 pub use asg::*;
 pub use function::*;
@@ -61,6 +63,9 @@ pub struct Scenario {
     /// Scheduled incidents: time windows in which functions fail more, slow down or lose capacity.
     #[serde(default)]
     pub incidents: Vec<Incident>,
+    /// API Gateway APIs that workloads may send through (`api = "NAME"`).
+    #[serde(default)]
+    pub apis: Vec<Api>,
 }
 
 impl Scenario {
@@ -80,6 +85,7 @@ impl Scenario {
             workloads,
             retry_policies: Vec::new(),
             incidents: Vec::new(),
+            apis: Vec::new(),
         }
     }
 
@@ -93,6 +99,7 @@ impl Scenario {
         self.pricing.check()?;
         function::check_functions(&self.functions)?;
         references::check_reservations(&self.account, &self.functions)?;
+        api::check_apis(&self.apis, &self.functions)?;
         retry::check_retry_policies(&self.retry_policies)?;
         let refs = References::of(self);
         workload::check_workloads(&self.workloads, &refs)?;

@@ -1,14 +1,15 @@
-//! Checks between tables: a workload's function and retry policy exist (and an asg function is
-//! invoked sync), an SQS queue's visibility timeout covers its function's timeout, an incident's
+//! Checks between tables: a workload's function, retry policy and API exist (an asg function
+//! or an API is invoked sync, and the API has a route to the function), an SQS queue's visibility timeout covers its function's timeout, an incident's
 //! functions exist, and the reservations fit the account's concurrency.
 
-use super::{Account, Function, Invocation, Platform, RetryPolicy, Scenario, Workload, err};
+use super::{Account, Api, Function, Invocation, Platform, RetryPolicy, Scenario, Workload, err};
 use crate::error::ConfigError;
 
 /// The tables other tables refer to by name.
 pub(crate) struct References<'a> {
     functions: &'a [Function],
     retry_policies: &'a [RetryPolicy],
+    apis: &'a [Api],
 }
 
 impl<'a> References<'a> {
@@ -16,6 +17,7 @@ impl<'a> References<'a> {
         References {
             functions: &scenario.functions,
             retry_policies: &scenario.retry_policies,
+            apis: &scenario.apis,
         }
     }
 
@@ -65,6 +67,33 @@ impl<'a> References<'a> {
                 k("invocation"),
                 "an asg function is invoked through its load balancer: only \"sync\"",
             );
+        }
+        if let Some(name) = &w.api {
+            let Some(api) = self.apis.iter().find(|a| &a.name == name) else {
+                let names: Vec<&str> = self.apis.iter().map(|a| a.name.as_str()).collect();
+                return err(
+                    k("api"),
+                    format!("no API named \"{name}\" (apis: {})", names.join(", ")),
+                );
+            };
+            if from_trace {
+                return err(k("api"), "needs the workload's `function` (its route)");
+            }
+            if !api.routes.iter().any(|r| r.function == w.function) {
+                return err(
+                    k("api"),
+                    format!(
+                        "API \"{name}\" has no route to function \"{}\" (add `routes = [{{ function = \"{}\" }}]`)",
+                        w.function, w.function
+                    ),
+                );
+            }
+            if w.invocation != Invocation::Sync {
+                return err(
+                    k("invocation"),
+                    "a workload through an API invokes its function synchronously: only \"sync\"",
+                );
+            }
         }
         Ok(())
     }

@@ -42,6 +42,10 @@ pub struct Workload {
     /// The SQS queue and its event source mapping (`invocation = "sqs"`).
     #[serde(default)]
     pub sqs: Option<SqsConfig>,
+    /// The API Gateway API (an `[[apis]]` name) its requests go through, by the route that
+    /// integrates its function; default: the function is invoked directly.
+    #[serde(default)]
+    pub api: Option<String>,
 }
 
 impl Workload {
@@ -59,6 +63,7 @@ impl Workload {
             retry: None,
             async_config: None,
             sqs: None,
+            api: None,
         }
     }
 }

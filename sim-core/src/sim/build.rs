@@ -2,7 +2,7 @@
 //! their sources, the client policies, the queues and the event queue's sizing.
 
 use super::{
-    AllocationRule, Architecture, ArrivalSource, Asg, AsyncPolicy, Bin, BinaryHeap, Bucket,
+    AllocationRule, Apis, Architecture, ArrivalSource, Asg, AsyncPolicy, Bin, BinaryHeap, Bucket,
     ClientRetry, Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, GroupSpec, HashMap, Hists,
     Incidents, Invocation, KeepAlive, KeepAlivePolicy, Lambda, LatencyHist, Live, NIL, NO_DURATION,
     NS_PER_S, Nanos, PENDING, Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources,
@@ -67,6 +67,8 @@ impl Simulation {
                 rng: SimRng::new(seed, stream::FAULT | 2 << 40),
             },
             asgs: Vec::new(),
+            apis: Apis::new(scenario),
+            api_names: scenario.apis.iter().map(|a| a.name.clone()).collect(),
             group_ends: Vec::new(),
             next_req: 0,
             bin_start: 0,
@@ -457,6 +459,16 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 sqs: sqs_idx,
                 target: Target::Lambda(FnId(function)),
                 feed,
+                api: w.api.as_ref().map(|name| {
+                    let a = scenario.apis.iter().position(|x| &x.name == name);
+                    let a = a.expect("validated");
+                    let fname = &scenario.functions[function as usize].name;
+                    let r = scenario.apis[a]
+                        .routes
+                        .iter()
+                        .position(|r| &r.function == fname);
+                    (a as u32, r.expect("validated") as u32)
+                }),
             });
         }
     }

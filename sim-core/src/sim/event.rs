@@ -3,7 +3,8 @@
 
 use super::InstEv;
 use super::ids::{
-    BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, SlotId, SqsId, WorkloadId,
+    AnswerId, BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, SlotId, SqsId,
+    WorkloadId,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +48,8 @@ pub(crate) enum Event {
     /// Group `a`: a metric period ends, a delayed datapoint reaches the alarms, or a scheduled
     /// action runs.
     AsgTick { a: GroupId, tick: Tick },
+    /// API Gateway answers the attempt in `.0` with a 504: its integration timeout ran out.
+    ApiAnswer(AnswerId),
     /// Group `a` is brought up to now (a request with a client retry policy ends now).
     AsgSync(GroupId),
     /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).

@@ -52,3 +52,8 @@ id!(
     /// An SQS batch in flight: an index into `Sqs::batches`.
     BatchId
 );
+id!(
+    /// A request API Gateway answered with a 504 while its function runs on: an index into
+    /// `Apis::answers`.
+    AnswerId
+);

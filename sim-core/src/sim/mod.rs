@@ -2,7 +2,8 @@
 //!
 //! `Simulation` holds the owners — the Lambda platform (`lambda/`), the Auto Scaling groups
 //! (`asg/`), the workloads and their trace feeds (`workloads.rs`), the requests parked for a
-//! later attempt (`route.rs`), the SQS queues (`queues.rs`), the incidents (`incidents.rs`) — and
+//! later attempt (`route.rs`), the SQS queues (`queues.rs`), the incidents (`incidents.rs`), API
+//! Gateway in front of functions (`apis.rs`) — and
 //! the shared context `Ctx` (the event queue, the end of the run and of its warmup, whether the
 //! measured window has begun). `event_loop` pops each event and hands it, by one `match`, to its
 //! owner's handler. Owners do not call each other: a platform returns how an attempt ended
@@ -25,8 +26,7 @@ use crate::engine::EventQueue;
 use crate::error::{InputError, SimError};
 use crate::inputs::{load_dist, open_trace, read_points};
 use crate::metrics::{
-    Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Outcome, Outcomes, Summary,
-    round_sig,
+    Cost, Ec2Cost, Instances, LatencyHist, Metrics, Named, Outcome, Outcomes, Summary, round_sig,
 };
 use crate::resources::Resources;
 use crate::retry::{Failure, Policy};
@@ -41,6 +41,7 @@ use crate::workload::ArrivalSource;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
 
+mod apis;
 mod asg;
 mod build;
 mod clients;
@@ -56,6 +57,7 @@ mod stats;
 mod workloads;
 
 pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, SampleRow};
+use apis::Apis;
 use asg::{Asg, GroupCx, GroupSpec, InstEv};
 use clients::ClientRetry;
 use event::{Event, Tick};
@@ -90,6 +92,9 @@ pub struct Simulation {
     parked: Parked,
     /// The attempts a group's handler ended whose clients decide, until routed.
     group_ends: Vec<GroupEnd>,
+    /// API Gateway APIs in front of functions, and their names.
+    apis: Apis,
+    api_names: Vec<String>,
     sqs: Sqs,
     incidents: Incidents,
 
@@ -172,6 +177,7 @@ impl Simulation {
             .iter()
             .any(|w| w.retry.is_some() || !matches!(w.via, Invocation::Sync))
             || !self.incidents.list.is_empty()
+            || !self.apis.is_empty()
             || self.lambda.funcs.iter().any(|f| {
                 f.error_p > 0.0
                     || f.service_p > 0.0
@@ -242,6 +248,7 @@ impl Simulation {
                 Event::AsgTick { a, tick } => {
                     self.in_group(a, obs, |asg, g| asg.on_tick(g, tick, now))
                 }
+                Event::ApiAnswer(slot) => self.on_api_answer(slot, now, obs),
                 Event::AsgSync(a) => self.in_group(a, obs, |asg, g| asg.advance(g, now)),
                 Event::AsgTimeout { a, slot, epoch } => {
                     self.in_group(a, obs, |asg, g| asg.on_timeout(g, slot, epoch, now))

@@ -4,11 +4,24 @@
 //! functions here hand each to the owner that acts on it. Requests waiting for a later attempt
 //! are parked here, each with its `Retry` event.
 
+use super::apis::{Answer, Gate};
+use super::lambda::Invoked;
 use super::{
     Attempt, AttemptEnd, Event, Failure, GroupEnd, Invocation, Observer, Outcome, Refund, Req,
     Simulation, SqsCx, Target,
 };
-use crate::sim::ids::{FnId, ParkedId, SqsId};
+use crate::observer::RequestRecord;
+use crate::sim::ids::{AnswerId, FnId, ParkedId, SqsId};
+use crate::time::Nanos;
+
+/// What an invocation attempt is to do: its work in ns, the SQS batch it carries, and when its
+/// caller stops waiting (`u64::MAX`: never).
+#[derive(Clone, Copy)]
+struct Work {
+    service: u64,
+    batch: Option<u32>,
+    deadline: u64,
+}
 
 /// Requests waiting for a later attempt, each in a slot named by its `Retry` event, and the
 /// free slots.
@@ -20,7 +33,8 @@ pub(crate) struct Parked {
 
 impl Simulation {
     /// An attempt of `req` (not an SQS batch) on Lambda function `f` at `now` with `service` ns
-    /// of work; its end, if it ended at once, is routed.
+    /// of work, through its workload's API if it has one; its end, if it ended at once, is
+    /// routed.
     #[inline(always)]
     pub(crate) fn attempt<const X: bool>(
         &mut self,
@@ -30,30 +44,97 @@ impl Simulation {
         service: u64,
         obs: &mut dyn Observer,
     ) {
-        self.invoke::<X>(f, req, service, None, now, obs);
+        let mut work = Work {
+            service,
+            batch: None,
+            deadline: u64::MAX,
+        };
+        if X && let Some((api, route)) = self.workloads[req.w as usize].api {
+            match self.apis.gate(api, route, now, req.measured) {
+                Gate::Throttled => return self.api_throttled(f, req, now, obs),
+                Gate::Forwarded { deadline } => work.deadline = deadline,
+            }
+            if let Invoked::PastDeadline { cold } = self.invoke::<X>(f, req, work, now, obs) {
+                let answer = Answer {
+                    req: *req,
+                    f,
+                    arrival: now,
+                    cold,
+                };
+                self.apis
+                    .answer_at(api, answer, work.deadline, &mut self.cx.q);
+            }
+            return;
+        }
+        self.invoke::<X>(f, req, work, now, obs);
     }
 
-    /// Lambda's `invoke` of `req` at function `f`, carrying SQS batch `batch` if any, with the
-    /// workload's draws of function errors; a rejected attempt is routed.
+    /// Lambda's `invoke` of `req` at function `f` with `work` (and the SQS batch it carries, if
+    /// any), with the workload's draws of function errors; a rejected attempt is routed. Returns
+    /// how Lambda took it.
     #[inline(always)]
     fn invoke<const X: bool>(
         &mut self,
         f: u32,
         req: &mut Req,
-        service: u64,
-        batch: Option<u32>,
+        work: Work,
         now: u64,
         obs: &mut dyn Observer,
-    ) {
+    ) -> Invoked {
         let a = Attempt {
             f: FnId(f),
             req,
-            service,
+            service: work.service,
             fault: &mut self.workloads[req.w as usize].fault,
-            batch: batch.map(|b| &mut self.sqs.batches[b as usize]),
+            batch: work.batch.map(|b| &mut self.sqs.batches[b as usize]),
+            deadline: work.deadline,
         };
-        if let Some(failure) = self.lambda.invoke::<X>(&mut self.cx, a, now, obs) {
+        let invoked = self.lambda.invoke::<X>(&mut self.cx, a, now, obs);
+        if let Invoked::Rejected(failure) = invoked {
             self.failed(f, req, failure, now, obs);
+        }
+        invoked
+    }
+
+    /// API Gateway throttled attempt `req` to function `f` at `now` (429): the client decides
+    /// what follows; Lambda never sees it.
+    #[cold]
+    fn api_throttled(&mut self, f: u32, req: &mut Req, now: u64, obs: &mut dyn Observer) {
+        // The client's attempt, which API Gateway answered.
+        self.lambda.funcs[f as usize].attempts += req.measured as u64;
+        if self.cx.want_requests {
+            obs.request(&req.rejected(f, Outcome::Throttled, now));
+        }
+        self.failed(f, req, Failure::Throttle, now, obs);
+    }
+
+    /// API Gateway's integration timeout ran out for the attempt in `slot` (504): its record,
+    /// then its client decides what follows, seeing an HTTP 5xx (a service error to its retry
+    /// policy); a final 504 is the request's `timed_out`. The function runs on to its own end.
+    pub(crate) fn on_api_answer(&mut self, slot: AnswerId, now: u64, obs: &mut dyn Observer) {
+        let Answer {
+            mut req,
+            f,
+            arrival,
+            cold,
+        } = self.apis.take_answer(slot);
+        self.lambda.funcs[f as usize].bin.errors += 1;
+        if self.cx.want_requests {
+            obs.request(&RequestRecord {
+                id: req.id,
+                function: f,
+                arrival: Nanos(arrival),
+                start: Some(Nanos(arrival)),
+                end: Some(Nanos(now)),
+                cold,
+                outcome: Outcome::TimedOut,
+                attempt: req.attempt,
+                measured: req.measured,
+            });
+        }
+        let seen = Failure::ServiceError;
+        if let Some(at) = self.client_decides(f, &mut req, seen, Failure::Timeout, now) {
+            self.park(req, at);
         }
     }
 
@@ -153,10 +234,25 @@ impl Simulation {
         kind: Failure,
         now: u64,
     ) -> Option<u64> {
+        self.client_decides(f, req, kind, kind, now)
+    }
+
+    /// As `client_failed`, the client seeing the failure as `seen` and the request's final
+    /// outcome counted as `kind` (an API's 504 is an HTTP 5xx to its client, and a timeout).
+    #[must_use]
+    #[inline(always)]
+    fn client_decides(
+        &mut self,
+        f: u32,
+        req: &mut Req,
+        seen: Failure,
+        kind: Failure,
+        now: u64,
+    ) -> Option<u64> {
         let wl = &mut self.workloads[req.w as usize];
         if req.retry
             && let Some(r) = wl.retry.as_deref_mut()
-            && let Some(at) = r.failed(&mut wl.redo, req, kind, now)
+            && let Some(at) = r.failed(&mut wl.redo, req, seen, now)
         {
             return Some(at);
         }
@@ -231,8 +327,12 @@ impl Simulation {
             let Some((f, mut req, work)) = self.sqs.next(&mut x, src, now) else {
                 break;
             };
-            let batch = req.id as u32;
-            self.invoke::<true>(f, &mut req, work, Some(batch), now, obs);
+            let work = Work {
+                service: work,
+                batch: Some(req.id as u32),
+                deadline: u64::MAX,
+            };
+            self.invoke::<true>(f, &mut req, work, now, obs);
         }
     }
 

@@ -2,8 +2,8 @@
 //! end of a run.
 
 use super::{
-    Cost, Ec2Cost, FunctionMetrics, Instances, LatencyHist, Metrics, Nanos, Observer, Outcomes,
-    RunOutput, Simulation, Summary, round_sig,
+    Cost, Ec2Cost, Instances, LatencyHist, Metrics, Named, Nanos, Observer, Outcomes, RunOutput,
+    Simulation, Summary, round_sig,
 };
 use crate::sim::ids::FnId;
 
@@ -83,7 +83,14 @@ impl Simulation {
             groups.push(g.map(|g| self.asgs[g as usize].finish(func, end, window)));
         }
         let mut ec2_all: Option<Ec2Cost> = None;
-        for ((func, name), group) in self.lambda.funcs.iter().zip(names).zip(groups) {
+        let (services, api_cost) = self.apis.metrics(&self.api_names, self.lambda.funcs.len());
+        let with_apis = !services.is_empty();
+        let mut api_all = 0.0;
+        for (f, ((func, name), group)) in
+            self.lambda.funcs.iter().zip(names).zip(groups).enumerate()
+        {
+            let api = with_apis.then(|| api_cost[f]);
+            api_all += api_cost[f];
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
@@ -131,6 +138,7 @@ impl Simulation {
                     compute,
                     provisioned,
                     group.as_ref().map(|g| g.1),
+                    api,
                     func.requests,
                 ),
                 billed_gb_s: round_sig(gb_s),
@@ -184,6 +192,7 @@ impl Simulation {
             total.cost_usd.compute,
             total.cost_usd.provisioned,
             ec2_all,
+            with_apis.then_some(api_all),
             total.requests,
         );
         total.billed_gb_s = round_sig(total.billed_gb_s);
@@ -194,7 +203,7 @@ impl Simulation {
             simulated_s: end as f64 / 1e9,
             measured_s: window / 1e9,
             total,
-            functions: FunctionMetrics(per_fn),
+            functions: Named(per_fn),
             traces: self
                 .feeds
                 .iter()
@@ -212,6 +221,7 @@ impl Simulation {
                     }
                 })
                 .collect(),
+            services: Named(services),
         };
         RunOutput {
             summary,
@@ -258,16 +268,18 @@ pub(crate) fn cost(
     compute: f64,
     provisioned: f64,
     ec2: Option<Ec2Cost>,
+    api: Option<f64>,
     n_requests: u64,
 ) -> Cost {
     let ec2_total = ec2.map(|c| c.total()).unwrap_or(0.0);
-    let total = requests + compute + provisioned + ec2_total;
+    let total = requests + compute + provisioned + ec2_total + api.unwrap_or(0.0);
     Cost {
         total: round_sig(total),
         requests: round_sig(requests),
         compute: round_sig(compute),
         provisioned: round_sig(provisioned),
         ec2: round_sig(ec2_total),
+        api: api.map(round_sig),
         ec2_parts: ec2.map(|c| c.rounded()),
         per_million_requests: if n_requests > 0 {
             round_sig(total / n_requests as f64 * 1e6)

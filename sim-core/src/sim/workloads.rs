@@ -27,6 +27,8 @@ pub(crate) struct Workload {
     pub(crate) until: u64,
     /// The trace feed its arrivals come from (an index into `Simulation::feeds`), if any.
     pub(crate) feed: Option<u32>,
+    /// The API Gateway API and route its requests go through, if any.
+    pub(crate) api: Option<(u32, u32)>,
 }
 
 /// A trace replayed into one or more workloads (one per function it invokes).

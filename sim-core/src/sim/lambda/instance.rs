@@ -76,6 +76,8 @@ pub(crate) const RESET_AFTER: u16 = 256;
 
 /// The attempt ends in a crash of the environment.
 pub(crate) const CRASH: u16 = 512;
+/// Its caller (API Gateway) stopped waiting before it ends: answered already, only billed.
+pub(crate) const ANSWERED: u16 = 2048;
 
 /// A provisioned-concurrency environment (kept across invocations).
 pub(crate) const PROV: u16 = 1024;

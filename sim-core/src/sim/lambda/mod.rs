@@ -84,11 +84,28 @@ pub(crate) struct Attempt<'a> {
     pub(crate) fault: &'a mut SimRng,
     /// The SQS batch it carries, if any: whether its handler fails, and when execution starts.
     pub(crate) batch: Option<&'a mut Batch>,
+    /// When its caller stops waiting (API Gateway's integration timeout); `u64::MAX`: never.
+    pub(crate) deadline: u64,
+}
+
+/// How Lambda took an invocation attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Invoked {
+    /// It runs; its end comes as a `Done` event.
+    Running,
+    /// Throttled in the loop without extras: its outcome is counted, nothing follows.
+    Ended,
+    /// Rejected before it ran (a service error, or throttled with faults or retries
+    /// configured): how it failed.
+    Rejected(Failure),
+    /// It runs past its caller's deadline: the caller is answered then, and the attempt's own
+    /// end only moves its environment on (`cold`: it began with a cold start).
+    PastDeadline { cold: bool },
 }
 
 impl Lambda {
-    /// One invocation attempt at `now`. An attempt rejected before it runs (a service error,
-    /// or throttled with faults or retries configured) ends at once: how it failed is returned.
+    /// One invocation attempt at `now`: whether it runs, was rejected at once (a service error,
+    /// or throttled with faults or retries configured), or runs past its caller's deadline.
     #[inline(always)]
     #[must_use]
     pub(crate) fn invoke<const X: bool>(
@@ -97,13 +114,14 @@ impl Lambda {
         a: Attempt<'_>,
         now: u64,
         obs: &mut dyn Observer,
-    ) -> Option<Failure> {
+    ) -> Invoked {
         let Attempt {
             f,
             req,
             service,
             fault,
             batch: sqs_batch,
+            deadline,
         } = a;
         let f = f.0;
         let (id, measured) = (req.id, req.measured);
@@ -119,7 +137,7 @@ impl Lambda {
             if cx.want_requests && !batch {
                 obs.request(&req.rejected(f, Outcome::Failed, now));
             }
-            return Some(Failure::ServiceError);
+            return Invoked::Rejected(Failure::ServiceError);
         }
         let p = func.pool as usize;
         // A ready provisioned environment first; else the on-demand path (a spillover if the
@@ -156,7 +174,11 @@ impl Lambda {
             if cx.want_requests && !batch {
                 obs.request(&req.rejected(f, Outcome::Throttled, now));
             }
-            return X.then_some(Failure::Throttle);
+            return if X {
+                Invoked::Rejected(Failure::Throttle)
+            } else {
+                Invoked::Ended
+            };
         }
         if pc.is_none() {
             self.pools[p].busy += 1;
@@ -242,6 +264,10 @@ impl Lambda {
                 flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER | CRASH;
             }
         }
+        let late = X && done_at > deadline;
+        if late {
+            flags |= ANSWERED;
+        }
         if cold {
             func.bin.cold_starts += 1;
         }
@@ -280,7 +306,11 @@ impl Lambda {
                 epoch,
             },
         );
-        None
+        if late {
+            Invoked::PastDeadline { cold }
+        } else {
+            Invoked::Running
+        }
     }
 }
 
@@ -328,6 +358,13 @@ impl Lambda {
         if X && it.has(CRASH) && it.has(MEASURED) {
             func.counted.crashes += 1;
         }
+        if X && it.has(ANSWERED) {
+            // Its caller was answered at the deadline: the attempt is only billed, and its
+            // environment moves on.
+            bill(func, &it, ran, prov);
+            self.move_on::<X>(cx, inst, &it, now);
+            return None;
+        }
         let outcome = match failure {
             Some(kind) => {
                 func.bin.errors += 1;
@@ -349,33 +386,12 @@ impl Lambda {
                 Outcome::Succeeded
             }
         };
-        if it.has(MEASURED) {
-            // Init and execution, rounded up to 1 ms.
-            let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
-            if prov {
-                func.billed_pc_mb_ms += billed;
-            } else {
-                func.billed_mb_ms += billed;
-            }
-        }
+        bill(func, &it, ran, prov);
         // Recorded before the environment moves on (a release may re-initialize it).
         if cx.want_requests && !batch {
             obs.request(&self.attempt_record(inst, outcome, Some(now)));
         }
-        if prov && !it.has(LOST) {
-            self.pc_release(cx, inst, now);
-        } else if X && it.has(LOST) {
-            if prov {
-                let pc = &mut self.funcs[f as usize].pc;
-                pc.advance(now);
-                pc.busy -= 1;
-                pc.ready -= 1;
-            }
-            // Taken down by an incident: the environment is gone.
-            self.retire(inst, now);
-        } else {
-            self.make_idle(cx, inst, now);
-        }
+        self.move_on::<X>(cx, inst, &it, now);
         if batch {
             return Some(AttemptEnd::Batch {
                 batch: self.ctx[inst as usize].id as u32,
@@ -413,6 +429,43 @@ impl Lambda {
             }
             None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize].refund())),
             None => None,
+        }
+    }
+}
+
+/// Bills attempt `it` of function `func`, `ran` ns of init and execution rounded up to 1 ms, at
+/// the provisioned price if `prov`; only measured attempts are billed.
+#[inline(always)]
+fn bill(func: &mut Func, it: &Instance, ran: u64, prov: bool) {
+    if it.has(MEASURED) {
+        let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
+        if prov {
+            func.billed_pc_mb_ms += billed;
+        } else {
+            func.billed_mb_ms += billed;
+        }
+    }
+}
+
+impl Lambda {
+    /// Environment `inst`, whose attempt `it` ended at `now`, moves on: back to its provisioned
+    /// pool, gone if an incident took it, else idle.
+    #[inline(always)]
+    fn move_on<const X: bool>(&mut self, cx: &mut Ctx, inst: u32, it: &Instance, now: u64) {
+        let prov = X && it.has(PROV);
+        if prov && !it.has(LOST) {
+            self.pc_release(cx, inst, now);
+        } else if X && it.has(LOST) {
+            if prov {
+                let pc = &mut self.funcs[it.func as usize].pc;
+                pc.advance(now);
+                pc.busy -= 1;
+                pc.ready -= 1;
+            }
+            // Taken down by an incident: the environment is gone.
+            self.retire(inst, now);
+        } else {
+            self.make_idle(cx, inst, now);
         }
     }
 }
@@ -455,9 +508,11 @@ impl Lambda {
                 continue;
             }
             let func = &mut self.funcs[it.func as usize];
+            // A request answered at its deadline has its outcome; the attempt is still billed.
+            let answered = it.has(ANSWERED);
             if it.has(MEASURED) {
                 // A batch's messages are counted by their queue.
-                func.counted.outcomes.in_flight += !it.has(BATCH) as u64;
+                func.counted.outcomes.in_flight += !(it.has(BATCH) || answered) as u64;
                 let ran = it.done_at.min(end) - it.arrival;
                 let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 if it.has(PROV) {
@@ -466,7 +521,7 @@ impl Lambda {
                     func.billed_mb_ms += billed;
                 }
             }
-            if want_requests {
+            if want_requests && !answered {
                 if it.has(BATCH) {
                     let b = self.ctx[i].id as u32;
                     sqs.records(b, Outcome::InFlight, true, it.has(COLD), obs);

@@ -1,0 +1,235 @@
+//! API Gateway in front of Lambda functions: each attempt of a request sent through an API
+//! passes the route's, the stage's and the account's throttles (token buckets; a 429 never
+//! reaches Lambda), and an attempt whose function would answer after the integration timeout is
+//! answered 504 at the timeout while the function runs on, billed, to its own end.
+
+use super::{Event, Req, Scenario};
+use crate::metrics::{ApiMetrics, round_sig};
+use crate::scenario::{ApiType, bucket_capacity};
+use crate::sim::ids::AnswerId;
+
+/// A token bucket: `rate` tokens a nanosecond up to `cap`; a request takes one.
+#[derive(Clone, Copy, Debug)]
+struct Throttle {
+    rate: f64,
+    cap: f64,
+    tokens: f64,
+    last: u64,
+}
+
+impl Throttle {
+    fn new(rate: f64, burst: Option<f64>) -> Throttle {
+        let cap = bucket_capacity(rate, burst);
+        Throttle {
+            rate: rate / 1e9,
+            cap,
+            tokens: cap,
+            last: 0,
+        }
+    }
+
+    /// Refills up to `now`; whether a token is there.
+    fn ready(&mut self, now: u64) -> bool {
+        if now > self.last {
+            self.tokens = (self.tokens + (now - self.last) as f64 * self.rate).min(self.cap);
+            self.last = now;
+        }
+        self.tokens >= 1.0
+    }
+}
+
+/// One API (a stage) and its routes.
+struct Api {
+    kind: ApiType,
+    /// The integration timeout, in ns.
+    timeout: u64,
+    stage: Option<Throttle>,
+    routes: Vec<Route>,
+    /// USD per request received and not throttled.
+    price: f64,
+    /// Over the measured window: requests received, throttled (429), answered at the timeout
+    /// (504), and sent to the function.
+    received: u64,
+    throttled: u64,
+    timed_out: u64,
+    forwarded: u64,
+}
+
+/// A route: its function, its throttle, and the measured requests it forwarded (billed).
+struct Route {
+    f: u32,
+    throttle: Option<Throttle>,
+    forwarded: u64,
+}
+
+/// A request answered 504 at its integration timeout: what its answer needs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Answer {
+    pub(crate) req: Req,
+    pub(crate) f: u32,
+    /// When the attempt reached the API.
+    pub(crate) arrival: u64,
+    pub(crate) cold: bool,
+}
+
+/// The APIs, the account's throttle across them, and the answers due.
+#[derive(Default)]
+pub(crate) struct Apis {
+    list: Vec<Api>,
+    account: Option<Throttle>,
+    answers: Vec<Option<Answer>>,
+    free: Vec<u32>,
+}
+
+/// How API Gateway takes an attempt.
+pub(crate) enum Gate {
+    /// Throttled: 429, it never reaches the function.
+    Throttled,
+    /// Sent to the function, answered 504 if the function has not answered by `deadline`.
+    Forwarded { deadline: u64 },
+}
+
+impl Apis {
+    /// The scenario's APIs.
+    pub(crate) fn new(scenario: &Scenario) -> Apis {
+        let fn_index = |name: &str| {
+            scenario
+                .functions
+                .iter()
+                .position(|f| f.name == name)
+                .expect("validated") as u32
+        };
+        let list: Vec<Api> = scenario
+            .apis
+            .iter()
+            .map(|a| Api {
+                kind: a.kind,
+                timeout: a.timeout().0,
+                stage: a.rate.map(|r| Throttle::new(r, a.burst)),
+                routes: a
+                    .routes
+                    .iter()
+                    .map(|r| Route {
+                        f: fn_index(&r.function),
+                        throttle: r.rate.map(|rate| Throttle::new(rate, r.burst)),
+                        forwarded: 0,
+                    })
+                    .collect(),
+                price: a.price_per_million.unwrap_or(a.kind.default_price()) / 1e6,
+                received: 0,
+                throttled: 0,
+                timed_out: 0,
+                forwarded: 0,
+            })
+            .collect();
+        let account = (!list.is_empty())
+            .then(|| Throttle::new(scenario.account.api_rate, Some(scenario.account.api_burst)));
+        Apis {
+            list,
+            account,
+            ..Apis::default()
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// An attempt reaches route `route` of API `api` at `now` (`measured`: counted): throttled,
+    /// or forwarded with its deadline. A request takes a token from the route's, the stage's and
+    /// the account's buckets only if each has one (the order AWS applies them: method, stage,
+    /// account).
+    pub(crate) fn gate(&mut self, api: u32, route: u32, now: u64, measured: bool) -> Gate {
+        let a = &mut self.list[api as usize];
+        let account = self
+            .account
+            .as_mut()
+            .expect("an account throttle with APIs");
+        a.received += measured as u64;
+        let r = &mut a.routes[route as usize];
+        let route = &mut r.throttle;
+        let ok = route.as_mut().is_none_or(|t| t.ready(now))
+            && a.stage.as_mut().is_none_or(|t| t.ready(now))
+            && account.ready(now);
+        if !ok {
+            a.throttled += measured as u64;
+            return Gate::Throttled;
+        }
+        for t in [route.as_mut(), a.stage.as_mut(), Some(account)]
+            .into_iter()
+            .flatten()
+        {
+            t.tokens -= 1.0;
+        }
+        a.forwarded += measured as u64;
+        r.forwarded += measured as u64;
+        Gate::Forwarded {
+            deadline: now.saturating_add(a.timeout),
+        }
+    }
+
+    /// API `api` answers `answer` with a 504 at `at`: its `ApiAnswer` event.
+    pub(crate) fn answer_at(
+        &mut self,
+        api: u32,
+        answer: Answer,
+        at: u64,
+        q: &mut crate::engine::EventQueue<Event>,
+    ) {
+        self.list[api as usize].timed_out += answer.req.measured as u64;
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.answers[s as usize] = Some(answer);
+                s
+            }
+            None => {
+                self.answers.push(Some(answer));
+                (self.answers.len() - 1) as u32
+            }
+        };
+        q.schedule(at, Event::ApiAnswer(AnswerId(slot)));
+    }
+
+    /// The answer due now in `slot`.
+    pub(crate) fn take_answer(&mut self, slot: AnswerId) -> Answer {
+        let a = self.answers[slot.0 as usize]
+            .take()
+            .expect("one event per answer");
+        self.free.push(slot.0);
+        a
+    }
+
+    /// Each API's metrics over the measured window, named by `names`, and the API cost of each
+    /// of the `n` functions (the requests its routes forwarded: API Gateway does not charge
+    /// for throttled ones).
+    pub(crate) fn metrics(
+        &self,
+        names: &[String],
+        n: usize,
+    ) -> (Vec<(String, ApiMetrics)>, Vec<f64>) {
+        let mut per_fn = vec![0.0; n];
+        let list = self
+            .list
+            .iter()
+            .zip(names)
+            .map(|(a, name)| {
+                for r in &a.routes {
+                    per_fn[r.f as usize] += r.forwarded as f64 * a.price;
+                }
+                let m = ApiMetrics {
+                    kind: match a.kind {
+                        ApiType::Rest => "rest",
+                        ApiType::Http => "http",
+                    },
+                    requests: a.received,
+                    throttled: a.throttled,
+                    timed_out: a.timed_out,
+                    forwarded: a.forwarded,
+                    cost_usd: round_sig(a.forwarded as f64 * a.price),
+                };
+                (name.clone(), m)
+            })
+            .collect();
+        (list, per_fn)
+    }
+}

@@ -113,6 +113,18 @@ fn a_throttle_at_half_the_load_answers_half_429_and_lambda_sees_none() {
     assert_eq!(rec.rows.iter().map(|r| r.throttles).sum::<u64>(), 0);
     assert_eq!(m.outcomes.throttled, api.throttled);
     assert_eq!(m.outcomes.total(), m.requests);
+    // The services' time series adds up to the summary (no warmup), interval by interval.
+    assert_eq!(rec.services.len(), 10);
+    let sum = |f: fn(&sim_core::ServiceRow) -> u64| rec.services.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|r| r.requests), api.requests);
+    assert_eq!(sum(|r| r.throttled), api.throttled);
+    assert_eq!(sum(|r| r.forwarded), api.forwarded);
+    // In the first minute the burst lets 50 more through than the rate.
+    let first = &rec.services[0];
+    assert!(
+        first.forwarded >= 3000 && first.forwarded <= 3050,
+        "{first:?}"
+    );
     // HTTP: 1.00 USD per million requests forwarded; 429s are not charged.
     assert!((api.cost_usd - api.forwarded as f64 * 1e-6).abs() < 1e-12);
 }
@@ -246,4 +258,61 @@ fn a_504_is_retried_as_a_5xx_and_ends_as_a_timeout() {
         s.services.get("web").unwrap().timed_out,
         rec.attempts.len() as u64
     );
+    // Each 504 is counted in the interval it was answered in.
+    let by_minute = |t: u64| t / 60_000_000_000;
+    for row in &rec.services {
+        let answered = rec
+            .attempts
+            .iter()
+            .filter(|a| by_minute(a.end.unwrap().0) == by_minute(row.time.0))
+            .count() as u64;
+        assert_eq!(row.timed_out, answered, "{row:?}");
+    }
+}
+
+#[test]
+fn the_command_line_exits_2_naming_a_bad_api_key_and_the_file() {
+    let dir = common::temp_dir("bad-api");
+    let text = SLOW.replace(
+        r#"routes = [{ function = "report" }]"#,
+        r#"routes = [{ function = "reports" }]"#,
+    );
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    std::fs::write(dir.join("ok.toml"), SLOW).unwrap();
+    for args in [
+        vec!["validate", "s.toml"],
+        vec!["run", "s.toml", "--out", "o"],
+        vec![
+            "run",
+            "ok.toml",
+            "--out",
+            "o",
+            "--set",
+            "apis.web.integration_timeout=1h",
+        ],
+        vec![
+            "run",
+            "ok.toml",
+            "--out",
+            "o",
+            "--set",
+            "account.api_rate=-1",
+        ],
+    ] {
+        let o = common::faasim(&args, &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let key = if args[1] == "s.toml" {
+            "apis.web.routes.0.function"
+        } else if args[5].starts_with("apis") {
+            "apis.web.integration_timeout"
+        } else {
+            "account.api_rate"
+        };
+        assert!(
+            err.contains(key) && err.contains(args[1]),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"));
+    }
 }

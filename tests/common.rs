@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use sim_core::{
-    NoFiles, NullObserver, Observer, RequestRecord, SampleRow, Scenario, Simulation, Summary,
-    simulate,
+    NoFiles, NullObserver, Observer, RequestRecord, SampleRow, Scenario, ServiceRow, Simulation,
+    Summary, simulate,
 };
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub struct Recorder {
     pub attempts: Vec<RequestRecord>,
     pub rows: Vec<SampleRow>,
+    pub services: Vec<ServiceRow>,
 }
 
 impl Observer for Recorder {
@@ -23,6 +24,9 @@ impl Observer for Recorder {
     }
     fn sample(&mut self, row: &SampleRow) {
         self.rows.push(*row);
+    }
+    fn service(&mut self, row: &ServiceRow) {
+        self.services.push(*row);
     }
 }
 

@@ -65,8 +65,20 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         .iter()
         .map(|f| f.platform == sim_core::scenario::Platform::Asg)
         .collect();
-    let mut obs =
-        stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet).map_err(|e| {
+    let apis = scenario
+        .apis
+        .iter()
+        .map(|a| {
+            let kind = match a.kind {
+                sim_core::scenario::ApiType::Rest => "rest",
+                sim_core::scenario::ApiType::Http => "http",
+            };
+            (a.name.clone(), kind)
+        })
+        .collect();
+    let mut obs = stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet)
+        .and_then(|o| o.with_services(&dir, apis))
+        .map_err(|e| {
             Exit::Other(format!(
                 "{}: cannot create output files: {e}",
                 dir.display()
@@ -95,6 +107,9 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     ];
     if dir.join("events.csv").exists() {
         written.push(dir.join("events.csv"));
+    }
+    if !scenario.apis.is_empty() {
+        written.push(dir.join("services.csv"));
     }
     if with_requests {
         written.push(dir.join("requests.csv"));

@@ -1,15 +1,18 @@
-//! A run's streamed outputs: `timeseries.csv`, `events.csv` and `requests.csv` written as the
-//! simulation goes (`RunObserver`), the all-functions points kept for the plots (`TotalPoint`),
-//! and the progress bar.
+//! A run's streamed outputs: `timeseries.csv`, `events.csv`, `services.csv` and `requests.csv`
+//! written as the simulation goes (`RunObserver`), the all-functions points kept for the plots
+//! (`TotalPoint`), and the progress bar.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sim_core::{Nanos, Observer, RequestRecord, SampleRow};
+use sim_core::{Nanos, Observer, RequestRecord, SampleRow, ServiceRow};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover,in_service,pending,warm_pool,desired,queue_length,mean_queue_length,queue_wait_ms,utilization,scaling_activities";
 pub const EVENTS_HEADER: &str = "time_s,function,event,from,to,policy";
+/// The columns of `services.csv` (written only when the scenario has APIs).
+pub const SERVICES_HEADER: &str =
+    "time_s,interval_s,service,type,requests,throttled,timed_out,forwarded";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -95,6 +98,13 @@ impl TotalPoint {
     }
 }
 
+/// `services.csv` being written: the file, its path, and each API's name and type.
+struct Services {
+    w: BufWriter<File>,
+    path: PathBuf,
+    apis: Vec<(String, &'static str)>,
+}
+
 /// The observer of `faasim run`: streams rows to disk as the simulation produces them.
 pub struct RunObserver {
     names: Vec<String>,
@@ -113,6 +123,8 @@ pub struct RunObserver {
     /// Scaling activities, written to `events.csv` when the first one happens.
     scaling_path: PathBuf,
     scaling: Option<BufWriter<File>>,
+    /// The services' time series (`services.csv`), if the scenario has APIs.
+    services: Option<Services>,
     /// Per function, what its scaling activities change.
     kinds: Vec<&'static str>,
     /// Times of scaling activities (s), for the plots (at most `MAX_POINTS`).
@@ -170,6 +182,7 @@ impl RunObserver {
                 p
             },
             scaling: None,
+            services: None,
             scaling_times: Vec::new(),
             kinds: asg
                 .iter()
@@ -182,6 +195,24 @@ impl RunObserver {
                 })
                 .collect(),
         })
+    }
+
+    /// Writes the services' time series to `services.csv` in `dir`: one row per API (`apis`:
+    /// name and type) per interval. Without APIs an old file is removed.
+    pub fn with_services(
+        mut self,
+        dir: &Path,
+        apis: Vec<(String, &'static str)>,
+    ) -> io::Result<Self> {
+        let path = dir.join("services.csv");
+        if apis.is_empty() {
+            let _ = std::fs::remove_file(&path);
+            return Ok(self);
+        }
+        let mut w = BufWriter::new(File::create(&path)?);
+        writeln!(w, "{SERVICES_HEADER}")?;
+        self.services = Some(Services { w, path, apis });
+        Ok(self)
     }
 
     /// The interval in `current` is complete: fold it into the plotted points.
@@ -254,6 +285,11 @@ impl RunObserver {
         {
             let p = self.scaling_path.clone();
             self.fail(p, e);
+        }
+        if let Some(mut s) = self.services.take()
+            && let Err(e) = s.w.flush()
+        {
+            self.fail(s.path, e);
         }
         match self.error {
             Some((p, e)) => Err(format!("{}: cannot write: {e}", p.display())),
@@ -415,6 +451,26 @@ impl Observer for RunObserver {
             )
         {
             let p = self.scaling_path.clone();
+            self.fail(p, e);
+        }
+    }
+
+    fn service(&mut self, r: &ServiceRow) {
+        let Some(s) = &mut self.services else {
+            return;
+        };
+        let (name, kind) = &s.apis[r.service as usize];
+        if let Err(e) = writeln!(
+            s.w,
+            "{},{},{name},{kind},{},{},{},{}",
+            fmt_secs(r.time),
+            fmt_secs(r.span),
+            r.requests,
+            r.throttled,
+            r.timed_out,
+            r.forwarded
+        ) {
+            let p = s.path.clone();
             self.fail(p, e);
         }
     }

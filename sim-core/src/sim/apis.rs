@@ -3,10 +3,12 @@
 //! reaches Lambda), and an attempt whose function would answer after the integration timeout is
 //! answered 504 at the timeout while the function runs on, billed, to its own end.
 
-use super::{Event, Req, Scenario};
+use super::{Event, Observer, Req, Scenario};
 use crate::metrics::{ApiMetrics, round_sig};
+use crate::observer::ServiceRow;
 use crate::scenario::{ApiType, bucket_capacity};
 use crate::sim::ids::AnswerId;
+use crate::time::Nanos;
 
 /// A token bucket: `rate` tokens a nanosecond up to `cap`; a request takes one.
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +55,8 @@ struct Api {
     throttled: u64,
     timed_out: u64,
     forwarded: u64,
+    /// The same over the current sample interval, warmup included.
+    bin: [u64; 4],
 }
 
 /// A route: its function, its throttle, and the measured requests it forwarded (billed).
@@ -65,6 +69,8 @@ struct Route {
 /// A request answered 504 at its integration timeout: what its answer needs.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Answer {
+    /// The API that answers.
+    pub(crate) api: u32,
     pub(crate) req: Req,
     pub(crate) f: u32,
     /// When the attempt reached the API.
@@ -120,6 +126,7 @@ impl Apis {
                 throttled: 0,
                 timed_out: 0,
                 forwarded: 0,
+                bin: [0; 4],
             })
             .collect();
         let account = (!list.is_empty())
@@ -146,6 +153,7 @@ impl Apis {
             .as_mut()
             .expect("an account throttle with APIs");
         a.received += measured as u64;
+        a.bin[0] += 1;
         let r = &mut a.routes[route as usize];
         let route = &mut r.throttle;
         let ok = route.as_mut().is_none_or(|t| t.ready(now))
@@ -153,6 +161,7 @@ impl Apis {
             && account.ready(now);
         if !ok {
             a.throttled += measured as u64;
+            a.bin[1] += 1;
             return Gate::Throttled;
         }
         for t in [route.as_mut(), a.stage.as_mut(), Some(account)]
@@ -162,21 +171,20 @@ impl Apis {
             t.tokens -= 1.0;
         }
         a.forwarded += measured as u64;
+        a.bin[3] += 1;
         r.forwarded += measured as u64;
         Gate::Forwarded {
             deadline: now.saturating_add(a.timeout),
         }
     }
 
-    /// API `api` answers `answer` with a 504 at `at`: its `ApiAnswer` event.
+    /// Its API answers `answer` with a 504 at `at`: its `ApiAnswer` event.
     pub(crate) fn answer_at(
         &mut self,
-        api: u32,
         answer: Answer,
         at: u64,
         q: &mut crate::engine::EventQueue<Event>,
     ) {
-        self.list[api as usize].timed_out += answer.req.measured as u64;
         let slot = match self.free.pop() {
             Some(s) => {
                 self.answers[s as usize] = Some(answer);
@@ -190,13 +198,33 @@ impl Apis {
         q.schedule(at, Event::ApiAnswer(AnswerId(slot)));
     }
 
-    /// The answer due now in `slot`.
+    /// The answer due now in `slot`: its API answers 504.
     pub(crate) fn take_answer(&mut self, slot: AnswerId) -> Answer {
         let a = self.answers[slot.0 as usize]
             .take()
             .expect("one event per answer");
         self.free.push(slot.0);
+        let s = &mut self.list[a.api as usize];
+        s.timed_out += a.req.measured as u64;
+        s.bin[2] += 1;
         a
+    }
+
+    /// Hands each API's row of the interval `[from, from + span)` to `obs`; the bins restart.
+    pub(crate) fn emit(&mut self, from: u64, span: u64, obs: &mut dyn Observer) {
+        for (i, a) in self.list.iter_mut().enumerate() {
+            let [requests, throttled, timed_out, forwarded] = a.bin;
+            obs.service(&ServiceRow {
+                time: Nanos(from),
+                span: Nanos(span),
+                service: i as u32,
+                requests,
+                throttled,
+                timed_out,
+                forwarded,
+            });
+            a.bin = [0; 4];
+        }
     }
 
     /// Each API's metrics over the measured window, named by `names`, and the API cost of each

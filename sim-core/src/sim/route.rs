@@ -56,13 +56,13 @@ impl Simulation {
             }
             if let Invoked::PastDeadline { cold } = self.invoke::<X>(f, req, work, now, obs) {
                 let answer = Answer {
+                    api,
                     req: *req,
                     f,
                     arrival: now,
                     cold,
                 };
-                self.apis
-                    .answer_at(api, answer, work.deadline, &mut self.cx.q);
+                self.apis.answer_at(answer, work.deadline, &mut self.cx.q);
             }
             return;
         }
@@ -117,6 +117,7 @@ impl Simulation {
             f,
             arrival,
             cold,
+            ..
         } = self.apis.take_answer(slot);
         self.lambda.funcs[f as usize].bin.errors += 1;
         if self.cx.want_requests {

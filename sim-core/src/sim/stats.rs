@@ -35,6 +35,7 @@ impl Simulation {
             obs.sample(&row);
             self.lambda.funcs[f].restart_bin();
         }
+        self.apis.emit(self.bin_start, span, obs);
         self.bin_start = now;
     }
 }

@@ -3,41 +3,17 @@
 //! reaches Lambda), and an attempt whose function would answer after the integration timeout is
 //! answered 504 at the timeout while the function runs on, billed, to its own end.
 
-use super::{Event, Observer, Req, Scenario};
+use super::{Bucket, Event, Observer, Req, Scenario};
 use crate::metrics::{ApiMetrics, round_sig};
 use crate::observer::ServiceRow;
 use crate::scenario::{ApiType, bucket_capacity};
 use crate::sim::ids::AnswerId;
 use crate::time::Nanos;
 
-/// A token bucket: `rate` tokens a nanosecond up to `cap`; a request takes one.
-#[derive(Clone, Copy, Debug)]
-struct Throttle {
-    rate: f64,
-    cap: f64,
-    tokens: f64,
-    last: u64,
-}
-
-impl Throttle {
-    fn new(rate: f64, burst: Option<f64>) -> Throttle {
-        let cap = bucket_capacity(rate, burst);
-        Throttle {
-            rate: rate / 1e9,
-            cap,
-            tokens: cap,
-            last: 0,
-        }
-    }
-
-    /// Refills up to `now`; whether a token is there.
-    fn ready(&mut self, now: u64) -> bool {
-        if now > self.last {
-            self.tokens = (self.tokens + (now - self.last) as f64 * self.rate).min(self.cap);
-            self.last = now;
-        }
-        self.tokens >= 1.0
-    }
+/// A throttle: a token bucket of `rate` requests a second and capacity `burst` (default: the
+/// rate, at least 1).
+fn throttle(rate: f64, burst: Option<f64>) -> Bucket {
+    Bucket::new(bucket_capacity(rate, burst), rate, true)
 }
 
 /// One API (a stage) and its routes.
@@ -45,7 +21,7 @@ struct Api {
     kind: ApiType,
     /// The integration timeout, in ns.
     timeout: u64,
-    stage: Option<Throttle>,
+    stage: Option<Bucket>,
     routes: Vec<Route>,
     /// USD per request received and not throttled.
     price: f64,
@@ -62,7 +38,7 @@ struct Api {
 /// A route: its function, its throttle, and the measured requests it forwarded (billed).
 struct Route {
     f: u32,
-    throttle: Option<Throttle>,
+    throttle: Option<Bucket>,
     forwarded: u64,
 }
 
@@ -82,7 +58,7 @@ pub(crate) struct Answer {
 #[derive(Default)]
 pub(crate) struct Apis {
     list: Vec<Api>,
-    account: Option<Throttle>,
+    account: Option<Bucket>,
     answers: Vec<Option<Answer>>,
     free: Vec<u32>,
 }
@@ -111,13 +87,13 @@ impl Apis {
             .map(|a| Api {
                 kind: a.kind,
                 timeout: a.timeout().0,
-                stage: a.rate.map(|r| Throttle::new(r, a.burst)),
+                stage: a.rate.map(|r| throttle(r, a.burst)),
                 routes: a
                     .routes
                     .iter()
                     .map(|r| Route {
                         f: fn_index(&r.function),
-                        throttle: r.rate.map(|rate| Throttle::new(rate, r.burst)),
+                        throttle: r.rate.map(|rate| throttle(rate, r.burst)),
                         forwarded: 0,
                     })
                     .collect(),
@@ -130,7 +106,7 @@ impl Apis {
             })
             .collect();
         let account = (!list.is_empty())
-            .then(|| Throttle::new(scenario.account.api_rate, Some(scenario.account.api_burst)));
+            .then(|| throttle(scenario.account.api_rate, Some(scenario.account.api_burst)));
         Apis {
             list,
             account,

@@ -68,18 +68,26 @@ impl Bucket {
         on: false,
     };
 
-    /// Takes a token if there is one.
+    /// Refills up to `now`; whether a token is there (always, if the bucket is off).
     #[inline(always)]
-    pub(crate) fn take(&mut self, now: u64) -> bool {
+    pub(crate) fn ready(&mut self, now: u64) -> bool {
         if !self.on {
             return true;
         }
         self.tokens = (self.tokens + (now - self.last) as f64 * self.rate).min(self.cap);
         self.last = now;
-        if self.tokens < 1.0 {
+        self.tokens >= 1.0
+    }
+
+    /// Takes a token if there is one.
+    #[inline(always)]
+    pub(crate) fn take(&mut self, now: u64) -> bool {
+        if !self.ready(now) {
             return false;
         }
-        self.tokens -= 1.0;
+        if self.on {
+            self.tokens -= 1.0;
+        }
         true
     }
 }

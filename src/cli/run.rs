@@ -68,13 +68,7 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     let apis = scenario
         .apis
         .iter()
-        .map(|a| {
-            let kind = match a.kind {
-                sim_core::scenario::ApiType::Rest => "rest",
-                sim_core::scenario::ApiType::Http => "http",
-            };
-            (a.name.clone(), kind)
-        })
+        .map(|a| (a.name.clone(), a.kind.name()))
         .collect();
     let mut obs = stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet)
         .and_then(|o| o.with_services(&dir, apis))

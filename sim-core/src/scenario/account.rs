@@ -161,15 +161,12 @@ impl Account {
         if self.burst == Some(0) {
             return err("account.burst", "must be at least 1");
         }
-        if !(self.api_rate > 0.0 && self.api_rate <= 1e9) {
-            return err(
-                "account.api_rate",
-                "must be greater than 0 and at most 1e9 requests per second",
-            );
-        }
-        if !(self.api_burst.is_finite() && (0.0..=1e9).contains(&self.api_burst)) {
-            return err("account.api_burst", "must be from 0 to 1e9 requests");
-        }
+        super::check_throttle(
+            Some(self.api_rate),
+            Some(self.api_burst),
+            "account.api_rate",
+            "account.api_burst",
+        )?;
         if self.unreserved_minimum > self.concurrency_limit {
             return err(
                 "account.unreserved_minimum",

@@ -70,6 +70,14 @@ pub const ACCOUNT_API_BURST: f64 = 5_000.0;
 const MAX_RATE: f64 = 1e9;
 
 impl ApiType {
+    /// `"rest"` or `"http"`, as the scenario writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiType::Rest => "rest",
+            ApiType::Http => "http",
+        }
+    }
+
     /// The default integration timeout (S22).
     pub fn default_timeout(self) -> Nanos {
         match self {
@@ -109,27 +117,28 @@ pub fn bucket_capacity(rate: f64, burst: Option<f64>) -> f64 {
     burst.unwrap_or(rate.max(1.0))
 }
 
-/// Checks a throttle given at `key` (`rate` and `burst` below it).
+/// Checks a throttle whose rate and burst are the keys `rate_key` and `burst_key`.
 pub(super) fn check_throttle(
     rate: Option<f64>,
     burst: Option<f64>,
-    key: &str,
+    rate_key: &str,
+    burst_key: &str,
 ) -> Result<(), ConfigError> {
     if let Some(r) = rate
         && !(r > 0.0 && r <= MAX_RATE)
     {
         return err(
-            format!("{key}.rate"),
+            rate_key,
             format!("must be greater than 0 and at most {MAX_RATE:e} requests per second"),
         );
     }
     if let Some(b) = burst {
         if rate.is_none() {
-            return err(format!("{key}.burst"), "needs a `rate`");
+            return err(burst_key, "needs a `rate`");
         }
         if !(b.is_finite() && (0.0..=MAX_RATE).contains(&b)) {
             return err(
-                format!("{key}.burst"),
+                burst_key,
                 format!("must be from 0 to {MAX_RATE:e} requests"),
             );
         }
@@ -151,7 +160,12 @@ pub(super) fn check_apis(apis: &[Api], functions: &[Function]) -> Result<(), Con
             return err(format!("apis.{}.name", a.name), "another API has this name");
         }
         let key = format!("apis.{}", a.name);
-        check_throttle(a.rate, a.burst, &key)?;
+        check_throttle(
+            a.rate,
+            a.burst,
+            &format!("{key}.rate"),
+            &format!("{key}.burst"),
+        )?;
         let t = a.timeout();
         let (min, max) = (Nanos(50_000_000), a.kind.max_timeout());
         if t < min || t > max {
@@ -211,7 +225,12 @@ pub(super) fn check_apis(apis: &[Api], functions: &[Function]) -> Result<(), Con
                     format!("another route of this API integrates \"{}\"", r.function),
                 );
             }
-            check_throttle(r.rate, r.burst, &rk)?;
+            check_throttle(
+                r.rate,
+                r.burst,
+                &format!("{rk}.rate"),
+                &format!("{rk}.burst"),
+            )?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! reaches Lambda), and an attempt whose function would answer after the integration timeout is
 //! answered 504 at the timeout while the function runs on, billed, to its own end.
 
+use super::slab::Slab;
 use super::{Bucket, Event, Observer, Req, Scenario};
 use crate::metrics::{ApiMetrics, round_sig};
 use crate::observer::ServiceRow;
@@ -59,8 +60,7 @@ pub(crate) struct Answer {
 pub(crate) struct Apis {
     list: Vec<Api>,
     account: Option<Bucket>,
-    answers: Vec<Option<Answer>>,
-    free: Vec<u32>,
+    answers: Slab<Answer>,
 }
 
 /// How API Gateway takes an attempt.
@@ -140,11 +140,12 @@ impl Apis {
             a.bin[1] += 1;
             return Gate::Throttled;
         }
+        // Each has a token: take it (the refill up to `now` is already done).
         for t in [route.as_mut(), a.stage.as_mut(), Some(account)]
             .into_iter()
             .flatten()
         {
-            t.tokens -= 1.0;
+            t.take(now);
         }
         a.forwarded += measured as u64;
         a.bin[3] += 1;
@@ -161,25 +162,13 @@ impl Apis {
         at: u64,
         q: &mut crate::engine::EventQueue<Event>,
     ) {
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.answers[s as usize] = Some(answer);
-                s
-            }
-            None => {
-                self.answers.push(Some(answer));
-                (self.answers.len() - 1) as u32
-            }
-        };
+        let slot = self.answers.insert(answer);
         q.schedule(at, Event::ApiAnswer(AnswerId(slot)));
     }
 
     /// The answer due now in `slot`: its API answers 504.
     pub(crate) fn take_answer(&mut self, slot: AnswerId) -> Answer {
-        let a = self.answers[slot.0 as usize]
-            .take()
-            .expect("one event per answer");
-        self.free.push(slot.0);
+        let a = self.answers.take(slot.0).expect("one event per answer");
         let s = &mut self.list[a.api as usize];
         s.timed_out += a.req.measured as u64;
         s.bin[2] += 1;
@@ -221,10 +210,7 @@ impl Apis {
                     per_fn[r.f as usize] += r.forwarded as f64 * a.price;
                 }
                 let m = ApiMetrics {
-                    kind: match a.kind {
-                        ApiType::Rest => "rest",
-                        ApiType::Http => "http",
-                    },
+                    kind: a.kind.name(),
                     requests: a.received,
                     throttled: a.throttled,
                     timed_out: a.timed_out,

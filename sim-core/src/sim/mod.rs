@@ -53,6 +53,7 @@ mod lambda;
 mod queues;
 mod request;
 mod route;
+mod slab;
 mod stats;
 mod workloads;
 

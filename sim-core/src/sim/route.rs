@@ -6,6 +6,7 @@
 
 use super::apis::{Answer, Gate};
 use super::lambda::Invoked;
+use super::slab::Slab;
 use super::{
     Attempt, AttemptEnd, Event, Failure, GroupEnd, Invocation, Observer, Outcome, Refund, Req,
     Simulation, SqsCx, Target,
@@ -23,13 +24,8 @@ struct Work {
     deadline: u64,
 }
 
-/// Requests waiting for a later attempt, each in a slot named by its `Retry` event, and the
-/// free slots.
-#[derive(Default)]
-pub(crate) struct Parked {
-    pub(crate) slots: Vec<Option<Req>>,
-    pub(crate) free: Vec<u32>,
-}
+/// Requests waiting for a later attempt, each in a slot named by its `Retry` event.
+pub(crate) type Parked = Slab<Req>;
 
 impl Simulation {
     /// An attempt of `req` (not an SQS batch) on Lambda function `f` at `now` with `service` ns
@@ -339,27 +335,16 @@ impl Simulation {
 
     /// Keeps `req` until `at`, when it is attempted again (`on_retry`).
     pub(crate) fn park(&mut self, req: Req, at: u64) {
-        let slot = match self.parked.free.pop() {
-            Some(s) => {
-                self.parked.slots[s as usize] = Some(req);
-                s
-            }
-            None => {
-                self.parked.slots.push(Some(req));
-                (self.parked.slots.len() - 1) as u32
-            }
-        };
+        let slot = self.parked.insert(req);
         self.cx.q.schedule(at, Event::Retry(ParkedId(slot)));
     }
 
     /// The request parked in `slot` is attempted again: a client's retry, or Lambda's retry of
     /// an async event.
     pub(crate) fn on_retry(&mut self, slot: ParkedId, now: u64, obs: &mut dyn Observer) {
-        let slot = slot.0;
-        let Some(mut req) = self.parked.slots[slot as usize].take() else {
+        let Some(mut req) = self.parked.take(slot.0) else {
             return;
         };
-        self.parked.free.push(slot);
         let f = match self.workloads[req.w as usize].target {
             Target::Asg(a) => return self.group_retry(a, req, now, obs),
             Target::Lambda(f) => f.0,

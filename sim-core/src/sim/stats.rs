@@ -62,7 +62,7 @@ impl Simulation {
         // Requests still executing, waiting for a retry, or in an SQS queue or batch.
         self.lambda
             .finish(end, self.cx.want_requests, &self.sqs, obs);
-        for req in self.parked.slots.iter().flatten() {
+        for req in self.parked.iter() {
             if req.measured {
                 let f = self.workloads[req.w as usize].function;
                 self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;

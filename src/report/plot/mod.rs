@@ -68,6 +68,40 @@ pub mod run;
 pub mod sweep;
 pub mod trace;
 
+/// A latency CDF's chart: log-scaled latency against the fraction of requests.
+type CdfChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, plotters::coord::types::RangedCoordf64>>;
+
+/// The axes of a latency CDF on `root`: latency in ms over `lo..hi` (log scale) against the
+/// fraction of requests, captioned `caption` at `size` points.
+fn cdf_axes<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    caption: String,
+    size: u32,
+    lo: f64,
+    hi: f64,
+) -> Result<CdfChart<'a, DB>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", size))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("fraction of requests ≤ latency")
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 17))
+        .draw()?;
+    Ok(chart)
+}
+
 /// A CDF's points as a staircase (each value holds until the next).
 fn steps(cdf: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut pts = Vec::with_capacity(cdf.len() * 2);

@@ -1,6 +1,6 @@
 //! The plots of a run: latency CDF, instances over time, faults over time, latency over time.
 
-use super::{DrawResult, H, steps, tidy, time_unit};
+use super::{DrawResult, H, cdf_axes, steps, tidy, time_unit};
 use crate::report::stream::TotalPoint;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -28,24 +28,8 @@ where
             (Some(a), Some(b)) => (a.0.max(0.001) / 1.5, b.0.max(a.0.max(0.001) * 2.0) * 1.5),
             _ => (0.1, 1000.0),
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{title}: latency of succeeded requests"),
-                ("sans-serif", 24),
-            )
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("latency (ms, log scale)")
-            .y_desc("fraction of requests ≤ latency")
-            .x_label_formatter(&|v| tidy(*v))
-            .y_label_formatter(&|v| format!("{v:.1}"))
-            .label_style(("sans-serif", 15))
-            .axis_desc_style(("sans-serif", 17))
-            .draw()?;
+        let caption = format!("{title}: latency of succeeded requests");
+        let mut chart = cdf_axes(root, caption, 24, lo, hi)?;
         if cdf.is_empty() {
             chart.draw_series(std::iter::once(Text::new(
                 "no request succeeded",

@@ -1,7 +1,7 @@
 //! The charts of a sweep: latency and cost by configuration, the cost–latency plane with its
 //! Pareto frontier, metrics against a parameter, two-parameter heatmaps, overlaid latency CDFs.
 
-use super::{DrawResult, W, steps, tidy};
+use super::{DrawResult, W, cdf_axes, steps, tidy};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -476,24 +476,8 @@ where
         .filter_map(|c| c.1.last().map(|p| p.0))
         .fold(lo * 3.0, f64::max)
         * 1.5;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{title}: latency of succeeded requests, replication 0"),
-            ("sans-serif", 22),
-        )
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
-    chart
-        .configure_mesh()
-        .x_desc("latency (ms, log scale)")
-        .y_desc("fraction of requests ≤ latency")
-        .x_label_formatter(&|v| tidy(*v))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 17))
-        .draw()?;
+    let caption = format!("{title}: latency of succeeded requests, replication 0");
+    let mut chart = cdf_axes(root, caption, 22, lo, hi)?;
     for (i, (name, cdf)) in cdfs.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart

@@ -53,7 +53,7 @@ fn a_function_past_the_integration_timeout_is_answered_504_and_billed_to_its_end
     );
     // Four or five at once: 40 s of work, one arrival every 10 s.
     assert!((4..=5).contains(&m.cold_starts), "{}", m.cold_starts);
-    let api = s.services.get("web").unwrap();
+    let api = s.services.api("web").unwrap();
     assert_eq!((api.requests, api.forwarded, api.timed_out), (n, n, n));
     assert_eq!(api.throttled, 0);
     // REST: 3.50 USD per million requests.
@@ -70,7 +70,7 @@ fn a_function_within_the_integration_timeout_answers_itself() {
     let m = s.functions.get("report").unwrap();
     assert_eq!(m.outcomes.succeeded, m.requests);
     assert!(rec.attempts.iter().all(|a| a.outcome == Outcome::Succeeded));
-    assert_eq!(s.services.get("web").unwrap().timed_out, 0);
+    assert_eq!(s.services.api("web").unwrap().timed_out, 0);
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_throttle_at_half_the_load_answers_half_429_and_lambda_sees_none() {
     "#;
     let (s, rec) = record(text);
     let m = s.functions.get("orders").unwrap();
-    let api = s.services.get("shop").unwrap();
+    let api = s.services.api("shop").unwrap();
     assert_eq!(api.requests, m.requests);
     assert_eq!(api.forwarded + api.throttled, api.requests);
     // Under a load above the rate the bucket admits its capacity plus the rate over the run
@@ -161,7 +161,10 @@ fn the_account_throttle_applies_across_apis() {
         arrivals = { process = "poisson", rate = 60 }
     "#;
     let (s, _) = record(text);
-    let forwarded: u64 = s.services.0.iter().map(|(_, a)| a.forwarded).sum();
+    let forwarded: u64 = ["one", "two"]
+        .iter()
+        .map(|n| s.services.api(n).unwrap().forwarded)
+        .sum();
     let admitted = 80.0 * 600.0 + 80.0;
     let rel = (forwarded as f64 - admitted).abs() / admitted;
     assert!(rel < 0.002, "forwarded {forwarded} vs {admitted}");
@@ -255,7 +258,7 @@ fn a_504_is_retried_as_a_5xx_and_ends_as_a_timeout() {
     assert_eq!(m.outcomes.timed_out, ended);
     assert_eq!(m.outcomes.in_flight, m.requests - ended);
     assert_eq!(
-        s.services.get("web").unwrap().timed_out,
+        s.services.api("web").unwrap().timed_out,
         rec.attempts.len() as u64
     );
     // Each 504 is counted in the interval it was answered in.

@@ -404,6 +404,10 @@ pub struct Cost {
     /// API Gateway: requests received and not throttled (only with `[[apis]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api: Option<f64>,
+    /// DynamoDB tables and dependencies (only with `[[tables]]` or `[[dependencies]]`; in the
+    /// total, not in any function's cost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ec2_parts: Option<Ec2Cost>,
     /// `total` per million requests (0 without requests).
@@ -545,9 +549,88 @@ pub struct Summary {
     /// One entry per trace replayed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<TraceReport>,
-    /// The services in front of and beside the functions (API Gateway APIs), by name.
+    /// The services in front of and behind the functions (API Gateway APIs, DynamoDB tables,
+    /// dependencies), by name.
     #[serde(skip_serializing_if = "ServiceMetrics::is_empty")]
     pub services: ServiceMetrics,
+    /// The calls functions make, one entry per caller and target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallMetrics>,
+}
+
+/// A service's metrics over the measured window.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Service {
+    Api(ApiMetrics),
+    Table(TableMetrics),
+    Dependency(DependencyMetrics),
+}
+
+impl Service {
+    /// Its cost over the measured window.
+    pub fn cost_usd(&self) -> f64 {
+        match self {
+            Service::Api(a) => a.cost_usd,
+            Service::Table(t) => t.cost_usd,
+            Service::Dependency(d) => d.cost_usd,
+        }
+    }
+}
+
+/// A DynamoDB table over the measured window: requests (attempts), throttled, ended in an
+/// error, succeeded; capacity units consumed; the capacity (or on-demand allowance) at the end
+/// and at its highest, in units a second; its cost (request units on demand, capacity-hours
+/// provisioned).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TableMetrics {
+    /// `"dynamodb"`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `"on-demand"` or `"provisioned"`.
+    pub mode: &'static str,
+    pub requests: u64,
+    pub throttled: u64,
+    pub errors: u64,
+    pub succeeded: u64,
+    pub read_units: f64,
+    pub write_units: f64,
+    pub read_capacity: f64,
+    pub write_capacity: f64,
+    pub peak_read_capacity: f64,
+    pub peak_write_capacity: f64,
+    pub cost_usd: f64,
+}
+
+/// A generic dependency over the measured window: calls received, rejected (every slot and the
+/// wait queue full), waited for a slot, ended in an error, succeeded; the mean wait of those
+/// that waited and were served; calls still waiting at the end; its cost.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DependencyMetrics {
+    /// `"dependency"`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub calls: u64,
+    pub rejected: u64,
+    pub waited: u64,
+    pub errors: u64,
+    pub succeeded: u64,
+    pub mean_wait_ms: f64,
+    pub waiting_at_end: u64,
+    pub cost_usd: f64,
+}
+
+/// The calls from one function to one target over the measured window: calls made, attempts
+/// (retries included), and calls that still failed after their retries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CallMetrics {
+    pub from: String,
+    pub to: String,
+    /// `"sync"` or `"async"`.
+    pub mode: &'static str,
+    pub calls: u64,
+    pub attempts: u64,
+    pub failed: u64,
 }
 
 /// An API Gateway API over the measured window: attempts received, throttled (429, never sent
@@ -589,7 +672,33 @@ pub struct Named<T>(pub Vec<(String, T)>);
 pub type FunctionMetrics = Named<Metrics>;
 
 /// The services' metrics.
-pub type ServiceMetrics = Named<ApiMetrics>;
+pub type ServiceMetrics = Named<Service>;
+
+impl Named<Service> {
+    /// The API named `name`.
+    pub fn api(&self, name: &str) -> Option<&ApiMetrics> {
+        match self.get(name) {
+            Some(Service::Api(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The table named `name`.
+    pub fn table(&self, name: &str) -> Option<&TableMetrics> {
+        match self.get(name) {
+            Some(Service::Table(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The dependency named `name`.
+    pub fn dependency(&self, name: &str) -> Option<&DependencyMetrics> {
+        match self.get(name) {
+            Some(Service::Dependency(d)) => Some(d),
+            _ => None,
+        }
+    }
+}
 
 impl<T> Default for Named<T> {
     fn default() -> Self {

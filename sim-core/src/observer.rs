@@ -87,24 +87,31 @@ pub trait Observer {
     /// A scaling activity of function `function`: its provisioned concurrency, or its Auto
     /// Scaling group's desired capacity, goes from `from` to `to`; `why` names the policy.
     fn scaling(&mut self, _time: Nanos, _function: u32, _from: u32, _to: u32, _why: &str) {}
-    /// One service's row of a sample interval (API Gateway APIs, only when the scenario has
-    /// them), after the functions' rows of the same interval.
+    /// One service's row of a sample interval (APIs, tables and dependencies, only when the
+    /// scenario has them), after the functions' rows of the same interval.
     fn service(&mut self, _row: &ServiceRow) {}
 }
 
-/// An API Gateway API over the sample interval `[time, time + span)` (warmup included):
-/// attempts received, throttled (429), answered 504 at the integration timeout, and sent to
-/// the function.
+/// A service over the sample interval `[time, time + span)` (warmup included): requests
+/// received and throttled (an API's 429, a table's throughput exception, a dependency's
+/// rejection); an API's 504s at its integration timeout and requests sent to the function; a
+/// table's or dependency's errors; a table's consumed capacity units and its capacity at the
+/// end (units a second, reads and writes together); calls that waited at a dependency.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ServiceRow {
     pub time: Nanos,
     pub span: Nanos,
-    /// The API's index in the scenario's `apis`.
+    /// The service's index: the scenario's `apis`, then its `tables`, then its
+    /// `dependencies`.
     pub service: u32,
     pub requests: u64,
     pub throttled: u64,
     pub timed_out: u64,
     pub forwarded: u64,
+    pub errors: u64,
+    pub waited: u64,
+    pub consumed: f64,
+    pub capacity: f64,
 }
 
 /// An observer that keeps nothing: the run produces only its summary.

@@ -69,6 +69,13 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         .apis
         .iter()
         .map(|a| (a.name.clone(), a.kind.name()))
+        .chain(scenario.tables.iter().map(|t| (t.name.clone(), "dynamodb")))
+        .chain(
+            scenario
+                .dependencies
+                .iter()
+                .map(|d| (d.name.clone(), "dependency")),
+        )
         .collect();
     let mut obs = stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet)
         .and_then(|o| o.with_services(&dir, apis))
@@ -102,7 +109,8 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     if dir.join("events.csv").exists() {
         written.push(dir.join("events.csv"));
     }
-    if !scenario.apis.is_empty() {
+    if !(scenario.apis.is_empty() && scenario.tables.is_empty() && scenario.dependencies.is_empty())
+    {
         written.push(dir.join("services.csv"));
     }
     if with_requests {

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idle,cold_starts,throttles,errors,p99_latency_ms,succeeded,mean_latency_ms,instances_end,retries,dead_lettered,dlq_depth,queue_depth,max_event_age_ms,incidents,provisioned,provisioned_utilization,spillover,in_service,pending,warm_pool,desired,queue_length,mean_queue_length,queue_wait_ms,utilization,scaling_activities";
 pub const EVENTS_HEADER: &str = "time_s,function,event,from,to,policy";
-/// The columns of `services.csv` (written only when the scenario has APIs).
-pub const SERVICES_HEADER: &str =
-    "time_s,interval_s,service,type,requests,throttled,timed_out,forwarded";
+/// The columns of `services.csv` (written only when the scenario has APIs, tables or
+/// dependencies).
+pub const SERVICES_HEADER: &str = "time_s,interval_s,service,type,requests,throttled,timed_out,forwarded,errors,waited,consumed_units,capacity_units";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
 
@@ -98,7 +98,7 @@ impl TotalPoint {
     }
 }
 
-/// `services.csv` being written: the file, its path, and each API's name and type.
+/// `services.csv` being written: the file, its path, and each service's name and type.
 struct Services {
     w: BufWriter<File>,
     path: PathBuf,
@@ -197,8 +197,9 @@ impl RunObserver {
         })
     }
 
-    /// Writes the services' time series to `services.csv` in `dir`: one row per API (`apis`:
-    /// name and type) per interval. Without APIs an old file is removed.
+    /// Writes the services' time series to `services.csv` in `dir`: one row per service
+    /// (`apis`: name and type; APIs, tables, dependencies) per interval. Without services an
+    /// old file is removed.
     pub fn with_services(
         mut self,
         dir: &Path,
@@ -462,13 +463,17 @@ impl Observer for RunObserver {
         let (name, kind) = &s.apis[r.service as usize];
         if let Err(e) = writeln!(
             s.w,
-            "{},{},{name},{kind},{},{},{},{}",
+            "{},{},{name},{kind},{},{},{},{},{},{},{},{}",
             fmt_secs(r.time),
             fmt_secs(r.span),
             r.requests,
             r.throttled,
             r.timed_out,
-            r.forwarded
+            r.forwarded,
+            r.errors,
+            r.waited,
+            fmt_units(r.consumed),
+            fmt_units(r.capacity)
         ) {
             let p = s.path.clone();
             self.fail(p, e);
@@ -496,5 +501,16 @@ pub fn fmt_secs(t: Nanos) -> String {
     } else {
         let f = format!("{frac:09}");
         format!("{whole}.{}", f.trim_end_matches('0'))
+    }
+}
+
+/// Capacity units as `services.csv` writes them: up to 3 decimals, no trailing zeros.
+fn fmt_units(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
     }
 }

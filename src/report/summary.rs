@@ -2,6 +2,7 @@
 //! shows).
 
 use sim_core::Summary;
+use sim_core::metrics::Service;
 use std::path::{Path, PathBuf};
 
 pub fn write_summary(dir: &Path, summary: &Summary) -> Result<PathBuf, String> {
@@ -74,16 +75,43 @@ pub fn summary_table(s: &Summary) -> String {
     if s.functions.0.len() > 1 {
         row(&mut out, "all functions", &s.total);
     }
-    for (name, a) in &s.services.0 {
+    for (name, svc) in &s.services.0 {
+        let _ = match svc {
+            Service::Api(a) => writeln!(
+                out,
+                "{} API {name}: {} requests, {} throttled (429), {} timed out (504), {} sent to the function, {} USD",
+                a.kind.to_uppercase(),
+                a.requests,
+                a.throttled,
+                a.timed_out,
+                a.forwarded,
+                a.cost_usd
+            ),
+            Service::Table(t) => writeln!(
+                out,
+                "DynamoDB table {name} ({}): {} requests, {} throttled, {} errors, {} read and {} write units, capacity at the end {} read / {} write units/s, {} USD",
+                t.mode,
+                t.requests,
+                t.throttled,
+                t.errors,
+                t.read_units,
+                t.write_units,
+                t.read_capacity,
+                t.write_capacity,
+                t.cost_usd
+            ),
+            Service::Dependency(d) => writeln!(
+                out,
+                "dependency {name}: {} calls, {} rejected, {} waited (mean {} ms), {} errors, {} USD",
+                d.calls, d.rejected, d.waited, d.mean_wait_ms, d.errors, d.cost_usd
+            ),
+        };
+    }
+    for c in &s.calls {
         let _ = writeln!(
             out,
-            "{} API {name}: {} requests, {} throttled (429), {} timed out (504), {} sent to the function, {} USD",
-            a.kind.to_uppercase(),
-            a.requests,
-            a.throttled,
-            a.timed_out,
-            a.forwarded,
-            a.cost_usd
+            "calls {} → {} ({}): {} calls, {} attempts, {} failed after retries",
+            c.from, c.to, c.mode, c.calls, c.attempts, c.failed
         );
     }
     for t in &s.traces {

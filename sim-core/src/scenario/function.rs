@@ -117,6 +117,9 @@ pub struct Function {
     pub platform: Platform,
     #[serde(default)]
     pub asg: Option<AsgConfig>,
+    /// What each attempt calls during its execution: functions, tables, dependencies.
+    #[serde(default)]
+    pub calls: Vec<super::Call>,
 }
 
 impl Function {
@@ -148,6 +151,7 @@ impl Function {
             mtbf: None,
             platform: Platform::Lambda,
             asg: None,
+            calls: Vec::new(),
         }
     }
 

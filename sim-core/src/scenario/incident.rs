@@ -7,8 +7,8 @@ use crate::error::ConfigError;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
-/// A scheduled incident: between `start` and `end`, the listed functions (all if none are
-/// listed) see its effects.
+/// A scheduled incident: between `start` and `end`, the listed functions, dependencies and
+/// tables see its effects (every function if none of them is listed).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
@@ -19,6 +19,14 @@ pub struct Incident {
     pub end: Nanos,
     #[serde(default)]
     pub functions: Vec<String>,
+    /// Dependencies it affects: their calls fail with `error_probability` and their latency
+    /// is multiplied by `latency_multiplier` plus `added_latency`; `capacity_lost` takes that
+    /// fraction of their concurrency.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Tables it affects, as dependencies (their capacity is not changed).
+    #[serde(default)]
+    pub tables: Vec<String>,
     /// Extra probability that an attempt ends in an error (a failing dependency).
     #[serde(default)]
     pub error_probability: f64,
@@ -76,6 +84,7 @@ impl Incident {
             );
         }
         refs.check_function_names(&self.functions, &k("functions"))?;
+        refs.check_backend_names(&self.dependencies, &self.tables, key)?;
         for (field, v) in [
             ("error_probability", self.error_probability),
             ("service_error_probability", self.service_error_probability),
@@ -98,5 +107,17 @@ impl Incident {
             );
         }
         Ok(())
+    }
+}
+
+impl Incident {
+    /// Whether it affects function `name`: listed, or none of functions, dependencies and
+    /// tables is listed.
+    pub fn covers_function(&self, name: &str) -> bool {
+        if self.functions.is_empty() {
+            self.dependencies.is_empty() && self.tables.is_empty()
+        } else {
+            self.functions.iter().any(|f| f == name)
+        }
     }
 }

@@ -8,7 +8,8 @@
 //! it): `settings` (`[simulation]`), `account`, `pricing`, `function` (`[[functions]]` and their
 //! Lambda keys), `asg` (a function's `[asg]` table), `workload` (`[[workloads]]`, async and SQS
 //! invocation), `arrivals` (a workload's `arrivals`: generated processes and traces), `retry`
-//! (`[[retry_policies]]`), `incident` (`[[incidents]]`), `api` (`[[apis]]`: API Gateway);
+//! (`[[retry_policies]]`), `incident` (`[[incidents]]`), `api` (`[[apis]]`: API Gateway), `calls` (a function's `calls`), `backends` (`[[tables]]`,
+//! `[[dependencies]]`);
 //! `references` checks what one table says about another.
 
 pub use crate::error::ConfigError;
@@ -19,6 +20,8 @@ mod account;
 mod api;
 mod arrivals;
 mod asg;
+mod backends;
+mod calls;
 mod function;
 mod incident;
 mod pricing;
@@ -31,6 +34,8 @@ pub use account::*;
 pub use api::*;
 pub use arrivals::*;
 pub use asg::*;
+pub use backends::*;
+pub use calls::*;
 pub use function::*;
 pub use incident::*;
 pub use pricing::*;
@@ -66,6 +71,12 @@ pub struct Scenario {
     /// API Gateway APIs that workloads may send through (`api = "NAME"`).
     #[serde(default)]
     pub apis: Vec<Api>,
+    /// DynamoDB tables that functions call.
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    /// Generic dependencies (a database, a third-party API) that functions call.
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
 }
 
 impl Scenario {
@@ -86,6 +97,8 @@ impl Scenario {
             retry_policies: Vec::new(),
             incidents: Vec::new(),
             apis: Vec::new(),
+            tables: Vec::new(),
+            dependencies: Vec::new(),
         }
     }
 
@@ -101,6 +114,8 @@ impl Scenario {
         references::check_reservations(&self.account, &self.functions)?;
         api::check_apis(&self.apis, &self.functions)?;
         retry::check_retry_policies(&self.retry_policies)?;
+        backends::check_backends(&self.tables, &self.dependencies, &self.functions)?;
+        calls::check_calls(self)?;
         let refs = References::of(self);
         workload::check_workloads(&self.workloads, &refs)?;
         incident::check_incidents(&self.incidents, &refs)

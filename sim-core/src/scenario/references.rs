@@ -2,7 +2,10 @@
 //! or an API is invoked sync, and the API has a route to the function), an SQS queue's visibility timeout covers its function's timeout, an incident's
 //! functions exist, and the reservations fit the account's concurrency.
 
-use super::{Account, Api, Function, Invocation, Platform, RetryPolicy, Scenario, Workload, err};
+use super::{
+    Account, Api, Dependency, Function, Invocation, Platform, RetryPolicy, Scenario, Table,
+    Workload, err,
+};
 use crate::error::ConfigError;
 
 /// The tables other tables refer to by name.
@@ -10,6 +13,8 @@ pub(crate) struct References<'a> {
     functions: &'a [Function],
     retry_policies: &'a [RetryPolicy],
     apis: &'a [Api],
+    tables: &'a [Table],
+    dependencies: &'a [Dependency],
 }
 
 impl<'a> References<'a> {
@@ -18,6 +23,8 @@ impl<'a> References<'a> {
             functions: &scenario.functions,
             retry_policies: &scenario.retry_policies,
             apis: &scenario.apis,
+            tables: &scenario.tables,
+            dependencies: &scenario.dependencies,
         }
     }
 
@@ -130,6 +137,30 @@ impl<'a> References<'a> {
         for f in names {
             if !self.functions.iter().any(|g| &g.name == f) {
                 return err(key, format!("no function named \"{f}\""));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every name in `deps` is a dependency and every name in `tables` a table (the keys
+    /// `KEY.dependencies` and `KEY.tables`).
+    pub(crate) fn check_backend_names(
+        &self,
+        deps: &[String],
+        tables: &[String],
+        key: &str,
+    ) -> Result<(), ConfigError> {
+        for d in deps {
+            if !self.dependencies.iter().any(|x| &x.name == d) {
+                return err(
+                    format!("{key}.dependencies"),
+                    format!("no dependency named \"{d}\""),
+                );
+            }
+        }
+        for t in tables {
+            if !self.tables.iter().any(|x| &x.name == t) {
+                return err(format!("{key}.tables"), format!("no table named \"{t}\""));
             }
         }
         Ok(())

@@ -5,7 +5,7 @@
 
 use super::slab::Slab;
 use super::{Bucket, Event, Observer, Req, Scenario};
-use crate::metrics::{ApiMetrics, round_sig};
+use crate::metrics::{ApiMetrics, Service, round_sig};
 use crate::observer::ServiceRow;
 use crate::scenario::{ApiType, bucket_capacity};
 use crate::sim::ids::AnswerId;
@@ -53,6 +53,8 @@ pub(crate) struct Answer {
     /// When the attempt reached the API.
     pub(crate) arrival: u64,
     pub(crate) cold: bool,
+    /// The environment serving it, if its end was not known when it started (it makes calls).
+    pub(crate) inst: Option<u32>,
 }
 
 /// The APIs, the account's throttle across them, and the answers due.
@@ -118,6 +120,11 @@ impl Apis {
         self.list.is_empty()
     }
 
+    /// How many APIs there are.
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
     /// An attempt reaches route `route` of API `api` at `now` (`measured`: counted): throttled,
     /// or forwarded with its deadline. A request takes a token from the route's, the stage's and
     /// the account's buckets only if each has one (the order AWS applies them: method, stage,
@@ -166,6 +173,16 @@ impl Apis {
         q.schedule(at, Event::ApiAnswer(AnswerId(slot)));
     }
 
+    /// The answer in `slot`.
+    pub(crate) fn peek_answer(&self, slot: AnswerId) -> Option<&Answer> {
+        self.answers.get(slot.0)
+    }
+
+    /// The answer in `slot` is not due: the attempt ended in time.
+    pub(crate) fn drop_answer(&mut self, slot: AnswerId) {
+        self.answers.take(slot.0);
+    }
+
     /// The answer due now in `slot`: its API answers 504.
     pub(crate) fn take_answer(&mut self, slot: AnswerId) -> Answer {
         let a = self.answers.take(slot.0).expect("one event per answer");
@@ -187,6 +204,7 @@ impl Apis {
                 throttled,
                 timed_out,
                 forwarded,
+                ..ServiceRow::default()
             });
             a.bin = [0; 4];
         }
@@ -195,11 +213,7 @@ impl Apis {
     /// Each API's metrics over the measured window, named by `names`, and the API cost of each
     /// of the `n` functions (the requests its routes forwarded: API Gateway does not charge
     /// for throttled ones).
-    pub(crate) fn metrics(
-        &self,
-        names: &[String],
-        n: usize,
-    ) -> (Vec<(String, ApiMetrics)>, Vec<f64>) {
+    pub(crate) fn metrics(&self, names: &[String], n: usize) -> (Vec<(String, Service)>, Vec<f64>) {
         let mut per_fn = vec![0.0; n];
         let list = self
             .list
@@ -217,7 +231,7 @@ impl Apis {
                     forwarded: a.forwarded,
                     cost_usd: round_sig(a.forwarded as f64 * a.price),
                 };
-                (name.clone(), m)
+                (name.clone(), Service::Api(m))
             })
             .collect();
         (list, per_fn)

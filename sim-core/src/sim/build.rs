@@ -20,7 +20,8 @@ impl Simulation {
         let seed = sim.seed;
         let acc = &scenario.account;
         let (funcs, pools) = lambda_functions(scenario, res)?;
-        let (workloads, sqs, feeds) = workloads(scenario, res)?;
+        let (mut workloads, sqs, feeds) = workloads(scenario, res)?;
+        let (backends, steps) = super::calls::build(scenario, res, &mut workloads)?;
         let queue = event_queue(scenario, &funcs);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         let pool_caps = pools.iter().map(|p| p.cap).collect();
@@ -54,6 +55,10 @@ impl Simulation {
                     _ => Bucket::OFF,
                 },
                 live: Live::default(),
+                calls: super::lambda::Calls {
+                    steps,
+                    running: Vec::new(),
+                },
             },
             workloads,
             feeds,
@@ -69,6 +74,7 @@ impl Simulation {
             asgs: Vec::new(),
             apis: Apis::new(scenario),
             api_names: scenario.apis.iter().map(|a| a.name.clone()).collect(),
+            backends,
             group_ends: Vec::new(),
             next_req: 0,
             bin_start: 0,

@@ -3,8 +3,8 @@
 
 use super::InstEv;
 use super::ids::{
-    AnswerId, BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, SlotId, SqsId,
-    WorkloadId,
+    AnswerId, BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, ReplyId, SlotId, SqsId,
+    TableId, WorkloadId,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +52,12 @@ pub(crate) enum Event {
     ApiAnswer(AnswerId),
     /// Group `a` is brought up to now (a request with a client retry policy ends now).
     AsgSync(GroupId),
+    /// A table or dependency answers the call in `.0`.
+    Reply(ReplyId),
+    /// A minute of table `.0` ends: its datapoint (on-demand peak, target tracking).
+    TableTick(TableId),
+    /// The capacity target tracking decided for table `.0` takes effect.
+    TableUpdate(TableId),
     /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
     AsgTimeout {
         a: GroupId,

@@ -57,3 +57,15 @@ id!(
     /// `Apis::answers`.
     AnswerId
 );
+id!(
+    /// A DynamoDB table: an index into `Backends::tables`.
+    TableId
+);
+id!(
+    /// A generic dependency: an index into `Backends::deps`.
+    DepId
+);
+id!(
+    /// A call's answer due from a table or a dependency: an index into `Backends::replies`.
+    ReplyId
+);

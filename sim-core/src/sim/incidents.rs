@@ -10,8 +10,10 @@ use crate::sim::ids::{IncidentId, InstId};
 pub(crate) struct IncidentState {
     pub start: u64,
     pub end: u64,
-    /// Which functions it affects.
+    /// Which functions, tables and dependencies it affects.
     pub(crate) covers: Vec<bool>,
+    pub(crate) tables: Vec<bool>,
+    pub(crate) deps: Vec<bool>,
     pub(crate) error_p: f64,
     pub(crate) service_p: f64,
     pub(crate) lat_mul: f64,
@@ -37,7 +39,17 @@ pub(crate) fn prepare(scenario: &Scenario) -> Vec<IncidentState> {
             covers: scenario
                 .functions
                 .iter()
-                .map(|f| inc.functions.is_empty() || inc.functions.contains(&f.name))
+                .map(|f| inc.covers_function(&f.name))
+                .collect(),
+            tables: scenario
+                .tables
+                .iter()
+                .map(|t| inc.tables.contains(&t.name))
+                .collect(),
+            deps: scenario
+                .dependencies
+                .iter()
+                .map(|d| inc.dependencies.contains(&d.name))
                 .collect(),
             error_p: inc.error_probability,
             service_p: inc.service_error_probability,
@@ -65,6 +77,8 @@ impl Simulation {
         self.incidents.list[i].active = starts;
         let at_start = now == self.bin_start;
         self.lambda.apply_incidents(&self.incidents.list, at_start);
+        self.backends.apply_incidents(&self.incidents.list);
+        self.deps_resume(now);
         if starts && self.incidents.list[i].lost > 0.0 {
             self.lose_environments(i, now, obs);
         }

@@ -44,7 +44,9 @@ use std::collections::HashMap;
 mod apis;
 mod asg;
 mod build;
+mod calls;
 mod clients;
+mod deps;
 mod event;
 mod groups;
 pub(crate) mod ids;
@@ -55,11 +57,13 @@ mod request;
 mod route;
 mod slab;
 mod stats;
+mod tables;
 mod workloads;
 
 pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, SampleRow};
 use apis::Apis;
 use asg::{Asg, GroupCx, GroupSpec, InstEv};
+use calls::Backends;
 use clients::ClientRetry;
 use event::{Event, Tick};
 use ids::{IncidentId, WorkloadId};
@@ -96,6 +100,8 @@ pub struct Simulation {
     /// API Gateway APIs in front of functions, and their names.
     apis: Apis,
     api_names: Vec<String>,
+    /// DynamoDB tables and dependencies that functions call, and the calls' workloads.
+    backends: Backends,
     sqs: Sqs,
     incidents: Incidents,
 
@@ -170,6 +176,7 @@ impl Simulation {
         }
         self.lambda.pc_start_scaling(&mut self.cx);
         self.start_groups(obs);
+        self.backends.start(&mut self.cx.q, end);
         // The loop is compiled twice: with faults, retries, queued invocation and provisioned
         // concurrency, and without them, so that a scenario without them pays nothing for their
         // bookkeeping.
@@ -179,6 +186,7 @@ impl Simulation {
             .any(|w| w.retry.is_some() || !matches!(w.via, Invocation::Sync))
             || !self.incidents.list.is_empty()
             || !self.apis.is_empty()
+            || !self.backends.edges.is_empty()
             || self.lambda.funcs.iter().any(|f| {
                 f.error_p > 0.0
                     || f.service_p > 0.0
@@ -250,6 +258,12 @@ impl Simulation {
                     self.in_group(a, obs, |asg, g| asg.on_tick(g, tick, now))
                 }
                 Event::ApiAnswer(slot) => self.on_api_answer(slot, now, obs),
+                Event::Reply(slot) => self.on_reply(slot, now, obs),
+                Event::TableTick(t) => self.on_table_tick(t, now),
+                Event::TableUpdate(t) => {
+                    let measuring = self.cx.measuring;
+                    self.backends.tables[t.0 as usize].update(now, measuring);
+                }
                 Event::AsgSync(a) => self.in_group(a, obs, |asg, g| asg.advance(g, now)),
                 Event::AsgTimeout { a, slot, epoch } => {
                     self.in_group(a, obs, |asg, g| asg.on_timeout(g, slot, epoch, now))

@@ -5,7 +5,7 @@ use crate::metrics::Outcome;
 use crate::observer::RequestRecord;
 use crate::retry::Failure;
 use crate::scenario::Invocation;
-use crate::sim::ids::{FnId, GroupId, InstId};
+use crate::sim::ids::{DepId, FnId, GroupId, InstId, TableId};
 use crate::time::Nanos;
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
@@ -31,6 +31,16 @@ pub(crate) struct Req {
     pub(crate) throttles: u16,
     /// Async: the last failure (reported if the event expires).
     pub(crate) last: Option<Failure>,
+    /// A call's caller, waiting for its answer (a sync call).
+    pub(crate) caller: Option<Caller>,
+}
+
+/// The attempt that waits for a call's answer: its environment, and the epoch the answer must
+/// find there.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caller {
+    pub(crate) inst: InstId,
+    pub(crate) epoch: u32,
 }
 
 impl Req {
@@ -81,6 +91,10 @@ pub(crate) enum Target {
     Lambda(FnId),
     /// An EC2 Auto Scaling group.
     Asg(GroupId),
+    /// A DynamoDB table (a call's target).
+    Table(TableId),
+    /// A generic dependency (a call's target).
+    Dep(DepId),
 }
 
 /// How an attempt ended, as its platform reports it. The router (`route.rs`) hands it to whoever
@@ -96,6 +110,11 @@ pub(crate) enum AttemptEnd {
         inst: InstId,
         failure: Failure,
     },
+    /// It succeeded, and it was a sync call: the caller waiting in `Lambda::ctx`'s `caller`
+    /// (the request served by environment `inst`) gets its answer.
+    Answered { inst: InstId },
+    /// The attempt in environment `inst` makes its next call now.
+    Call { inst: InstId },
     /// SQS batch `batch` ran to its end (`failure`: how its invocation failed, if it did).
     Batch {
         batch: u32,

@@ -50,16 +50,21 @@ impl Simulation {
                 Gate::Throttled => return self.api_throttled(f, req, now, obs),
                 Gate::Forwarded { deadline } => work.deadline = deadline,
             }
-            if let Invoked::PastDeadline { cold } = self.invoke::<X>(f, req, work, now, obs) {
-                let answer = Answer {
-                    api,
-                    req: *req,
-                    f,
-                    arrival: now,
-                    cold,
-                };
-                self.apis.answer_at(answer, work.deadline, &mut self.cx.q);
-            }
+            let (cold, inst) = match self.invoke::<X>(f, req, work, now, obs) {
+                Invoked::PastDeadline { cold } => (cold, None),
+                // It makes calls: whether it answers in time is known at the deadline.
+                Invoked::Pending { inst, cold } => (cold, Some(inst)),
+                _ => return,
+            };
+            let answer = Answer {
+                api,
+                req: *req,
+                f,
+                arrival: now,
+                cold,
+                inst,
+            };
+            self.apis.answer_at(answer, work.deadline, &mut self.cx.q);
             return;
         }
         self.invoke::<X>(f, req, work, now, obs);
@@ -108,13 +113,25 @@ impl Simulation {
     /// then its client decides what follows, seeing an HTTP 5xx (a service error to its retry
     /// policy); a final 504 is the request's `timed_out`. The function runs on to its own end.
     pub(crate) fn on_api_answer(&mut self, slot: AnswerId, now: u64, obs: &mut dyn Observer) {
+        if let Some(a) = self.apis.peek_answer(slot)
+            && let Some(inst) = a.inst
+            && !self.lambda.still_serves(inst, a.req.id, a.arrival)
+        {
+            // It answered in time.
+            self.apis.drop_answer(slot);
+            return;
+        }
         let Answer {
             mut req,
             f,
             arrival,
             cold,
+            inst,
             ..
         } = self.apis.take_answer(slot);
+        if let Some(i) = inst {
+            self.lambda.mark_answered(i);
+        }
         self.lambda.funcs[f as usize].bin.errors += 1;
         if self.cx.want_requests {
             obs.request(&RequestRecord {
@@ -149,6 +166,8 @@ impl Simulation {
         if matches!(req.via, Invocation::Sync) {
             if let Some(at) = self.client_failed(f, req, failure, now) {
                 self.park(*req, at);
+            } else if req.caller.is_some() {
+                self.function_call_failed(req, now, obs);
             }
         } else {
             self.queued_failed(f, req, failure, now, obs);
@@ -189,6 +208,12 @@ impl Simulation {
     pub(crate) fn route(&mut self, end: AttemptEnd, now: u64, obs: &mut dyn Observer) {
         match end {
             AttemptEnd::Succeeded(r) => self.retry_succeeded(r),
+            AttemptEnd::Answered { inst } => {
+                let req = self.lambda.ctx[inst.0 as usize];
+                self.retry_succeeded(req.refund());
+                self.answer_caller(&req, true, now, obs);
+            }
+            AttemptEnd::Call { inst } => self.call_out(inst, now, obs),
             AttemptEnd::Failed { f, inst, failure } => {
                 let mut req = self.lambda.ctx[inst.0 as usize];
                 self.failed(f.0, &mut req, failure, now, obs);
@@ -345,9 +370,16 @@ impl Simulation {
         let Some(mut req) = self.parked.take(slot.0) else {
             return;
         };
+        if req.caller.is_some() {
+            // A sync call: its client sends it again.
+            return self.send_call(req, true, now, obs);
+        }
         let f = match self.workloads[req.w as usize].target {
             Target::Asg(a) => return self.group_retry(a, req, now, obs),
             Target::Lambda(f) => f.0,
+            Target::Table(_) | Target::Dep(_) => {
+                unreachable!("table and dependency calls are sync")
+            }
         };
         if matches!(req.via, Invocation::Async) {
             let policy = self.workloads[req.w as usize]

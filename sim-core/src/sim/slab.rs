@@ -41,6 +41,11 @@ impl<T> Slab<T> {
         v
     }
 
+    /// The value of `slot`, if it holds one.
+    pub(crate) fn get(&self, slot: u32) -> Option<&T> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
     /// The values kept now.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()

@@ -14,6 +14,9 @@ impl Simulation {
         for asg in &mut self.asgs {
             asg.start_measuring(now);
         }
+        for t in &mut self.backends.tables {
+            t.start_measuring(now);
+        }
         self.cx.measuring = true;
     }
 
@@ -36,6 +39,8 @@ impl Simulation {
             self.lambda.funcs[f].restart_bin();
         }
         self.apis.emit(self.bin_start, span, obs);
+        let first = self.apis.len() as u32;
+        self.backends.emit(first, self.bin_start, span, obs);
         self.bin_start = now;
     }
 }
@@ -84,8 +89,12 @@ impl Simulation {
             groups.push(g.map(|g| self.asgs[g as usize].finish(func, end, window)));
         }
         let mut ec2_all: Option<Ec2Cost> = None;
-        let (services, api_cost) = self.apis.metrics(&self.api_names, self.lambda.funcs.len());
+        let (mut services, api_cost) = self.apis.metrics(&self.api_names, self.lambda.funcs.len());
         let with_apis = !services.is_empty();
+        let (backends, calls) = self.backends.metrics(end, self.cx.measuring, &names);
+        let backend_cost: f64 = backends.iter().map(|(_, s)| s.cost_usd()).sum();
+        let with_backends = !backends.is_empty();
+        services.extend(backends);
         let mut api_all = 0.0;
         for (f, ((func, name), group)) in
             self.lambda.funcs.iter().zip(names).zip(groups).enumerate()
@@ -196,6 +205,14 @@ impl Simulation {
             with_apis.then_some(api_all),
             total.requests,
         );
+        if with_backends {
+            total.cost_usd.services = Some(round_sig(backend_cost));
+            total.cost_usd.total = round_sig(total.cost_usd.total + backend_cost);
+            if total.requests > 0 {
+                total.cost_usd.per_million_requests =
+                    round_sig(total.cost_usd.total / total.requests as f64 * 1e6);
+            }
+        }
         total.billed_gb_s = round_sig(total.billed_gb_s);
         total.idle_gb_s = round_sig(total.idle_gb_s);
         let summary = Summary {
@@ -223,6 +240,7 @@ impl Simulation {
                 })
                 .collect(),
             services: Named(services),
+            calls,
         };
         RunOutput {
             summary,
@@ -281,6 +299,7 @@ pub(crate) fn cost(
         provisioned: round_sig(provisioned),
         ec2: round_sig(ec2_total),
         api: api.map(round_sig),
+        services: None,
         ec2_parts: ec2.map(|c| c.rounded()),
         per_million_requests: if n_requests > 0 {
             round_sig(total / n_requests as f64 * 1e6)

@@ -155,6 +155,7 @@ impl Simulation {
             errs: 0,
             throttles: 0,
             last: None,
+            caller: None,
         };
         self.attempt::<X>(f, &mut req, now, service, obs);
         Ok(())

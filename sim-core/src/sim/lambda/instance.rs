@@ -82,6 +82,10 @@ pub(crate) const ANSWERED: u16 = 2048;
 /// A provisioned-concurrency environment (kept across invocations).
 pub(crate) const PROV: u16 = 1024;
 
+/// The attempt makes calls: its phases are in `Lambda::calls` (its `Done` means the next
+/// phase).
+pub(crate) const CALLS: u16 = 4096;
+
 impl Instance {
     #[inline]
     pub(crate) fn has(&self, flag: u16) -> bool {

@@ -12,12 +12,15 @@ mod admission;
 mod func;
 mod instance;
 mod keepalive;
+mod phases;
 mod provisioned;
 
 pub(crate) use admission::*;
 pub(crate) use func::*;
 pub(crate) use instance::*;
 pub(crate) use keepalive::{Idle, KeepAlive};
+pub(crate) use phases::{Calls, Phase, Running, Step};
+
 pub(crate) use provisioned::{Provisioned, Scaler};
 
 /// The Lambda platform's state: functions, execution environments, concurrency pools and the
@@ -35,6 +38,8 @@ pub(crate) struct Lambda {
     /// New environments the account may still add now (the legacy scaling rule).
     pub(crate) account_burst: Bucket,
     pub(crate) live: Live,
+    /// The calls functions make, and the phases of the attempts that make them.
+    pub(crate) calls: Calls,
 }
 
 /// Execution environments (or instances) alive and busy over all functions, whatever their
@@ -101,6 +106,9 @@ pub(crate) enum Invoked {
     /// It runs past its caller's deadline: the caller is answered then, and the attempt's own
     /// end only moves its environment on (`cold`: it began with a cold start).
     PastDeadline { cold: bool },
+    /// It makes calls, so its end is not known yet, and its caller has a deadline: the caller
+    /// checks at the deadline whether environment `inst` still serves it.
+    Pending { inst: u32, cold: bool },
 }
 
 impl Lambda {
@@ -222,9 +230,11 @@ impl Lambda {
         };
         let mut flags = 0;
         let mut service = service;
+        let mut full = service;
         if X && !batch {
             if func.lat_mul != 1.0 || func.lat_add != 0 {
                 service = ((service as f64 * func.lat_mul) as u64).saturating_add(func.lat_add);
+                full = service;
             }
             // A function error ends the attempt after a uniformly drawn fraction of its work.
             if func.error_p > 0.0 && fault.uniform() < func.error_p {
@@ -238,6 +248,7 @@ impl Lambda {
             b.exec_start = now + outside + inside;
             flags |= BATCH;
         }
+        let errored = flags & ERRORED != 0;
         let work = inside.saturating_add(service);
         let timed_out = work > func.timeout;
         let mut done_at = now
@@ -264,7 +275,9 @@ impl Lambda {
                 flags = flags & !TIMED_OUT | ERRORED | RESET_AFTER | CRASH;
             }
         }
-        let late = X && done_at > deadline;
+        let phased = X && self.calls.any(f);
+        let func = &mut self.funcs[f as usize];
+        let late = X && !phased && done_at > deadline;
         if late {
             flags |= ANSWERED;
         }
@@ -299,6 +312,47 @@ impl Lambda {
             }
             self.ctx[inst as usize] = *req;
         }
+        if phased {
+            // Its own timeline: uncut by the timeout, which counts on the wall clock.
+            let own_end = if flags & TIMED_OUT != 0 {
+                now.saturating_add(outside).saturating_add(work)
+            } else {
+                done_at
+            };
+            let limit = now
+                .saturating_add(outside)
+                .saturating_add(self.funcs[f as usize].timeout);
+            let r = Running {
+                exec_start: now.saturating_add(outside + inside),
+                full,
+                own_end,
+                fails: flags & ERRORED != 0 || (flags & TIMED_OUT != 0 && errored),
+                shift: 0,
+                limit,
+                wait_from: 0,
+                next: 0,
+                pending: Phase::Call,
+            };
+            let it = &mut self.insts[inst as usize];
+            if it.has(TIMED_OUT) && errored {
+                it.flags |= ERRORED;
+            }
+            it.flags = it.flags & !TIMED_OUT | CALLS;
+            let at = self.start_phases(inst, r);
+            self.insts[inst as usize].done_at = at;
+            cx.q.schedule(
+                at,
+                Event::Done {
+                    inst: InstId(inst),
+                    epoch,
+                },
+            );
+            return if deadline < u64::MAX {
+                Invoked::Pending { inst, cold }
+            } else {
+                Invoked::Running
+            };
+        }
         cx.q.schedule(
             done_at,
             Event::Done {
@@ -326,9 +380,18 @@ impl Lambda {
         obs: &mut dyn Observer,
     ) -> Option<AttemptEnd> {
         let inst = inst.0;
-        let it = self.insts[inst as usize];
+        let mut it = self.insts[inst as usize];
         if it.epoch != epoch || it.state != State::Busy {
             return None;
+        }
+        if X && it.has(CALLS) {
+            if !it.has(LOST) && self.phase_due(inst) == Some(Phase::Call) {
+                return Some(AttemptEnd::Call { inst: InstId(inst) });
+            }
+            // The attempt ends: a late answer or guard must find its environment moved on.
+            let slot = &mut self.insts[inst as usize];
+            slot.epoch = slot.epoch.wrapping_add(1);
+            it = *slot;
         }
         let f = it.func;
         let func = &mut self.funcs[f as usize];
@@ -427,7 +490,14 @@ impl Lambda {
                     failure,
                 })
             }
-            None if retryable => Some(AttemptEnd::Succeeded(self.ctx[inst as usize].refund())),
+            None if retryable => {
+                let req = &self.ctx[inst as usize];
+                Some(if req.caller.is_some() {
+                    AttemptEnd::Answered { inst: InstId(inst) }
+                } else {
+                    AttemptEnd::Succeeded(req.refund())
+                })
+            }
             None => None,
         }
     }

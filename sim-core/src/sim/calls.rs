@@ -1,0 +1,460 @@
+//! Calls inside a function's execution, between owners: the Lambda platform says when an
+//! attempt makes its next call (`AttemptEnd::Call`); the call becomes a request of its own
+//! (`Req` with its `caller`) of the call's workload — its client, with the call's retry policy
+//! and random streams — sent to a function (Lambda's `invoke`, sync or async), a table or a
+//! dependency (`Backends`); when it succeeds, or fails after its retries, the caller gets the
+//! answer (`Lambda::answered`).
+
+use super::deps::{Admit, Dep};
+use super::slab::Slab;
+use super::tables::Table;
+use super::{Event, Failure, Invocation, Observer, Req, Simulation, Target};
+use crate::metrics::{CallMetrics, Service};
+use crate::observer::ServiceRow;
+use crate::sim::ids::{DepId, InstId, ReplyId, TableId};
+use crate::sim::request::Caller;
+use crate::time::Nanos;
+
+/// A call's answer due from a table or a dependency.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reply {
+    pub(crate) req: Req,
+    pub(crate) failure: Option<Failure>,
+    /// The dependency whose slot it frees when it ends, if it came from one.
+    pub(crate) dep: Option<u32>,
+}
+
+/// What a call's workload calls, and what it counted.
+pub(crate) struct Edge {
+    /// The calling function, and the target's name.
+    pub(crate) caller: u32,
+    pub(crate) to: String,
+    pub(crate) sync: bool,
+    /// A table call: capacity units per request, and whether it writes.
+    pub(crate) units: f64,
+    pub(crate) write: bool,
+    /// Over the measured window: calls made, attempts, calls that failed after their retries.
+    pub(crate) calls: u64,
+    pub(crate) attempts: u64,
+    pub(crate) failed: u64,
+}
+
+/// The tables and dependencies, the answers they owe, and the calls' workloads (`edges[i]` is
+/// workload `first_edge + i`).
+#[derive(Default)]
+pub(crate) struct Backends {
+    pub(crate) tables: Vec<Table>,
+    pub(crate) deps: Vec<Dep>,
+    pub(crate) replies: Slab<Reply>,
+    pub(crate) first_edge: u32,
+    pub(crate) edges: Vec<Edge>,
+    /// Their names (tables, then dependencies), for the summary.
+    pub(crate) names: Vec<String>,
+}
+
+/// A table's minute: its datapoint.
+pub(crate) const MINUTE: u64 = 60_000_000_000;
+
+impl Backends {
+    /// The call edge of workload `w`.
+    fn edge(&mut self, w: u32) -> &mut Edge {
+        &mut self.edges[(w - self.first_edge) as usize]
+    }
+
+    /// Schedules each table's first minute.
+    pub(crate) fn start(&self, q: &mut crate::engine::EventQueue<Event>, end: u64) {
+        if MINUTE < end {
+            for t in 0..self.tables.len() {
+                q.schedule(MINUTE, Event::TableTick(TableId(t as u32)));
+            }
+        }
+    }
+
+    /// Hands each table's and dependency's row of the interval `[from, from + span)` to
+    /// `obs`, numbered after the `first` APIs; the bins restart.
+    pub(crate) fn emit(&mut self, first: u32, from: u64, span: u64, obs: &mut dyn Observer) {
+        let mut i = first;
+        for t in &mut self.tables {
+            let [requests, throttled, errors] = t.bin;
+            let (consumed, capacity) = t.take_bin();
+            obs.service(&ServiceRow {
+                time: Nanos(from),
+                span: Nanos(span),
+                service: i,
+                requests,
+                throttled,
+                errors,
+                consumed: consumed[0] + consumed[1],
+                capacity: capacity[0] + capacity[1],
+                ..ServiceRow::default()
+            });
+            t.bin = [0; 3];
+            i += 1;
+        }
+        for d in &mut self.deps {
+            let [requests, throttled, errors, waited] = d.bin;
+            obs.service(&ServiceRow {
+                time: Nanos(from),
+                span: Nanos(span),
+                service: i,
+                requests,
+                throttled,
+                errors,
+                waited,
+                ..ServiceRow::default()
+            });
+            d.bin = [0; 4];
+            i += 1;
+        }
+    }
+
+    /// The tables' and dependencies' metrics over the measured window ending at `end`, and the
+    /// calls between functions and their targets, named by `fn_names`.
+    pub(crate) fn metrics(
+        &mut self,
+        end: u64,
+        measuring: bool,
+        fn_names: &[String],
+    ) -> (Vec<(String, Service)>, Vec<CallMetrics>) {
+        let mut names = self.names.iter().cloned();
+        let mut list = Vec::new();
+        for t in &mut self.tables {
+            let m = Service::Table(t.metrics(end, measuring));
+            list.push((names.next().expect("one name each"), m));
+        }
+        for d in &self.deps {
+            let m = Service::Dependency(d.metrics());
+            list.push((names.next().expect("one name each"), m));
+        }
+        let calls = self
+            .edges
+            .iter()
+            .map(|e| CallMetrics {
+                from: fn_names[e.caller as usize].clone(),
+                to: e.to.clone(),
+                mode: if e.sync { "sync" } else { "async" },
+                calls: e.calls,
+                attempts: e.attempts,
+                failed: e.failed,
+            })
+            .collect();
+        (list, calls)
+    }
+
+    /// Recomputes each table's and dependency's errors, slow-down and concurrency from the
+    /// incidents active now.
+    pub(crate) fn apply_incidents(&mut self, incidents: &[super::IncidentState]) {
+        for (i, t) in self.tables.iter_mut().enumerate() {
+            let (mut ok, mut mul, mut add) = (1.0, 1.0, 0u64);
+            for inc in incidents.iter().filter(|x| x.active && x.tables[i]) {
+                ok *= 1.0 - inc.error_p;
+                mul *= inc.lat_mul;
+                add = add.saturating_add(inc.lat_add);
+            }
+            (t.error_p, t.lat_mul, t.lat_add) = (1.0 - ok, mul, add);
+        }
+        for (i, d) in self.deps.iter_mut().enumerate() {
+            let (mut ok, mut mul, mut add, mut keep) = (1.0 - d.base_error_p(), 1.0, 0u64, 1.0);
+            for inc in incidents.iter().filter(|x| x.active && x.deps[i]) {
+                ok *= 1.0 - inc.error_p;
+                mul *= inc.lat_mul;
+                add = add.saturating_add(inc.lat_add);
+                keep *= 1.0 - inc.lost;
+            }
+            (d.error_p, d.lat_mul, d.lat_add) = (1.0 - ok, mul, add);
+            d.cap = if d.base_cap == u32::MAX {
+                u32::MAX
+            } else {
+                (d.base_cap as f64 * keep).floor() as u32
+            };
+        }
+    }
+}
+
+impl Simulation {
+    /// The attempt in environment `inst` makes its next call at `now`: a new request of the
+    /// call's workload, sent to its target.
+    pub(crate) fn call_out(&mut self, inst: InstId, now: u64, obs: &mut dyn Observer) {
+        let (step, epoch) = self.lambda.make_call(&mut self.cx, inst.0, now);
+        let (id, measured) = (self.next_req, now >= self.cx.warmup);
+        self.next_req += 1;
+        let e = self.backends.edge(step.edge);
+        e.calls += measured as u64;
+        let wl = &self.workloads[step.edge as usize];
+        let req = Req {
+            id,
+            first: now,
+            prev_delay: 0,
+            w: step.edge,
+            attempt: 1,
+            last_cost: 0,
+            measured,
+            retry: true,
+            via: wl.via,
+            errs: 0,
+            throttles: 0,
+            last: None,
+            caller: step.wait.then_some(Caller { inst, epoch }),
+        };
+        self.send_call(req, false, now, obs);
+    }
+
+    /// Sends an attempt of call `req` (a retry if `again`) to its workload's target.
+    pub(crate) fn send_call(
+        &mut self,
+        mut req: Req,
+        again: bool,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        self.backends.edge(req.w).attempts += req.measured as u64;
+        let measuring = self.cx.measuring;
+        match self.workloads[req.w as usize].target {
+            Target::Lambda(g) => {
+                let wl = &mut self.workloads[req.w as usize];
+                let func = &mut self.lambda.funcs[g.0 as usize];
+                let service = if again {
+                    wl.retry_service_time(func)
+                } else {
+                    func.arrival(req.measured);
+                    wl.service_time(func, crate::trace::NO_DURATION)
+                };
+                self.attempt::<true>(g.0, &mut req, now, service, obs);
+            }
+            Target::Table(TableId(t)) => {
+                let e = self.backends.edge(req.w);
+                let (write, units) = (e.write, e.units);
+                let table = &mut self.backends.tables[t as usize];
+                let (at, failure) = table.request(write, units, req.measured, measuring, now);
+                self.reply_at(
+                    Reply {
+                        req,
+                        failure,
+                        dep: None,
+                    },
+                    at,
+                );
+            }
+            Target::Dep(DepId(d)) => match self.backends.deps[d as usize].arrive(req, now) {
+                Admit::Served { at, failure } => self.reply_at(
+                    Reply {
+                        req,
+                        failure,
+                        dep: Some(d),
+                    },
+                    at,
+                ),
+                Admit::Queued => {}
+                Admit::Rejected => self.call_failed(req, Failure::Throttle, now, obs),
+            },
+            Target::Asg(_) => unreachable!("calls go to Lambda functions (validated)"),
+        }
+    }
+
+    fn reply_at(&mut self, reply: Reply, at: u64) {
+        let slot = self.backends.replies.insert(reply);
+        self.cx.q.schedule(at, Event::Reply(ReplyId(slot)));
+    }
+
+    /// A table or dependency answers the call in `slot` now: a dependency's slot goes to the
+    /// next call waiting; the call succeeded, or its client decides what follows.
+    pub(crate) fn on_reply(&mut self, slot: ReplyId, now: u64, obs: &mut dyn Observer) {
+        let Some(Reply { req, failure, dep }) = self.backends.replies.take(slot.0) else {
+            return;
+        };
+        if let Some(d) = dep
+            && let Some((next, at, f)) = self.backends.deps[d as usize].release(now)
+        {
+            self.reply_at(
+                Reply {
+                    req: next,
+                    failure: f,
+                    dep: Some(d),
+                },
+                at,
+            );
+        }
+        match failure {
+            None => {
+                self.retry_succeeded(req.refund());
+                self.answer_caller(&req, true, now, obs);
+            }
+            Some(f) => self.call_failed(req, f, now, obs),
+        }
+    }
+
+    /// An attempt of call `req` to a table or dependency failed with `failure` at `now`: its
+    /// client retries it later, or the caller gets the failure.
+    fn call_failed(&mut self, mut req: Req, failure: Failure, now: u64, obs: &mut dyn Observer) {
+        let wl = &mut self.workloads[req.w as usize];
+        if let Some(r) = wl.retry.as_deref_mut()
+            && let Some(at) = r.failed(&mut wl.redo, &mut req, failure, now)
+        {
+            self.park(req, at);
+            return;
+        }
+        self.backends.edge(req.w).failed += req.measured as u64;
+        self.answer_caller(&req, false, now, obs);
+    }
+
+    /// Call `req` ended (`ok`: it succeeded): its caller, if it waits, gets the answer. A
+    /// function call's final failure is counted here too.
+    pub(crate) fn answer_caller(&mut self, req: &Req, ok: bool, now: u64, obs: &mut dyn Observer) {
+        let Some(Caller { inst, epoch }) = req.caller else {
+            return;
+        };
+        if let Some(end) = self
+            .lambda
+            .answered(&mut self.cx, inst.0, epoch, ok, now, obs)
+        {
+            self.route(end, now, obs);
+        }
+    }
+
+    /// A function call `req` failed after its retries.
+    pub(crate) fn function_call_failed(&mut self, req: &Req, now: u64, obs: &mut dyn Observer) {
+        if req.w >= self.backends.first_edge && !self.backends.edges.is_empty() {
+            self.backends.edge(req.w).failed += req.measured as u64;
+        }
+        self.answer_caller(req, false, now, obs);
+    }
+
+    /// Each dependency serves the calls waiting while it has free slots (after an incident
+    /// ended).
+    pub(crate) fn deps_resume(&mut self, now: u64) {
+        for d in 0..self.backends.deps.len() {
+            while let Some((req, at, failure)) = self.backends.deps[d].resume(now) {
+                let dep = Some(d as u32);
+                self.reply_at(Reply { req, failure, dep }, at);
+            }
+        }
+    }
+
+    /// A table's minute ends at `now`.
+    pub(crate) fn on_table_tick(&mut self, t: TableId, now: u64) {
+        let measuring = self.cx.measuring;
+        let table = &mut self.backends.tables[t.0 as usize];
+        if let Some(at) = table.tick(now, measuring) {
+            self.cx.q.schedule(at, Event::TableUpdate(t));
+        }
+        if now + MINUTE < self.cx.end {
+            self.cx.q.schedule(now + MINUTE, Event::TableTick(t));
+        }
+    }
+}
+
+/// Builds the tables and dependencies, and one workload per call of each function (appended
+/// after the scenario's workloads, so that theirs keep their random streams); returns each
+/// function's call steps.
+pub(crate) fn build(
+    scenario: &crate::scenario::Scenario,
+    res: &dyn crate::resources::Resources,
+    workloads: &mut Vec<super::Workload>,
+) -> Result<(Backends, Vec<Box<[crate::sim::lambda::Step]>>), crate::error::SimError> {
+    use super::{AsyncPolicy, ClientRetry, Policy, SimRng, stream};
+    use crate::inputs::load_dist;
+    use crate::scenario::{CallMode, CallTarget, OnError, RetryPolicy, RetryPreset, TableOp};
+    use crate::sim::ids::FnId;
+    let seed = scenario.simulation.seed;
+    let mut b = Backends::default();
+    for (i, t) in scenario.tables.iter().enumerate() {
+        let key = format!("tables.{}", t.name);
+        let read = load_dist(res, &t.read_latency(), &format!("{key}.read_latency"))?;
+        let write = load_dist(res, &t.write_latency(), &format!("{key}.write_latency"))?;
+        let rng = SimRng::new(seed, stream::FAULT | 3 << 40 | i as u64);
+        b.tables.push(Table::new(t, [read, write], rng));
+        b.names.push(t.name.clone());
+    }
+    for (i, d) in scenario.dependencies.iter().enumerate() {
+        let key = format!("dependencies.{}.latency", d.name);
+        let latency = load_dist(res, &d.latency, &key)?;
+        let rng = SimRng::new(seed, stream::FAULT | 4 << 40 | i as u64);
+        b.deps.push(Dep::new(d, latency, rng));
+        b.names.push(d.name.clone());
+    }
+    b.first_edge = workloads.len() as u32;
+    let mut steps = Vec::with_capacity(scenario.functions.len());
+    for (f, func) in scenario.functions.iter().enumerate() {
+        let mut list = Vec::new();
+        for c in &func.calls {
+            let target = scenario.call_target(&c.to).expect("validated");
+            let spec = match &c.retry {
+                Some(name) => scenario
+                    .retry_policies
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .expect("validated")
+                    .clone(),
+                None => RetryPolicy {
+                    preset: Some(match target {
+                        CallTarget::Dependency(_) => RetryPreset::None,
+                        _ => RetryPreset::AwsSdkStandard,
+                    }),
+                    ..RetryPolicy::default()
+                },
+            };
+            let policy = Policy::resolve(&spec);
+            let retry = (policy.max_attempts > 1).then(|| {
+                Box::new(ClientRetry {
+                    tokens: policy.quota.map(|q| q.tokens).unwrap_or(0),
+                    policy,
+                })
+            });
+            let i = workloads.len() as u64;
+            let (target, function) = match target {
+                CallTarget::Function(g) => (Target::Lambda(FnId(g as u32)), g as u32),
+                CallTarget::Table(t) => (Target::Table(TableId(t as u32)), f as u32),
+                CallTarget::Dependency(d) => (Target::Dep(DepId(d as u32)), f as u32),
+            };
+            let via = match c.mode {
+                CallMode::Sync => Invocation::Sync,
+                CallMode::Async => Invocation::Async,
+            };
+            let kb = c.item_kb.unwrap_or(1.0);
+            let (write, units) = match c.op {
+                TableOp::Write => (true, kb.ceil()),
+                TableOp::StrongRead => (false, (kb / 4.0).ceil()),
+                TableOp::Read => (false, (kb / 4.0).ceil() / 2.0),
+            };
+            let edge = workloads.len() as u32;
+            workloads.push(super::Workload {
+                function,
+                target,
+                source: crate::workload::ArrivalSource::Feed,
+                service: SimRng::new(seed, stream::SERVICE | i),
+                fault: SimRng::new(seed, stream::FAULT | i),
+                redo: SimRng::new(seed, stream::RETRY | i),
+                via,
+                retry,
+                asy: (via == Invocation::Async)
+                    .then(|| Box::new(AsyncPolicy::new(&Default::default()))),
+                sqs: None,
+                until: 0,
+                feed: None,
+                api: None,
+            });
+            b.edges.push(Edge {
+                caller: f as u32,
+                to: c.to.clone(),
+                sync: c.mode == CallMode::Sync,
+                units,
+                write,
+                calls: 0,
+                attempts: 0,
+                failed: 0,
+            });
+            for _ in 0..c.count {
+                list.push(crate::sim::lambda::Step {
+                    at: c.at.fraction(),
+                    edge,
+                    wait: c.mode == CallMode::Sync,
+                    ignore: c.on_error == OnError::Ignore,
+                });
+            }
+        }
+        // In the order they are made (a stable sort keeps the declared order at one point).
+        list.sort_by(|a, b| a.at.total_cmp(&b.at));
+        steps.push(list.into_boxed_slice());
+    }
+    Ok((b, steps))
+}

@@ -1,0 +1,292 @@
+//! Calls inside a function's execution, against exact expectations: a sync chain's latency and
+//! billing are exact sums, a throttled callee's retries follow the caller's policy, the
+//! caller's timeout counts its waits; bad call graphs are named.
+
+mod common;
+use common::{by_request, record, scenario};
+use sim_core::Outcome;
+
+const MS: u64 = 1_000_000;
+
+/// The shortest and longest attempt of function `f`, in ms.
+fn span_ms(rec: &common::Recorder, f: u32) -> (f64, f64) {
+    let d: Vec<u64> = rec
+        .attempts
+        .iter()
+        .filter(|r| r.function == f)
+        .map(|r| r.end.unwrap().0 - r.arrival.0)
+        .collect();
+    let ms = |x: u64| x as f64 / 1e6;
+    (ms(*d.iter().min().unwrap()), ms(*d.iter().max().unwrap()))
+}
+
+/// A (100 ms of work, 200 ms init) calls B (300 ms, 50 ms init) halfway; one request every
+/// 10 s from 10 s to 50 s, so the first finds both cold and the rest warm.
+const CHAIN: &str = r#"
+    [simulation]
+    duration = "2m"
+    [[functions]]
+    name = "a"
+    memory_mb = 1024
+    duration = { dist = "constant", value = "100ms" }
+    cold_start = { dist = "constant", value = "200ms" }
+    calls = [{ to = "b", at = 0.5 }]
+    [[functions]]
+    name = "b"
+    memory_mb = 512
+    duration = { dist = "constant", value = "300ms" }
+    cold_start = { dist = "constant", value = "50ms" }
+    [[workloads]]
+    function = "a"
+    arrivals = { process = "constant", rate = 0.1, end = "1m" }
+"#;
+
+#[test]
+fn a_sync_chain_adds_up_exactly_cold_and_warm() {
+    let (s, rec) = record(CHAIN);
+    let a = s.functions.get("a").unwrap();
+    let b = s.functions.get("b").unwrap();
+    assert_eq!(a.requests, 5);
+    assert_eq!(a.outcomes.succeeded, 5);
+    assert_eq!(b.requests, 5, "one call per request");
+    assert_eq!(b.outcomes.succeeded, 5);
+    assert_eq!((a.cold_starts, b.cold_starts), (1, 1));
+    let reqs = by_request(&rec);
+    let mut seen = 0;
+    for attempts in reqs.values() {
+        let r = attempts[0];
+        let took = r.end.unwrap().0 - r.arrival.0;
+        if r.function == 0 {
+            // Cold: A's init, half its work, B's init and work, the other half.
+            let want = if r.cold {
+                200 + 50 + 50 + 300 + 50
+            } else {
+                50 + 300 + 50
+            };
+            assert_eq!(took, want * MS, "{r:?}");
+            seen += 1;
+        } else {
+            let want = if r.cold { 350 } else { 300 };
+            assert_eq!(took, want * MS, "{r:?}");
+        }
+    }
+    assert_eq!(seen, 5);
+    // End-to-end latency: 650 ms once, 400 ms four times.
+    assert_eq!(a.latency_ms.max, 650.0);
+    assert_eq!(span_ms(&rec, 0), (400.0, 650.0));
+    // A is billed while it waits: 650 + 4 × 400 ms at 1 GB; B 350 + 4 × 300 ms at 0.5 GB.
+    assert!((a.billed_gb_s - 2.25).abs() < 1e-9, "{}", a.billed_gb_s);
+    assert!((b.billed_gb_s - 0.775).abs() < 1e-9, "{}", b.billed_gb_s);
+    let c = &s.calls[0];
+    assert_eq!((c.from.as_str(), c.to.as_str()), ("a", "b"));
+    assert_eq!((c.calls, c.attempts, c.failed), (5, 5, 0));
+}
+
+#[test]
+fn calls_at_the_start_and_the_end_wait_in_order() {
+    // Two calls at the start and one at the end: 2 × 300 + 100 + 300 warm.
+    let text = CHAIN.replace(
+        r#"calls = [{ to = "b", at = 0.5 }]"#,
+        r#"calls = [{ to = "b", at = "end" }, { to = "b", count = 2 }]"#,
+    );
+    let (s, rec) = record(&text);
+    assert_eq!(s.functions.get("b").unwrap().requests, 15);
+    // Warm: 300 + 300 + 100 + 300. Cold: 200 (A) + B cold 350, then warm 300 (the first B
+    // environment is idle again), 100, 300.
+    assert_eq!(span_ms(&rec, 0), (1000.0, 1250.0));
+}
+
+/// B has no concurrency (reserved 0): every call is throttled. A's calls are retried by its
+/// policy: 3 attempts, 100 ms then 200 ms apart; then A fails.
+const THROTTLED: &str = r#"
+    [simulation]
+    duration = "2m"
+    [[retry_policies]]
+    name = "three"
+    max_attempts = 3
+    base = "100ms"
+    backoff_rate = 2
+    jitter = "none"
+    [[functions]]
+    name = "a"
+    duration = { dist = "constant", value = "100ms" }
+    calls = [{ to = "b", at = "start", retry = "three" }]
+    [[functions]]
+    name = "b"
+    reserved_concurrency = 0
+    duration = { dist = "constant", value = "300ms" }
+    [[workloads]]
+    function = "a"
+    arrivals = { process = "constant", rate = 0.1, end = "1m" }
+"#;
+
+#[test]
+fn a_throttled_callee_is_retried_by_the_callers_policy_then_the_caller_fails() {
+    let (s, rec) = record(THROTTLED);
+    let a = s.functions.get("a").unwrap();
+    let b = s.functions.get("b").unwrap();
+    assert_eq!(a.requests, 5);
+    assert_eq!(a.outcomes.failed, 5);
+    assert_eq!(b.requests, 5);
+    assert_eq!(b.attempts, 15);
+    assert_eq!(b.outcomes.throttled, 5);
+    assert_eq!(s.calls[0].failed, 5);
+    let reqs = by_request(&rec);
+    for attempts in reqs.values() {
+        if attempts[0].function == 1 {
+            let t: Vec<u64> = attempts.iter().map(|r| r.arrival.0).collect();
+            assert_eq!(t.len(), 3);
+            assert_eq!((t[1] - t[0], t[2] - t[1]), (100 * MS, 200 * MS));
+            assert!(attempts.iter().all(|r| r.outcome == Outcome::Throttled));
+        } else {
+            // A fails when the last attempt is refused: 300 ms after its start.
+            let r = attempts[0];
+            assert_eq!(r.outcome, Outcome::Failed);
+            assert_eq!(r.end.unwrap().0 - r.arrival.0, 300 * MS, "{r:?}");
+        }
+    }
+    // Ignored, the failure lets A finish its work: 300 ms of retries, then 100 ms.
+    let text = THROTTLED.replace(
+        r#"retry = "three" }"#,
+        r#"retry = "three", on_error = "ignore" }"#,
+    );
+    let (s, rec) = record(&text);
+    let a = s.functions.get("a").unwrap();
+    assert_eq!(a.outcomes.succeeded, 5);
+    assert_eq!(span_ms(&rec, 0), (400.0, 400.0));
+}
+
+#[test]
+fn the_callers_timeout_counts_its_waits() {
+    // A may run 1 s; B takes 2 s: A times out at 1 s while it waits, B runs on to its end.
+    let text = CHAIN
+        .replace(
+            r#"name = "a"
+    memory_mb = 1024"#,
+            r#"name = "a"
+    memory_mb = 1024
+    timeout = "1s""#,
+        )
+        .replace(r#"value = "300ms""#, r#"value = "2s""#);
+    let (s, rec) = record(&text);
+    let a = s.functions.get("a").unwrap();
+    let b = s.functions.get("b").unwrap();
+    assert_eq!(a.outcomes.timed_out, 5);
+    assert_eq!(b.outcomes.succeeded, 5, "B is not stopped");
+    for r in rec.attempts.iter().filter(|r| r.function == 0) {
+        // The timeout counts from the end of init.
+        let init = if r.cold { 200 } else { 0 };
+        assert_eq!(r.end.unwrap().0 - r.arrival.0, (init + 1000) * MS, "{r:?}");
+    }
+}
+
+#[test]
+fn an_async_call_does_not_wait() {
+    let text = CHAIN.replace(r#"at = 0.5 }"#, r#"at = 0.5, mode = "async" }"#);
+    let (s, rec) = record(&text);
+    assert_eq!(span_ms(&rec, 0), (100.0, 300.0));
+    assert_eq!(s.functions.get("b").unwrap().outcomes.succeeded, 5);
+}
+
+#[test]
+fn bad_call_graphs_are_named() {
+    let bad = |text: &str, key: &str| {
+        let e = scenario(text).validate().expect_err(text);
+        assert_eq!(e.key, key, "{e}");
+    };
+    bad(
+        &CHAIN.replace(r#"to = "b""#, r#"to = "nobody""#),
+        "functions.a.calls.0.to",
+    );
+    let cycle = CHAIN.replace(
+        r#"cold_start = { dist = "constant", value = "50ms" }"#,
+        r#"cold_start = { dist = "constant", value = "50ms" }
+    calls = [{ to = "a" }]"#,
+    );
+    let e = scenario(&cycle).validate().unwrap_err();
+    assert_eq!(e.key, "functions.a.calls");
+    assert!(e.message.contains("a → b → a"), "{e}");
+    bad(
+        &CHAIN.replace("at = 0.5", "at = 1.5"),
+        "functions.a.calls.0.at",
+    );
+    bad(
+        &CHAIN.replace("at = 0.5", "count = 0"),
+        "functions.a.calls.0.count",
+    );
+    bad(
+        &CHAIN.replace("at = 0.5", r#"retry = "missing""#),
+        "functions.a.calls.0.retry",
+    );
+    bad(
+        &CHAIN.replace("at = 0.5", r#"op = "write""#),
+        "functions.a.calls.0.op",
+    );
+}
+
+/// The stationary distribution of the M/M/c/K queue with offered load `a`: p_0 … p_K.
+fn mmck(c: u32, k: u32, a: f64) -> Vec<f64> {
+    let mut p = vec![1.0];
+    for n in 1..=k {
+        let served = n.min(c) as f64;
+        p.push(p[n as usize - 1] * a / served);
+    }
+    let total: f64 = p.iter().sum();
+    p.iter().map(|x| x / total).collect()
+}
+
+#[test]
+fn a_dependency_with_a_concurrency_limit_is_an_mmck_queue() {
+    // Poisson calls at 40/s (the caller does no work of its own), exponential service of
+    // 100 ms, 5 connections and 5 places to wait: a = 4, c = 5, K = 10.
+    let text = r#"
+        [simulation]
+        duration = "8h"
+        warmup = "10m"
+        [[functions]]
+        name = "api"
+        duration = { dist = "constant", value = "0s" }
+        calls = [{ to = "db", on_error = "ignore" }]
+        [[dependencies]]
+        name = "db"
+        latency = { dist = "exponential", mean = "100ms" }
+        max_concurrency = 5
+        queue = 5
+        [[workloads]]
+        function = "api"
+        arrivals = { process = "poisson", rate = 40 }
+    "#;
+    let s = common::run(text);
+    let d = s.services.dependency("db").unwrap();
+    let p = mmck(5, 10, 4.0);
+    // Arrivals see the time averages (PASTA): rejected in state K, waiting in states c … K−1.
+    let reject = p[10];
+    let wait: f64 = p[5..10].iter().sum();
+    let n = d.calls as f64;
+    let got_reject = d.rejected as f64 / n;
+    let got_wait = d.waited as f64 / n;
+    assert!(
+        common::rel_err(got_reject, reject) < 0.03,
+        "{got_reject} vs {reject}"
+    );
+    assert!(
+        common::rel_err(got_wait, wait) < 0.03,
+        "{got_wait} vs {wait}"
+    );
+    // Mean wait of those that waited: Lq / (λ × P(wait)), Little's law.
+    let lq: f64 = (6..=10).map(|k| (k - 5) as f64 * p[k]).sum();
+    let wq_ms = lq / (40.0 * wait) * 1e3;
+    assert!(
+        common::rel_err(d.mean_wait_ms, wq_ms) < 0.03,
+        "{} vs {wq_ms}",
+        d.mean_wait_ms
+    );
+    // Every call is rejected, served (an error or a success) or still waiting at the end; the
+    // ignored rejections let every caller succeed.
+    assert_eq!(
+        d.calls,
+        d.rejected + d.errors + d.succeeded + d.waiting_at_end
+    );
+    let api = s.functions.get("api").unwrap();
+    assert_eq!(api.outcomes.failed, 0);
+}

@@ -290,3 +290,45 @@ fn a_dependency_with_a_concurrency_limit_is_an_mmck_queue() {
     let api = s.functions.get("api").unwrap();
     assert_eq!(api.outcomes.failed, 0);
 }
+
+#[test]
+fn each_caller_environment_has_its_own_retry_quota() {
+    // Every call is throttled; the quota (10 tokens, 5 a retry, no successes to refund) allows
+    // two retries per client. A client lives in each of A's environments: with one
+    // environment (requests 10 s apart) the five calls get two retries in all; with two
+    // environments (two requests at once each time) the ten calls get four.
+    let one = r#"
+        [simulation]
+        duration = "2m"
+        [[retry_policies]]
+        name = "quota"
+        max_attempts = 10
+        base = "1ms"
+        jitter = "none"
+        quota = { tokens = 10, retry_cost = 5, throttle_cost = 5, success_refund = 1 }
+        [[functions]]
+        name = "a"
+        duration = { dist = "constant", value = "10ms" }
+        calls = [{ to = "b", retry = "quota" }]
+        [[functions]]
+        name = "b"
+        reserved_concurrency = 0
+        duration = { dist = "constant", value = "10ms" }
+        [[workloads]]
+        function = "a"
+        arrivals = { process = "constant", rate = 0.1, end = "1m" }
+    "#;
+    let s = common::run(one);
+    assert_eq!(s.functions.get("a").unwrap().cold_starts, 1);
+    assert_eq!(s.functions.get("b").unwrap().attempts, 5 + 2);
+    let two = format!(
+        "{one}
+        [[workloads]]
+        function = \"a\"
+        arrivals = {{ process = \"constant\", rate = 0.1, end = \"1m\" }}
+    "
+    );
+    let s = common::run(&two);
+    assert_eq!(s.functions.get("a").unwrap().cold_starts, 2);
+    assert_eq!(s.functions.get("b").unwrap().attempts, 10 + 4);
+}

@@ -37,6 +37,8 @@ pub(crate) struct Edge {
     pub(crate) calls: u64,
     pub(crate) attempts: u64,
     pub(crate) failed: u64,
+    /// Per caller environment (by slot): when it was made and its client's quota tokens.
+    pub(crate) quota: Vec<(u64, u32)>,
 }
 
 /// The tables and dependencies, the answers they owe, and the calls' workloads (`edges[i]` is
@@ -275,10 +277,7 @@ impl Simulation {
             );
         }
         match failure {
-            None => {
-                self.retry_succeeded(req.refund());
-                self.answer_caller(&req, true, now, obs);
-            }
+            None => self.call_succeeded(&req, now, obs),
             Some(f) => self.call_failed(req, f, now, obs),
         }
     }
@@ -286,10 +285,14 @@ impl Simulation {
     /// An attempt of call `req` to a table or dependency failed with `failure` at `now`: its
     /// client retries it later, or the caller gets the failure.
     fn call_failed(&mut self, mut req: Req, failure: Failure, now: u64, obs: &mut dyn Observer) {
-        let wl = &mut self.workloads[req.w as usize];
-        if let Some(r) = wl.retry.as_deref_mut()
-            && let Some(at) = r.failed(&mut wl.redo, &mut req, failure, now)
-        {
+        let r = req;
+        let at = self.in_callers_quota(&r, |s| {
+            let wl = &mut s.workloads[req.w as usize];
+            wl.retry
+                .as_deref_mut()
+                .and_then(|r| r.failed(&mut wl.redo, &mut req, failure, now))
+        });
+        if let Some(at) = at {
             self.park(req, at);
             return;
         }
@@ -311,12 +314,66 @@ impl Simulation {
         }
     }
 
-    /// A function call `req` failed after its retries.
-    pub(crate) fn function_call_failed(&mut self, req: &Req, now: u64, obs: &mut dyn Observer) {
-        if req.w >= self.backends.first_edge && !self.backends.edges.is_empty() {
-            self.backends.edge(req.w).failed += req.measured as u64;
+    /// An attempt of sync call `req` at function `f` failed with `failure` at `now`: the
+    /// caller's client (with its environment's quota) retries it later, or the caller gets the
+    /// failure.
+    #[cold]
+    pub(crate) fn function_call_failed(
+        &mut self,
+        f: u32,
+        req: &mut Req,
+        failure: Failure,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let r = *req;
+        let at = self.in_callers_quota(&r, |s| s.client_failed(f, req, failure, now));
+        if let Some(at) = at {
+            self.park(*req, at);
+            return;
         }
+        self.backends.edge(req.w).failed += req.measured as u64;
         self.answer_caller(req, false, now, obs);
+    }
+
+    /// Call `req` succeeded: its client's quota (its caller environment's) gets its refund, and
+    /// the caller its answer.
+    pub(crate) fn call_succeeded(&mut self, req: &Req, now: u64, obs: &mut dyn Observer) {
+        self.in_callers_quota(req, |s| s.retry_succeeded(req.refund()));
+        self.answer_caller(req, true, now, obs);
+    }
+
+    /// Runs `f` with the retry quota of call `req`'s client set to its caller environment's
+    /// own: an SDK client lives in each execution environment (made at init), so each has its
+    /// own quota, full when the environment is new.
+    fn in_callers_quota<T>(&mut self, req: &Req, f: impl FnOnce(&mut Simulation) -> T) -> T {
+        let Some(c) = req.caller else {
+            return f(self);
+        };
+        let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut() else {
+            return f(self);
+        };
+        let Some(q) = r.policy.quota else {
+            return f(self);
+        };
+        let i = c.inst.0 as usize;
+        let born = self.lambda.insts[i].born;
+        let e = self.backends.edge(req.w);
+        if e.quota.len() <= i {
+            e.quota.resize(i + 1, (u64::MAX, 0));
+        }
+        if e.quota[i].0 != born {
+            e.quota[i] = (born, q.tokens);
+        }
+        let saved = std::mem::replace(&mut r.tokens, e.quota[i].1);
+        let out = f(self);
+        let r = self.workloads[req.w as usize]
+            .retry
+            .as_deref_mut()
+            .expect("it has a policy");
+        let mine = std::mem::replace(&mut r.tokens, saved);
+        self.backends.edge(req.w).quota[i].1 = mine;
+        out
     }
 
     /// Each dependency serves the calls waiting while it has free slots (after an incident
@@ -442,6 +499,7 @@ pub(crate) fn build(
                 calls: 0,
                 attempts: 0,
                 failed: 0,
+                quota: Vec::new(),
             });
             for _ in 0..c.count {
                 list.push(crate::sim::lambda::Step {

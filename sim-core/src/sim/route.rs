@@ -164,10 +164,10 @@ impl Simulation {
         obs: &mut dyn Observer,
     ) {
         if matches!(req.via, Invocation::Sync) {
-            if let Some(at) = self.client_failed(f, req, failure, now) {
+            if req.caller.is_some() {
+                self.function_call_failed(f, req, failure, now, obs);
+            } else if let Some(at) = self.client_failed(f, req, failure, now) {
                 self.park(*req, at);
-            } else if req.caller.is_some() {
-                self.function_call_failed(req, now, obs);
             }
         } else {
             self.queued_failed(f, req, failure, now, obs);
@@ -210,8 +210,7 @@ impl Simulation {
             AttemptEnd::Succeeded(r) => self.retry_succeeded(r),
             AttemptEnd::Answered { inst } => {
                 let req = self.lambda.ctx[inst.0 as usize];
-                self.retry_succeeded(req.refund());
-                self.answer_caller(&req, true, now, obs);
+                self.call_succeeded(&req, now, obs);
             }
             AttemptEnd::Call { inst } => self.call_out(inst, now, obs),
             AttemptEnd::Failed { f, inst, failure } => {

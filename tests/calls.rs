@@ -332,3 +332,158 @@ fn each_caller_environment_has_its_own_retry_quota() {
     assert_eq!(s.functions.get("a").unwrap().cold_starts, 2);
     assert_eq!(s.functions.get("b").unwrap().attempts, 10 + 4);
 }
+
+mod random {
+    use super::common;
+    use proptest::prelude::*;
+    use sim_core::{NoFiles, Simulation};
+
+    /// A front function calling a function, a table and a dependency, with random times,
+    /// limits, failures, retries and an incident on the dependency; arrivals stop 5 minutes
+    /// before the end, so that every call settles.
+    #[allow(clippy::too_many_arguments)]
+    fn text(
+        seed: u64,
+        rate: f64,
+        timeout_ms: u32,
+        callee_rc: u32,
+        error_p: f64,
+        provisioned: bool,
+        conc: u32,
+        queue: u32,
+        retry: Option<(u32, u8)>,
+        mode: u8,
+        ignore: bool,
+    ) -> String {
+        let policy = match retry {
+            Some((n, j)) => format!(
+                "[[retry_policies]]\nname = \"r\"\nmax_attempts = {n}\nbase = \"20ms\"\njitter = \"{}\"\n",
+                ["none", "full", "equal", "decorrelated"][j as usize]
+            ),
+            None => "[[retry_policies]]\nname = \"r\"\npreset = \"none\"\n".into(),
+        };
+        let on_error = if ignore { "ignore" } else { "fail" };
+        let callee_mode = if mode == 0 { "async" } else { "sync" };
+        let table = if provisioned {
+            "mode = \"provisioned\"\nread_capacity = 5\nwrite_capacity = 5\nburst_seconds = 10"
+        } else {
+            "previous_peak_write = 3\nprevious_peak_read = 3"
+        };
+        format!(
+            r#"
+            [simulation]
+            duration = "15m"
+            seed = {seed}
+            sample_interval = "30s"
+            {policy}
+            [[functions]]
+            name = "front"
+            timeout = "{timeout_ms}ms"
+            error_probability = {error_p}
+            duration = {{ dist = "exponential", mean = "50ms" }}
+            cold_start = {{ dist = "exponential", mean = "100ms" }}
+            calls = [
+              {{ to = "back", mode = "{callee_mode}", at = 0.3, retry = "r", on_error = "{on_error}" }},
+              {{ to = "tbl", op = "write", at = 0.5, retry = "r", on_error = "{on_error}" }},
+              {{ to = "db", count = 2, at = "end", retry = "r", on_error = "{on_error}" }},
+            ]
+            [[functions]]
+            name = "back"
+            reserved_concurrency = {callee_rc}
+            error_probability = {error_p}
+            duration = {{ dist = "exponential", mean = "200ms" }}
+            [[tables]]
+            name = "tbl"
+            {table}
+            [[dependencies]]
+            name = "db"
+            latency = {{ dist = "exponential", mean = "30ms" }}
+            error_probability = {error_p}
+            max_concurrency = {conc}
+            queue = {queue}
+            [[incidents]]
+            start = "3m"
+            end = "5m"
+            dependencies = ["db"]
+            capacity_lost = 0.5
+            latency_multiplier = 3
+            [[workloads]]
+            function = "front"
+            arrivals = {{ process = "poisson", rate = {rate}, end = "10m" }}
+            "#
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, .. ProptestConfig::default() })]
+
+        #[test]
+        fn every_request_and_every_call_ends_once(
+            seed in any::<u64>(),
+            rate in 0.5f64..30.0,
+            timeout_ms in 50u32..3000,
+            callee_rc in 0u32..6,
+            error_p in prop_oneof![Just(0.0f64), 0.0f64..0.3],
+            provisioned in any::<bool>(),
+            conc in 1u32..6,
+            queue in 0u32..6,
+            retry in prop::option::of((2u32..4, 0u8..4)),
+            mode in 0u8..3,
+            ignore in any::<bool>(),
+        ) {
+            let text = text(seed, rate, timeout_ms, callee_rc, error_p, provisioned, conc, queue, retry, mode, ignore);
+            let scenario = common::scenario(&text);
+            let mut rec = common::Recorder::default();
+            let out = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut rec).unwrap();
+            let s = &out.summary;
+            prop_assert_eq!(out.late_events, 0);
+            // Every request of every function, the calls to "back" included, ends in one
+            // outcome, and every one has settled (but async events, which Lambda's queue
+            // keeps retrying for hours).
+            for (name, m) in &s.functions.0 {
+                prop_assert_eq!(m.outcomes.total(), m.requests, "{}", name);
+                if name == "front" || mode != 0 {
+                    prop_assert_eq!(m.outcomes.in_flight, 0, "{}", name);
+                }
+            }
+            // Every sync call made was answered: a success or a failure after its retries.
+            for c in &s.calls {
+                prop_assert!(c.attempts >= c.calls);
+                if c.mode == "sync" {
+                    prop_assert_eq!(c.calls, c.succeeded + c.failed, "{} → {}", c.from, c.to);
+                }
+            }
+            // Calls to "back" are its requests.
+            let back = s.functions.get("back").unwrap();
+            let to_back = s.calls.iter().find(|c| c.to == "back").unwrap();
+            prop_assert_eq!(back.requests, to_back.calls);
+            if mode != 0 {
+                prop_assert_eq!(back.attempts, to_back.attempts);
+            } else {
+                // Lambda's async queue retries events itself.
+                prop_assert!(back.attempts >= to_back.attempts);
+            }
+            // The dependency: every call rejected, served or still waiting (none, here).
+            let db = s.services.dependency("db").unwrap();
+            prop_assert_eq!(db.waiting_at_end, 0);
+            prop_assert_eq!(db.calls, db.rejected + db.errors + db.succeeded);
+            let to_db = s.calls.iter().find(|c| c.to == "db").unwrap();
+            prop_assert_eq!(db.calls, to_db.attempts);
+            // The table: every request throttled, failed or succeeded; never more consumed than
+            // the buckets hold (provisioned: 10 s of burst plus 5 units a second).
+            let t = s.services.table("tbl").unwrap();
+            prop_assert_eq!(t.requests, t.throttled + t.errors + t.succeeded);
+            if provisioned {
+                let mut consumed = 0.0;
+                for r in rec.services.iter().filter(|r| r.service == 0) {
+                    consumed += r.consumed;
+                    let t = (r.time.0 + r.span.0) as f64 / 1e9;
+                    prop_assert!(consumed <= 50.0 + 5.0 * t + 1e-6, "{} by {} s", consumed, t);
+                }
+            }
+            // Same seed, same result.
+            let again = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut sim_core::NullObserver).unwrap();
+            prop_assert_eq!(&again.summary, s);
+        }
+    }
+}

@@ -621,7 +621,8 @@ pub struct DependencyMetrics {
 }
 
 /// The calls from one function to one target over the measured window: calls made, attempts
-/// (retries included), and calls that still failed after their retries.
+/// (retries included), and sync calls that succeeded and that still failed after their
+/// retries (the rest were still under way at the end; an async call's end is its callee's).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CallMetrics {
     pub from: String,
@@ -630,6 +631,7 @@ pub struct CallMetrics {
     pub mode: &'static str,
     pub calls: u64,
     pub attempts: u64,
+    pub succeeded: u64,
     pub failed: u64,
 }
 

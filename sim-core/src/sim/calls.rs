@@ -33,9 +33,11 @@ pub(crate) struct Edge {
     /// A table call: capacity units per request, and whether it writes.
     pub(crate) units: f64,
     pub(crate) write: bool,
-    /// Over the measured window: calls made, attempts, calls that failed after their retries.
+    /// Over the measured window: calls made, attempts, sync calls that succeeded and that
+    /// failed after their retries.
     pub(crate) calls: u64,
     pub(crate) attempts: u64,
+    pub(crate) succeeded: u64,
     pub(crate) failed: u64,
     /// Per caller environment (by slot): when it was made and its client's quota tokens.
     pub(crate) quota: Vec<(u64, u32)>,
@@ -137,6 +139,7 @@ impl Backends {
                 mode: if e.sync { "sync" } else { "async" },
                 calls: e.calls,
                 attempts: e.attempts,
+                succeeded: e.succeeded,
                 failed: e.failed,
             })
             .collect();
@@ -339,6 +342,7 @@ impl Simulation {
     /// Call `req` succeeded: its client's quota (its caller environment's) gets its refund, and
     /// the caller its answer.
     pub(crate) fn call_succeeded(&mut self, req: &Req, now: u64, obs: &mut dyn Observer) {
+        self.backends.edge(req.w).succeeded += req.measured as u64;
         self.in_callers_quota(req, |s| s.retry_succeeded(req.refund()));
         self.answer_caller(req, true, now, obs);
     }
@@ -498,6 +502,7 @@ pub(crate) fn build(
                 write,
                 calls: 0,
                 attempts: 0,
+                succeeded: 0,
                 failed: 0,
                 quota: Vec::new(),
             });

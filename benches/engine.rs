@@ -1,7 +1,9 @@
 //! Benchmarks: the engine's raw event rate, and end-to-end simulation speed on (a) the quickstart
-//! scenario, (b) 100 functions × 10 requests/s for one simulated hour, and (c) the fault
+//! scenario, (b) 100 functions × 10 requests/s for one simulated hour, (c) the fault
 //! scenarios: a retry storm, an async function through a dependency outage, an SQS consumer with
-//! poison messages.
+//! poison messages, and (d) requests that make two calls each, beside the same requests without
+//! them (in top-level requests a second: a request with two calls should cost at most three
+//! plain ones).
 //!
 //! Run with `cargo bench`; each end-to-end benchmark reports throughput in simulated invocation
 //! attempts per second ("elem/s"): requests, plus retries and redeliveries where there are any.
@@ -69,6 +71,28 @@ fn end_to_end(c: &mut Criterion) {
             .total
             .attempts;
         g.throughput(Throughput::Elements(attempts));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                Simulation::new(&scenario, &NoFiles)
+                    .expect("valid")
+                    .run(&mut NullObserver)
+                    .expect("runs")
+            })
+        });
+    }
+    // (d) Three hops, and the same traffic without the calls; throughput in requests.
+    let hops = load("scenarios/bench-three-hop.toml");
+    let mut plain = hops.clone();
+    plain.functions[0].calls.clear();
+    for (name, scenario) in [("three_hop", hops), ("three_hop_plain", plain)] {
+        // The front function's requests: those of "back" are calls.
+        let requests = sim_core::simulate(&scenario, &NoFiles, &mut NullObserver)
+            .expect("runs")
+            .functions
+            .0[0]
+            .1
+            .requests;
+        g.throughput(Throughput::Elements(requests));
         g.bench_function(name, |b| {
             b.iter(|| {
                 Simulation::new(&scenario, &NoFiles)

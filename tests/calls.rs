@@ -487,3 +487,48 @@ mod random {
         }
     }
 }
+
+#[test]
+fn behind_an_api_a_caller_waiting_past_the_integration_timeout_is_answered_504() {
+    // A (100 ms) waits for B (1 s or 3 s) behind an HTTP API with a 2 s timeout: the 1 s calls
+    // answer in time; with 3 s the client gets a 504 at 2 s while A runs on, billed, to 3.1 s.
+    let api = |b: &str| {
+        format!(
+            r#"
+            [simulation]
+            duration = "2m"
+            [[functions]]
+            name = "a"
+            memory_mb = 1024
+            timeout = "10s"
+            duration = {{ dist = "constant", value = "100ms" }}
+            calls = [{{ to = "b", at = "start" }}]
+            [[functions]]
+            name = "b"
+            timeout = "10s"
+            duration = {{ dist = "constant", value = "{b}" }}
+            [[apis]]
+            name = "web"
+            type = "http"
+            integration_timeout = "2s"
+            routes = [{{ function = "a" }}]
+            [[workloads]]
+            function = "a"
+            api = "web"
+            arrivals = {{ process = "constant", rate = 0.1, end = "1m" }}
+            "#
+        )
+    };
+    let (s, rec) = record(&api("1s"));
+    assert_eq!(s.services.api("web").unwrap().timed_out, 0);
+    assert_eq!(s.functions.get("a").unwrap().outcomes.succeeded, 5);
+    assert_eq!(span_ms(&rec, 0), (1100.0, 1100.0));
+    let (s, rec) = record(&api("3s"));
+    let a = s.functions.get("a").unwrap();
+    assert_eq!(s.services.api("web").unwrap().timed_out, 5);
+    assert_eq!(a.outcomes.timed_out, 5);
+    assert_eq!(span_ms(&rec, 0), (2000.0, 2000.0));
+    // Billed to its own end: 3.1 s each at 1 GB.
+    assert!((a.billed_gb_s - 5.0 * 3.1).abs() < 1e-9, "{}", a.billed_gb_s);
+    assert_eq!(s.functions.get("b").unwrap().outcomes.succeeded, 5);
+}

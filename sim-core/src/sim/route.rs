@@ -247,7 +247,7 @@ impl Simulation {
     /// Attempt `req` at function `f` failed with `kind` at `now`: the time of its next attempt if
     /// its client's retry policy allows one, else `None` and the request's outcome is counted.
     #[must_use]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn client_failed(
         &mut self,
         f: u32,

@@ -61,7 +61,7 @@ pub(crate) struct Running {
 /// Every function's steps and every environment's running phases.
 #[derive(Default)]
 pub(crate) struct Calls {
-    /// Per function, its calls in order (empty: none).
+    /// Per function, its calls in order (empty: none; no entries if no function makes any).
     pub(crate) steps: Vec<Box<[Step]>>,
     /// Per environment, the phases of the attempt it serves (if its function makes calls).
     pub(crate) running: Vec<Running>,
@@ -71,7 +71,7 @@ impl Calls {
     /// Whether function `f` makes calls.
     #[inline(always)]
     pub(crate) fn any(&self, f: u32) -> bool {
-        self.steps.get(f as usize).is_some_and(|s| !s.is_empty())
+        !self.steps.is_empty() && !self.steps[f as usize].is_empty()
     }
 }
 

@@ -182,7 +182,7 @@ fn bad_tables_are_named() {
         write_capacity = 0"#,
         "tables.orders.write_capacity",
     );
-    bad("write_capacity = 5", "tables.orders.write_capacity");
+    bad("write_capacity = 0.5", "tables.orders.write_capacity");
     bad(
         r#"mode = "provisioned"
         read_capacity = 1

@@ -620,9 +620,10 @@ pub struct DependencyMetrics {
     pub cost_usd: f64,
 }
 
-/// The calls from one function to one target over the measured window: calls made, attempts
-/// (retries included), and sync calls that succeeded and that still failed after their
-/// retries (the rest were still under way at the end; an async call's end is its callee's).
+/// One entry of a function's `calls` over the measured window: calls made, attempts
+/// (retries included), and sync calls that succeeded, that still failed after their retries,
+/// and whose retry was dropped because their caller had ended (its timeout, an error) (the
+/// rest were still under way at the end; an async call's end is its callee's).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CallMetrics {
     pub from: String,
@@ -633,6 +634,7 @@ pub struct CallMetrics {
     pub attempts: u64,
     pub succeeded: u64,
     pub failed: u64,
+    pub abandoned: u64,
 }
 
 /// An API Gateway API over the measured window: attempts received, throttled (429, never sent

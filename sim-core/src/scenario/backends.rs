@@ -24,24 +24,24 @@ pub struct Table {
     #[serde(default)]
     pub write_capacity: Option<f64>,
     /// Provisioned mode: unused capacity kept for bursts, in seconds of the provisioned rate
-    /// (S56: up to 300 s).
-    #[serde(default = "burst_seconds")]
-    pub burst_seconds: f64,
+    /// (S56: up to 300 s, the default).
+    #[serde(default)]
+    pub burst_seconds: Option<f64>,
     /// Provisioned mode: Application Auto Scaling target tracking on consumed capacity.
     #[serde(default)]
     pub auto_scaling: Option<TableScaling>,
-    /// On-demand mode: the previous peak in read and write request units a second. A new
-    /// table's is 6,000 reads and 2,000 writes (it serves up to twice that at once, S57).
-    #[serde(default = "peak_read")]
-    pub previous_peak_read: f64,
-    #[serde(default = "peak_write")]
-    pub previous_peak_write: f64,
-    /// On-demand mode: the table's maximum throughput in request units a second (S57: the
-    /// default per-table quota, 40,000 each).
-    #[serde(default = "max_units")]
-    pub max_read: f64,
-    #[serde(default = "max_units")]
-    pub max_write: f64,
+    /// On-demand mode: the previous peak in read and write request units a second (default: a
+    /// new table's, 6,000 reads and 2,000 writes; it serves up to twice that at once, S57).
+    #[serde(default)]
+    pub previous_peak_read: Option<f64>,
+    #[serde(default)]
+    pub previous_peak_write: Option<f64>,
+    /// On-demand mode: the table's maximum throughput in request units a second (default:
+    /// the per-table quota, 40,000 each, S57).
+    #[serde(default)]
+    pub max_read: Option<f64>,
+    #[serde(default)]
+    pub max_write: Option<f64>,
     /// Time from request to answer of a read and of a write (assumed: log-normal, median 3 ms
     /// and 5 ms, 99th percentile 10 ms and 15 ms; AWS promises single-digit milliseconds).
     #[serde(default)]
@@ -118,23 +118,11 @@ pub struct Dependency {
     /// finds every slot busy is rejected at once, a throttle to its client).
     #[serde(default)]
     pub queue: u32,
-    /// USD per million calls (default 0).
+    /// USD per million calls served, not rejected (default 0).
     #[serde(default)]
     pub price_per_million: f64,
 }
 
-fn burst_seconds() -> f64 {
-    300.0
-}
-fn peak_read() -> f64 {
-    6000.0
-}
-fn peak_write() -> f64 {
-    2000.0
-}
-fn max_units() -> f64 {
-    40_000.0
-}
 fn p_rru() -> f64 {
     0.125
 }
@@ -166,6 +154,11 @@ const MAX_UNITS: f64 = 1e9;
 pub const MAX_QUEUE: u32 = 10_000_000;
 
 impl Table {
+    /// Its burst capacity in seconds of its provisioned rate.
+    pub fn burst_seconds(&self) -> f64 {
+        self.burst_seconds.unwrap_or(300.0)
+    }
+
     /// Its read latency (the default if not given).
     pub fn read_latency(&self) -> DistSpec {
         self.read_latency.clone().unwrap_or(DistSpec::Lognormal {
@@ -227,23 +220,19 @@ pub(super) fn check_backends(
                     }
                     check_units(v, &k(f), 1.0)?;
                 }
-                if !(t.burst_seconds.is_finite() && (0.0..=300.0).contains(&t.burst_seconds)) {
+                let b = t.burst_seconds();
+                if !(b.is_finite() && (0.0..=300.0).contains(&b)) {
                     return err(k("burst_seconds"), "must be from 0 to 300");
                 }
                 if let Some(a) = &t.auto_scaling {
                     a.check(t, &k("auto_scaling"))?;
                 }
             }
+            // The provisioned keys are ignored on demand (and the on-demand keys when
+            // provisioned), so that a sweep can switch `mode`; their values are still checked.
             TableMode::OnDemand => {
-                for (f, set) in [
-                    ("read_capacity", t.read_capacity.is_some()),
-                    ("write_capacity", t.write_capacity.is_some()),
-                    ("auto_scaling", t.auto_scaling.is_some()),
-                ] {
-                    if set {
-                        return err(k(f), "is for mode = \"provisioned\"");
-                    }
-                }
+                check_units(t.read_capacity, &k("read_capacity"), 1.0)?;
+                check_units(t.write_capacity, &k("write_capacity"), 1.0)?;
             }
         }
         for (f, v, min) in [
@@ -252,7 +241,7 @@ pub(super) fn check_backends(
             ("max_read", t.max_read, 1.0),
             ("max_write", t.max_write, 1.0),
         ] {
-            check_units(Some(v), &k(f), min)?;
+            check_units(v, &k(f), min)?;
         }
         for (f, v) in [
             ("read_request_price", t.read_request_price),
@@ -312,7 +301,7 @@ impl TableScaling {
             return err(
                 k("target_utilization"),
                 format!(
-                    "must be from 20 to 90 percent (S59), got {}",
+                    "must be from 20 to 90 percent (DynamoDB's range), got {}",
                     self.target_utilization
                 ),
             );

@@ -37,10 +37,10 @@ pub struct Call {
     /// the AWS SDK's standard mode for functions and tables, none for dependencies.
     #[serde(default)]
     pub retry: Option<String>,
-    /// What a call that still fails after its retries does: `"fail"` (the caller's attempt
-    /// ends with a function error, the default) or `"ignore"` (the caller goes on).
+    /// What a sync call that still fails after its retries does: `"fail"` (the caller's
+    /// attempt ends with a function error, the default) or `"ignore"` (the caller goes on).
     #[serde(default)]
-    pub on_error: OnError,
+    pub on_error: Option<OnError>,
 }
 
 fn one() -> u32 {
@@ -208,6 +208,20 @@ fn check_call(
             }
             if c.item_kb.is_some() || c.op != TableOp::Read {
                 return err(k("op"), "`op` and `item_kb` are for calls to tables");
+            }
+            if c.mode == CallMode::Async {
+                // Lambda's async queue takes the event at once; its retries are Lambda's.
+                for (field, set) in [
+                    ("retry", c.retry.is_some()),
+                    ("on_error", c.on_error.is_some()),
+                ] {
+                    if set {
+                        return err(
+                            k(field),
+                            "is for sync calls (an async call is accepted at once; Lambda's queue retries it)",
+                        );
+                    }
+                }
             }
         }
         CallTarget::Table(_) => {

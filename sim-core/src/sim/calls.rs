@@ -33,12 +33,13 @@ pub(crate) struct Edge {
     /// A table call: capacity units per request, and whether it writes.
     pub(crate) units: f64,
     pub(crate) write: bool,
-    /// Over the measured window: calls made, attempts, sync calls that succeeded and that
-    /// failed after their retries.
+    /// Over the measured window: calls made, attempts, sync calls that succeeded, that failed
+    /// after their retries, and whose retries were dropped because their caller had ended.
     pub(crate) calls: u64,
     pub(crate) attempts: u64,
     pub(crate) succeeded: u64,
     pub(crate) failed: u64,
+    pub(crate) abandoned: u64,
     /// Per caller environment (by slot): when it was made and its client's quota tokens.
     pub(crate) quota: Vec<(u64, u32)>,
 }
@@ -141,6 +142,7 @@ impl Backends {
                 attempts: e.attempts,
                 succeeded: e.succeeded,
                 failed: e.failed,
+                abandoned: e.abandoned,
             })
             .collect();
         (list, calls)
@@ -332,6 +334,8 @@ impl Simulation {
         let r = *req;
         let at = self.in_callers_quota(&r, |s| s.client_failed(f, req, failure, now));
         if let Some(at) = at {
+            // Its outcome if the caller ends before the retry.
+            req.last = Some(failure);
             self.park(*req, at);
             return;
         }
@@ -388,6 +392,21 @@ impl Simulation {
                 let dep = Some(d as u32);
                 self.reply_at(Reply { req, failure, dep }, at);
             }
+        }
+    }
+
+    /// The retry of call `req` is dropped: its caller ended. A call to a function ends with
+    /// its last failure.
+    pub(crate) fn abandon_call(&mut self, req: &Req) {
+        if !req.measured {
+            return;
+        }
+        self.backends.edge(req.w).abandoned += 1;
+        if let Target::Lambda(g) = self.workloads[req.w as usize].target
+            && let Some(kind) = req.last
+        {
+            let o = &mut self.lambda.funcs[g.0 as usize].counted.outcomes;
+            o.count_failure(kind);
         }
     }
 
@@ -504,6 +523,7 @@ pub(crate) fn build(
                 attempts: 0,
                 succeeded: 0,
                 failed: 0,
+                abandoned: 0,
                 quota: Vec::new(),
             });
             for _ in 0..c.count {
@@ -511,7 +531,7 @@ pub(crate) fn build(
                     at: c.at.fraction(),
                     edge,
                     wait: c.mode == CallMode::Sync,
-                    ignore: c.on_error == OnError::Ignore,
+                    ignore: c.on_error == Some(OnError::Ignore),
                 });
             }
         }

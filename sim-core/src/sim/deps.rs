@@ -162,7 +162,8 @@ impl Dep {
                 0.0
             },
             waiting_at_end: self.waiting.len() as u64,
-            cost_usd: round_sig(self.calls as f64 * self.price),
+            // Calls it served (a rejected call is not charged).
+            cost_usd: round_sig((self.errors + self.succeeded) as f64 * self.price),
         }
     }
 }

@@ -29,7 +29,8 @@ pub(crate) struct Req {
     pub(crate) errs: u8,
     /// Async: throttles so far.
     pub(crate) throttles: u16,
-    /// Async: the last failure (reported if the event expires).
+    /// Async: the last failure (reported if the event expires); a sync call's, its outcome if
+    /// its caller ends before its retry.
     pub(crate) last: Option<Failure>,
     /// A call's caller, waiting for its answer (a sync call).
     pub(crate) caller: Option<Caller>,

@@ -369,8 +369,13 @@ impl Simulation {
         let Some(mut req) = self.parked.take(slot.0) else {
             return;
         };
-        if req.caller.is_some() {
-            // A sync call: its client sends it again.
+        if let Some(c) = req.caller {
+            // A sync call: its client sends it again, if the caller still waits (a caller that
+            // ended — its timeout, an error — took its client with it).
+            if !self.lambda.waits(c.inst.0, c.epoch) {
+                self.abandon_call(&req);
+                return;
+            }
             return self.send_call(req, true, now, obs);
         }
         let f = match self.workloads[req.w as usize].target {

@@ -10,6 +10,11 @@
 use super::{Dist, Failure, SimRng};
 use crate::metrics::{TableMetrics, round_sig};
 use crate::scenario::{TableMode, TableScaling};
+
+/// A new on-demand table's previous peak: reads, writes a second (S57).
+const PEAK: [f64; 2] = [6000.0, 2000.0];
+/// An on-demand table's default maximum throughput, each side (S57).
+const MAX_UNITS: f64 = 40_000.0;
 use crate::time::NS_PER_S;
 use std::collections::VecDeque;
 
@@ -49,7 +54,8 @@ struct Side {
     below: u32,
     min_cap: f64,
     max_cap: f64,
-    pending: Option<f64>,
+    /// A capacity decided, and when it takes effect.
+    pending: Option<(f64, u64)>,
     /// The highest capacity or allowance it had.
     top: f64,
 }
@@ -159,16 +165,16 @@ impl Table {
         let mut sides = [
             Side::new(
                 spec.read_capacity.unwrap_or(0.0),
-                spec.burst_seconds,
-                spec.previous_peak_read,
-                spec.max_read,
+                spec.burst_seconds(),
+                spec.previous_peak_read.unwrap_or(PEAK[0]),
+                spec.max_read.unwrap_or(MAX_UNITS),
                 provisioned,
             ),
             Side::new(
                 spec.write_capacity.unwrap_or(0.0),
-                spec.burst_seconds,
-                spec.previous_peak_write,
-                spec.max_write,
+                spec.burst_seconds(),
+                spec.previous_peak_write.unwrap_or(PEAK[1]),
+                spec.max_write.unwrap_or(MAX_UNITS),
                 provisioned,
             ),
         ];
@@ -191,7 +197,7 @@ impl Table {
         });
         Table {
             provisioned,
-            burst_s: spec.burst_seconds,
+            burst_s: spec.burst_seconds(),
             sides,
             latency,
             rng,
@@ -242,9 +248,10 @@ impl Table {
             side.consumed += units;
         }
         if self.error_p > 0.0 && self.rng.uniform() < self.error_p {
+            // An HTTP 5xx (InternalServerError): the SDKs retry it.
             self.errors += measured as u64;
             self.bin[2] += 1;
-            return (at, Some(Failure::Error));
+            return (at, Some(Failure::ServiceError));
         }
         self.succeeded += measured as u64;
         (at, None)
@@ -290,7 +297,7 @@ impl Table {
             let decide = (side.above >= out_n && want > side.rate)
                 || (side.below >= in_n && want < side.rate);
             if decide && side.pending.is_none() {
-                side.pending = Some(want);
+                side.pending = Some((want, now + delay));
                 side.above = 0;
                 side.below = 0;
                 update = Some(now + delay);
@@ -299,10 +306,13 @@ impl Table {
         update
     }
 
-    /// The capacities decided take effect at `now`.
+    /// The capacities decided to take effect by `now` do.
     pub(crate) fn update(&mut self, now: u64, measuring: bool) {
         for side in &mut self.sides {
-            if let Some(c) = side.pending.take() {
+            if let Some((c, at)) = side.pending
+                && at <= now
+            {
+                side.pending = None;
                 side.set_rate(c, self.burst_s, now, measuring);
             }
         }

@@ -207,6 +207,12 @@ impl Lambda {
 }
 
 impl Lambda {
+    /// Whether the attempt in `inst` still waits for an answer under `epoch`.
+    pub(crate) fn waits(&self, inst: u32, epoch: u32) -> bool {
+        let it = &self.insts[inst as usize];
+        it.epoch == epoch && it.state == State::Busy
+    }
+
     /// Whether environment `inst` still serves the attempt of request `id` that began at
     /// `arrival`.
     pub(crate) fn still_serves(&self, inst: u32, id: u64, arrival: u64) -> bool {

@@ -222,6 +222,20 @@ fn bad_call_graphs_are_named() {
         &CHAIN.replace("at = 0.5", r#"op = "write""#),
         "functions.a.calls.0.op",
     );
+    bad(
+        &CHAIN.replace("at = 0.5", r#"mode = "async", on_error = "ignore""#),
+        "functions.a.calls.0.on_error",
+    );
+    // On the command line: exit 2, naming the file and the key.
+    let dir = common::temp_dir("cycle");
+    std::fs::write(dir.join("cycle.toml"), &cycle).unwrap();
+    for cmd in ["validate", "run"] {
+        let o = common::faasim(&[cmd, "cycle.toml"], &dir);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("cycle.toml: functions.a.calls"), "{err}");
+        assert!(err.contains("a → b → a"), "{err}");
+    }
 }
 
 /// The stationary distribution of the M/M/c/K queue with offered load `a`: p_0 … p_K.

@@ -58,6 +58,7 @@ impl Simulation {
                 calls: super::lambda::Calls {
                     steps,
                     running: Vec::new(),
+                    started: 0,
                 },
             },
             workloads,
@@ -506,5 +507,15 @@ fn event_queue(scenario: &Scenario, funcs: &[Func]) -> EventQueue<Event> {
         .iter()
         .map(|f| 4.0 * (f.duration.mean() + f.cold_start.mean()))
         .fold(0.0, f64::max);
+    // A function that makes calls guards each wait with an event at its timeout: the wheel
+    // reaches that far too (up to 16 times further than the work alone), so that the guards do
+    // not go to the far heap.
+    let guards = scenario
+        .functions
+        .iter()
+        .filter(|f| !f.calls.is_empty())
+        .map(|f| f.timeout.0 as f64 * 1.1)
+        .fold(0.0, f64::max);
+    let horizon = horizon.max(guards.min(16.0 * horizon));
     EventQueue::for_rates(gap, horizon.min(1e15) as u64)
 }

@@ -52,6 +52,8 @@ pub(crate) enum Event {
     ApiAnswer(AnswerId),
     /// Group `a` is brought up to now (a request with a client retry policy ends now).
     AsgSync(GroupId),
+    /// The timeout of attempt `seq` (with calls) in environment `inst`, if it still waits.
+    CallGuard { inst: InstId, seq: u32 },
     /// A table or dependency answers the call in `.0`.
     Reply(ReplyId),
     /// A minute of table `.0` ends: its datapoint (on-demand peak, target tracking).

@@ -259,6 +259,11 @@ impl Simulation {
                 }
                 Event::ApiAnswer(slot) => self.on_api_answer(slot, now, obs),
                 Event::Reply(slot) => self.on_reply(slot, now, obs),
+                Event::CallGuard { inst, seq } => {
+                    if let Some(end) = self.lambda.on_guard(&mut self.cx, inst, seq, now, obs) {
+                        self.route(end, now, obs);
+                    }
+                }
                 Event::TableTick(t) => self.on_table_tick(t, now),
                 Event::TableUpdate(t) => {
                     let measuring = self.cx.measuring;

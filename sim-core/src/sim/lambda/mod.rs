@@ -332,6 +332,8 @@ impl Lambda {
                 wait_from: 0,
                 next: 0,
                 pending: Phase::Call,
+                seq: 0,
+                guarded: false,
             };
             let it = &mut self.insts[inst as usize];
             if it.has(TIMED_OUT) && errored {

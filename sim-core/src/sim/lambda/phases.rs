@@ -33,8 +33,10 @@ pub(crate) enum Phase {
     Call,
     /// The attempt ends (its own end, or a failure on its own timeline).
     End,
-    /// Its timeout runs out (while it works or waits).
+    /// Its timeout runs out while it works.
     Timeout,
+    /// It waits for an answer (its guard ends the attempt if the timeout comes first).
+    Wait,
 }
 
 /// The phases of an attempt with calls, per environment.
@@ -56,6 +58,10 @@ pub(crate) struct Running {
     /// The next call to make (an index into its function's steps).
     pub(crate) next: u32,
     pub(crate) pending: Phase,
+    /// The attempt's number, which its guard names, and whether the guard is scheduled: one
+    /// event at the timeout, at its first wait, serves all its waits.
+    pub(crate) seq: u32,
+    pub(crate) guarded: bool,
 }
 
 /// Every function's steps and every environment's running phases.
@@ -65,6 +71,8 @@ pub(crate) struct Calls {
     pub(crate) steps: Vec<Box<[Step]>>,
     /// Per environment, the phases of the attempt it serves (if its function makes calls).
     pub(crate) running: Vec<Running>,
+    /// Attempts with calls started so far (their `seq`).
+    pub(crate) started: u32,
 }
 
 impl Calls {
@@ -78,11 +86,14 @@ impl Calls {
 impl Lambda {
     /// Environment `inst` starts an attempt with calls: `r` holds its own timeline. Returns the
     /// time of its first phase, whose `Done` the caller schedules.
-    pub(crate) fn start_phases(&mut self, inst: u32, r: Running) -> u64 {
+    pub(crate) fn start_phases(&mut self, inst: u32, mut r: Running) -> u64 {
         let i = inst as usize;
         if self.calls.running.len() <= i {
             self.calls.running.resize(i + 1, Running::default());
         }
+        self.calls.started = self.calls.started.wrapping_add(1);
+        r.seq = self.calls.started;
+        r.guarded = false;
         self.calls.running[i] = r;
         self.next_phase(inst)
     }
@@ -114,7 +125,7 @@ impl Lambda {
     pub(crate) fn phase_due(&mut self, inst: u32) -> Option<Phase> {
         let pending = self.calls.running[inst as usize].pending;
         match pending {
-            Phase::End => None,
+            Phase::End | Phase::Wait => None,
             Phase::Timeout => {
                 let it = &mut self.insts[inst as usize];
                 it.flags = it.flags & !(ERRORED | super::RESET_AFTER | super::CRASH) | TIMED_OUT;
@@ -133,17 +144,21 @@ impl Lambda {
         let step = self.calls.steps[f][r.next as usize];
         if step.wait {
             r.wait_from = now;
-            r.pending = Phase::Timeout;
+            r.pending = Phase::Wait;
             let limit = r.limit;
+            if !r.guarded {
+                r.guarded = true;
+                let seq = r.seq;
+                cx.q.schedule(
+                    limit,
+                    Event::CallGuard {
+                        inst: InstId(inst),
+                        seq,
+                    },
+                );
+            }
             let it = &mut self.insts[inst as usize];
             it.done_at = limit;
-            cx.q.schedule(
-                limit,
-                Event::Done {
-                    inst: InstId(inst),
-                    epoch: it.epoch,
-                },
-            );
             (step, it.epoch)
         } else {
             r.next += 1;
@@ -167,6 +182,30 @@ impl Lambda {
                 epoch: it.epoch,
             },
         );
+    }
+
+    /// The timeout of the attempt numbered `seq` comes at `now`: if environment `inst` still
+    /// serves it and it waits, it times out now (how it ended is returned).
+    pub(crate) fn on_guard(
+        &mut self,
+        cx: &mut Ctx,
+        inst: InstId,
+        seq: u32,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) -> Option<AttemptEnd> {
+        let i = inst.0 as usize;
+        let it = &self.insts[i];
+        if it.state != State::Busy || !it.has(super::CALLS) {
+            return None;
+        }
+        let r = &mut self.calls.running[i];
+        if r.seq != seq || r.pending != Phase::Wait {
+            return None;
+        }
+        r.pending = Phase::Timeout;
+        let epoch = it.epoch;
+        self.on_done::<true>(cx, inst, epoch, now, obs)
     }
 
     /// The sync call the attempt in `inst` waits for is answered at `now` (`ok`: it succeeded,

@@ -423,6 +423,9 @@ impl Simulation {
     }
 }
 
+/// Each function's call steps, in order.
+type Steps = Vec<Box<[crate::sim::lambda::Step]>>;
+
 /// Builds the tables and dependencies, and one workload per call of each function (appended
 /// after the scenario's workloads, so that theirs keep their random streams); returns each
 /// function's call steps.
@@ -430,7 +433,7 @@ pub(crate) fn build(
     scenario: &crate::scenario::Scenario,
     res: &dyn crate::resources::Resources,
     workloads: &mut Vec<super::Workload>,
-) -> Result<(Backends, Vec<Box<[crate::sim::lambda::Step]>>), crate::error::SimError> {
+) -> Result<(Backends, Steps), crate::error::SimError> {
     use super::{AsyncPolicy, ClientRetry, Policy, SimRng, stream};
     use crate::inputs::load_dist;
     use crate::scenario::{CallMode, CallTarget, OnError, RetryPolicy, RetryPreset, TableOp};

@@ -70,15 +70,7 @@ fn end_to_end(c: &mut Criterion) {
             .expect("runs")
             .total
             .attempts;
-        g.throughput(Throughput::Elements(attempts));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                Simulation::new(&scenario, &NoFiles)
-                    .expect("valid")
-                    .run(&mut NullObserver)
-                    .expect("runs")
-            })
-        });
+        whole_runs(&mut g, name, &scenario, attempts);
     }
     // (d) Three hops, and the same traffic without the calls; throughput in requests.
     let hops = load("scenarios/bench-three-hop.toml");
@@ -92,17 +84,27 @@ fn end_to_end(c: &mut Criterion) {
             .0[0]
             .1
             .requests;
-        g.throughput(Throughput::Elements(requests));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                Simulation::new(&scenario, &NoFiles)
-                    .expect("valid")
-                    .run(&mut NullObserver)
-                    .expect("runs")
-            })
-        });
+        whole_runs(&mut g, name, &scenario, requests);
     }
     g.finish();
+}
+
+/// Benchmarks whole summary-only runs of `scenario` as `name`, in `elements` a run.
+fn whole_runs(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    scenario: &Scenario,
+    elements: u64,
+) {
+    g.throughput(Throughput::Elements(elements));
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            Simulation::new(scenario, &NoFiles)
+                .expect("valid")
+                .run(&mut NullObserver)
+                .expect("runs")
+        })
+    });
 }
 
 /// Opens files from a folder.

@@ -126,6 +126,19 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         if p::has_faults(&totals) {
             written.extend(p::faults_over_time(&dir, &name, &totals).map_err(Exit::Other)?);
         }
+        // APIs, tables, dependencies and calls: the service map (nothing without them).
+        let routes: Vec<(String, String)> = scenario
+            .apis
+            .iter()
+            .flat_map(|a| {
+                a.routes
+                    .iter()
+                    .map(|r| (a.name.clone(), r.function.clone()))
+            })
+            .collect();
+        written.extend(
+            plot::service_map::service_map(&dir, &name, summary, &routes).map_err(Exit::Other)?,
+        );
     }
     let mut command = format!("faasim run {} --out {}", file.display(), dir.display());
     if let Some(seed) = seed {

@@ -65,6 +65,7 @@ macro_rules! both {
 
 // After `both!`, which they use.
 pub mod run;
+pub mod service_map;
 pub mod sweep;
 pub mod trace;
 

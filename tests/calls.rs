@@ -555,3 +555,47 @@ fn behind_an_api_a_caller_waiting_past_the_integration_timeout_is_answered_504()
     );
     assert_eq!(s.functions.get("b").unwrap().outcomes.succeeded, 5);
 }
+
+#[test]
+fn a_caller_that_times_out_while_its_call_waits_leaves_the_call_to_run() {
+    // Two requests at once, each calling a database with one connection (600 ms a query): the
+    // second query waits 600 ms, so its caller (timeout 1 s) times out at 1 s while the query
+    // runs; the database serves it all the same, and its late answer is ignored.
+    let one = r#"
+        [simulation]
+        duration = "2m"
+        [[functions]]
+        name = "a"
+        timeout = "1s"
+        duration = { dist = "constant", value = "1ms" }
+        calls = [{ to = "db" }]
+        [[dependencies]]
+        name = "db"
+        latency = { dist = "constant", value = "600ms" }
+        max_concurrency = 1
+        queue = 10
+        [[workloads]]
+        function = "a"
+        arrivals = { process = "constant", rate = 0.05 }
+    "#;
+    let text = format!(
+        "{one}
+        [[workloads]]
+        function = \"a\"
+        arrivals = {{ process = \"constant\", rate = 0.05 }}
+    "
+    );
+    let (s, rec) = record(&text);
+    let a = s.functions.get("a").unwrap();
+    let n = a.requests;
+    assert!(n >= 8 && n % 2 == 0, "{n}");
+    assert_eq!(a.outcomes.succeeded, n / 2);
+    assert_eq!(a.outcomes.timed_out, n / 2);
+    let d = s.services.dependency("db").unwrap();
+    assert_eq!((d.calls, d.waited, d.succeeded), (n, n / 2, n));
+    // The call completed: the client counts it a success; the caller had gone.
+    assert_eq!(s.calls[0].succeeded, n);
+    // The one that waited: 600 ms for the connection + 1 ms; its caller ended at 1 s.
+    let (short, long) = span_ms(&rec, 0);
+    assert_eq!((short, long), (601.0, 1000.0));
+}

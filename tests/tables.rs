@@ -199,3 +199,36 @@ fn bad_tables_are_named() {
     let e = scenario(&text).validate().unwrap_err();
     assert_eq!(e.key, "tables.put.name", "{e}");
 }
+
+#[test]
+fn a_tables_errors_are_5xx_to_the_client() {
+    // An incident makes half the writes fail for the whole run. They are HTTP 5xx
+    // (InternalServerError): a client that retries only service errors (3 attempts, no quota)
+    // retries them, so 1 in 8 calls fails after three attempts.
+    let text = writer(20.0, "", "30m")
+        .replace(r#"retry = "none", on_error = "ignore""#, r#"retry = "5xx", on_error = "ignore""#)
+        + r#"
+        [[retry_policies]]
+        name = "5xx"
+        max_attempts = 3
+        base = "10ms"
+        retry_on = ["service_error"]
+        [[incidents]]
+        start = "0s"
+        end = "30m"
+        tables = ["orders"]
+        error_probability = 0.5
+    "#;
+    let s = common::run(&text);
+    let t = s.services.table("orders").unwrap();
+    let c = &s.calls[0];
+    assert!(c.attempts > c.calls, "errors were retried");
+    // Each attempt fails with probability 1/2, independently: 1/8 fail three times.
+    let failed = c.failed as f64 / c.calls as f64;
+    assert!((failed - 0.125).abs() < 0.01, "{failed}");
+    // Attempts per call: 1 + 1/2 + 1/4.
+    let per_call = c.attempts as f64 / c.calls as f64;
+    assert!((per_call - 1.75).abs() < 0.02, "{per_call}");
+    assert_eq!(t.requests, c.attempts);
+    assert_eq!(t.errors + t.succeeded + t.throttled, t.requests);
+}

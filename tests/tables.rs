@@ -205,9 +205,10 @@ fn a_tables_errors_are_5xx_to_the_client() {
     // An incident makes half the writes fail for the whole run. They are HTTP 5xx
     // (InternalServerError): a client that retries only service errors (3 attempts, no quota)
     // retries them, so 1 in 8 calls fails after three attempts.
-    let text = writer(20.0, "", "30m")
-        .replace(r#"retry = "none", on_error = "ignore""#, r#"retry = "5xx", on_error = "ignore""#)
-        + r#"
+    let text = writer(20.0, "", "30m").replace(
+        r#"retry = "none", on_error = "ignore""#,
+        r#"retry = "5xx", on_error = "ignore""#,
+    ) + r#"
         [[retry_policies]]
         name = "5xx"
         max_attempts = 3

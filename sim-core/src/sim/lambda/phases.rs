@@ -231,7 +231,23 @@ impl Lambda {
         r.shift += now - r.wait_from;
         r.next += 1;
         if ok || step.ignore {
-            self.schedule_phase(cx, inst);
+            let at = self.next_phase(inst);
+            let it = &mut self.insts[inst as usize];
+            it.epoch = it.epoch.wrapping_add(1);
+            it.done_at = at;
+            let epoch = it.epoch;
+            if at == now {
+                // Due at once (the call ended its work, or the next call is at the same point):
+                // no event for it.
+                return self.on_done::<true>(cx, InstId(inst), epoch, now, obs);
+            }
+            cx.q.schedule(
+                at,
+                Event::Done {
+                    inst: InstId(inst),
+                    epoch,
+                },
+            );
             return None;
         }
         // The caller's code gets the call's error and fails.

@@ -500,6 +500,12 @@ mod random {
                     prop_assert!(consumed <= 50.0 + 5.0 * t + 1e-6, "{} by {} s", consumed, t);
                 }
             }
+            // No warm attempt of "front" outlives its timeout, however long its calls take.
+            for r in rec.attempts.iter().filter(|r| r.function == 0 && !r.cold) {
+                if let Some(end) = r.end {
+                    prop_assert!(end.0 - r.arrival.0 <= timeout_ms as u64 * 1_000_000, "{:?}", r);
+                }
+            }
             // Same seed, same result.
             let again = Simulation::new(&scenario, &NoFiles).unwrap().run(&mut sim_core::NullObserver).unwrap();
             prop_assert_eq!(&again.summary, s);
@@ -598,4 +604,47 @@ fn a_caller_that_times_out_while_its_call_waits_leaves_the_call_to_run() {
     // The one that waited: 600 ms for the connection + 1 ms; its caller ended at 1 s.
     let (short, long) = span_ms(&rec, 0);
     assert_eq!((short, long), (601.0, 1000.0));
+}
+
+#[test]
+fn a_callers_timeout_cuts_its_calls_retries() {
+    // B refuses every call; A's client retries 400 ms, then 800 ms later. A may run 1 s: it
+    // times out at exactly 1 s, between the retries, and the retry due at 1.2 s is dropped.
+    let text = r#"
+        [simulation]
+        duration = "2m"
+        [[retry_policies]]
+        name = "slow"
+        max_attempts = 5
+        base = "400ms"
+        backoff_rate = 2
+        jitter = "none"
+        [[functions]]
+        name = "a"
+        timeout = "1s"
+        duration = { dist = "constant", value = "10ms" }
+        calls = [{ to = "b", retry = "slow" }]
+        [[functions]]
+        name = "b"
+        reserved_concurrency = 0
+        duration = { dist = "constant", value = "10ms" }
+        [[workloads]]
+        function = "a"
+        arrivals = { process = "constant", rate = 0.1, end = "1m" }
+    "#;
+    let (s, rec) = record(text);
+    let a = s.functions.get("a").unwrap();
+    assert_eq!(a.outcomes.timed_out, a.requests);
+    assert_eq!(span_ms(&rec, 0), (1000.0, 1000.0));
+    let b = s.functions.get("b").unwrap();
+    assert_eq!(
+        b.attempts,
+        2 * a.requests,
+        "the first attempt and the retry at 400 ms"
+    );
+    assert_eq!(
+        b.outcomes.throttled, a.requests,
+        "the dropped call ends throttled"
+    );
+    assert_eq!(s.calls[0].abandoned, a.requests);
 }

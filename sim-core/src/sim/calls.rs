@@ -251,7 +251,8 @@ impl Simulation {
                     },
                     at,
                 ),
-                Admit::Queued => {}
+                // How long it waits is not known.
+                Admit::Queued => self.guard_call(&req, u64::MAX),
                 Admit::Rejected => self.call_failed(req, Failure::Throttle, now, obs),
             },
             Target::Asg(_) => unreachable!("calls go to Lambda functions (validated)"),
@@ -259,6 +260,7 @@ impl Simulation {
     }
 
     fn reply_at(&mut self, reply: Reply, at: u64) {
+        self.guard_call(&reply.req, at);
         let slot = self.backends.replies.insert(reply);
         self.cx.q.schedule(at, Event::Reply(ReplyId(slot)));
     }
@@ -298,11 +300,20 @@ impl Simulation {
                 .and_then(|r| r.failed(&mut wl.redo, &mut req, failure, now))
         });
         if let Some(at) = at {
+            self.guard_call(&req, at);
             self.park(req, at);
             return;
         }
         self.backends.edge(req.w).failed += req.measured as u64;
         self.answer_caller(&req, false, now, obs);
+    }
+
+    /// The answer chain of call `req` goes on until `t`: its caller's timeout guard, if it may
+    /// come first.
+    fn guard_call(&mut self, req: &Req, t: u64) {
+        if let Some(c) = req.caller {
+            self.lambda.guard_until(&mut self.cx, c, t);
+        }
     }
 
     /// Call `req` ended (`ok`: it succeeded): its caller, if it waits, gets the answer. A
@@ -336,6 +347,7 @@ impl Simulation {
         if let Some(at) = at {
             // Its outcome if the caller ends before the retry.
             req.last = Some(failure);
+            self.guard_call(req, at);
             self.park(*req, at);
             return;
         }

@@ -342,6 +342,10 @@ impl Lambda {
             it.flags = it.flags & !TIMED_OUT | CALLS;
             let at = self.start_phases(inst, r);
             self.insts[inst as usize].done_at = at;
+            if let Some(c) = req.caller {
+                // A callee that makes calls itself: its end is not known.
+                self.guard_until(cx, c, u64::MAX);
+            }
             cx.q.schedule(
                 at,
                 Event::Done {
@@ -362,6 +366,9 @@ impl Lambda {
                 epoch,
             },
         );
+        if X && let Some(c) = req.caller {
+            self.guard_until(cx, c, done_at);
+        }
         if late {
             Invoked::PastDeadline { cold }
         } else {

@@ -10,7 +10,7 @@
 
 use super::{Ctx, ERRORED, Event, Lambda, Observer, State, TIMED_OUT};
 use crate::sim::ids::InstId;
-use crate::sim::request::AttemptEnd;
+use crate::sim::request::{AttemptEnd, Caller};
 
 /// One call of a function's attempt, in the order they are made.
 #[derive(Clone, Copy, Debug)]
@@ -59,7 +59,8 @@ pub(crate) struct Running {
     pub(crate) next: u32,
     pub(crate) pending: Phase,
     /// The attempt's number, which its guard names, and whether the guard is scheduled: one
-    /// event at the timeout, at its first wait, serves all its waits.
+    /// event at the timeout serves all its waits, scheduled only when an answer may come after
+    /// it.
     pub(crate) seq: u32,
     pub(crate) guarded: bool,
 }
@@ -143,20 +144,11 @@ impl Lambda {
         let r = &mut self.calls.running[inst as usize];
         let step = self.calls.steps[f][r.next as usize];
         if step.wait {
+            // Its guard comes when the call's answer may come after the timeout
+            // (`guard_until`).
             r.wait_from = now;
             r.pending = Phase::Wait;
             let limit = r.limit;
-            if !r.guarded {
-                r.guarded = true;
-                let seq = r.seq;
-                cx.q.schedule(
-                    limit,
-                    Event::CallGuard {
-                        inst: InstId(inst),
-                        seq,
-                    },
-                );
-            }
             let it = &mut self.insts[inst as usize];
             it.done_at = limit;
             (step, it.epoch)
@@ -180,6 +172,29 @@ impl Lambda {
             Event::Done {
                 inst: InstId(inst),
                 epoch: it.epoch,
+            },
+        );
+    }
+
+    /// The sync call that `caller` waits for goes on until `t` (its next event: the callee's
+    /// end, a reply, a retry; `u64::MAX` if unknown): if that may be after the caller's
+    /// timeout, the caller's guard is scheduled at the timeout (once an attempt).
+    pub(crate) fn guard_until(&mut self, cx: &mut Ctx, caller: Caller, t: u64) {
+        let i = caller.inst.0 as usize;
+        if !self.waits(caller.inst.0, caller.epoch) {
+            return;
+        }
+        let r = &mut self.calls.running[i];
+        if t <= r.limit || r.guarded {
+            return;
+        }
+        r.guarded = true;
+        let seq = r.seq;
+        cx.q.schedule(
+            r.limit,
+            Event::CallGuard {
+                inst: caller.inst,
+                seq,
             },
         );
     }

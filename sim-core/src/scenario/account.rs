@@ -42,6 +42,31 @@ pub struct Account {
     /// API Gateway's account burst: the token bucket's capacity (AWS default 5,000).
     #[serde(default = "default_api_burst")]
     pub api_burst: f64,
+    /// Step Functions' StartExecution and StateTransition quotas (token buckets per account
+    /// and Region, S64); default: the Region's.
+    #[serde(default)]
+    pub step_functions: StepFunctionsQuotas,
+}
+
+/// Step Functions' token buckets (S64): each `None` is the Region's default (us-east-1,
+/// us-west-2 and eu-west-1: Standard starts 1,300 and 300 a second, transitions 5,000 and
+/// 5,000 a second; other Regions 800 and 150, 800 and 800; Express starts 6,000 and 6,000).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StepFunctionsQuotas {
+    #[serde(default)]
+    pub standard_start_burst: Option<f64>,
+    #[serde(default)]
+    pub standard_start_rate: Option<f64>,
+    #[serde(default)]
+    pub express_start_burst: Option<f64>,
+    #[serde(default)]
+    pub express_start_rate: Option<f64>,
+    #[serde(default)]
+    pub transition_burst: Option<f64>,
+    #[serde(default)]
+    pub transition_rate: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -148,6 +173,7 @@ impl Default for Account {
             provisioned_allocation: AllocationRule::default(),
             api_rate: default_api_rate(),
             api_burst: default_api_burst(),
+            step_functions: StepFunctionsQuotas::default(),
         }
     }
 }
@@ -167,6 +193,24 @@ impl Account {
             "account.api_rate",
             "account.api_burst",
         )?;
+        let q = &self.step_functions;
+        for (field, v) in [
+            ("standard_start_burst", q.standard_start_burst),
+            ("standard_start_rate", q.standard_start_rate),
+            ("express_start_burst", q.express_start_burst),
+            ("express_start_rate", q.express_start_rate),
+            ("transition_burst", q.transition_burst),
+            ("transition_rate", q.transition_rate),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && (1.0..=1e9).contains(&v))
+            {
+                return err(
+                    format!("account.step_functions.{field}"),
+                    "must be from 1 to 1e9",
+                );
+            }
+        }
         if self.unreserved_minimum > self.concurrency_limit {
             return err(
                 "account.unreserved_minimum",

@@ -9,7 +9,8 @@
 //! Lambda keys), `asg` (a function's `[asg]` table), `workload` (`[[workloads]]`, async and SQS
 //! invocation), `arrivals` (a workload's `arrivals`: generated processes and traces), `retry`
 //! (`[[retry_policies]]`), `incident` (`[[incidents]]`), `api` (`[[apis]]`: API Gateway), `calls` (a function's `calls`), `backends` (`[[tables]]`,
-//! `[[dependencies]]`);
+//! `[[dependencies]]`), `workflow` (`[[workflows]]`: Step Functions) with `asl` (their
+//! Amazon States Language, compiled);
 //! `references` checks what one table says about another.
 
 pub use crate::error::ConfigError;
@@ -20,6 +21,7 @@ mod account;
 mod api;
 mod arrivals;
 mod asg;
+pub mod asl;
 mod backends;
 mod calls;
 mod function;
@@ -28,6 +30,7 @@ mod pricing;
 mod references;
 mod retry;
 mod settings;
+mod workflow;
 mod workload;
 
 pub use account::*;
@@ -41,6 +44,7 @@ pub use incident::*;
 pub use pricing::*;
 pub use retry::*;
 pub use settings::*;
+pub use workflow::*;
 pub use workload::*;
 
 use references::References;
@@ -77,6 +81,9 @@ pub struct Scenario {
     /// Generic dependencies (a database, a third-party API) that functions call.
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// Step Functions state machines that workloads start (`workflow = "NAME"`).
+    #[serde(default)]
+    pub workflows: Vec<Workflow>,
 }
 
 impl Scenario {
@@ -99,6 +106,7 @@ impl Scenario {
             apis: Vec::new(),
             tables: Vec::new(),
             dependencies: Vec::new(),
+            workflows: Vec::new(),
         }
     }
 
@@ -116,6 +124,7 @@ impl Scenario {
         retry::check_retry_policies(&self.retry_policies)?;
         backends::check_backends(&self.tables, &self.dependencies, &self.functions)?;
         calls::check_calls(self)?;
+        workflow::check_workflows(self)?;
         let refs = References::of(self);
         workload::check_workloads(&self.workloads, &refs)?;
         incident::check_incidents(&self.incidents, &refs)

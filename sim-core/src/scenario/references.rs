@@ -15,6 +15,7 @@ pub(crate) struct References<'a> {
     apis: &'a [Api],
     tables: &'a [Table],
     dependencies: &'a [Dependency],
+    pub(crate) workflows: &'a [super::Workflow],
 }
 
 impl<'a> References<'a> {
@@ -25,6 +26,7 @@ impl<'a> References<'a> {
             apis: &scenario.apis,
             tables: &scenario.tables,
             dependencies: &scenario.dependencies,
+            workflows: &scenario.workflows,
         }
     }
 

@@ -46,6 +46,10 @@ pub struct Workload {
     /// integrates its function; default: the function is invoked directly.
     #[serde(default)]
     pub api: Option<String>,
+    /// The Step Functions workflow (a `[[workflows]]` name) each arrival starts an execution
+    /// of, instead of invoking a function.
+    #[serde(default)]
+    pub workflow: Option<String>,
 }
 
 impl Workload {
@@ -64,6 +68,7 @@ impl Workload {
             async_config: None,
             sqs: None,
             api: None,
+            workflow: None,
         }
     }
 }
@@ -242,6 +247,9 @@ impl Workload {
     /// invocation type with its async or SQS settings, its retry policy and its arrivals.
     pub(crate) fn check(&self, key: &str, refs: &References) -> Result<(), ConfigError> {
         let k = |field: &str| format!("{key}.{field}");
+        if let Some(name) = &self.workflow {
+            return self.check_starts(name, key, refs);
+        }
         let from_trace = self.function.is_empty();
         if from_trace {
             let names_functions = match self.arrivals.format {
@@ -291,6 +299,45 @@ impl Workload {
             return err(k(&format!("sqs.{field}")), msg);
         }
         refs.check_sqs_visibility(self, key)?;
+        self.arrivals.check(&k("arrivals"))
+    }
+}
+
+impl Workload {
+    /// Checks a workload that starts executions of workflow `name`.
+    fn check_starts(&self, name: &str, key: &str, refs: &References) -> Result<(), ConfigError> {
+        let k = |field: &str| format!("{key}.{field}");
+        if !refs.workflows.iter().any(|w| w.name == name) {
+            let names: Vec<&str> = refs.workflows.iter().map(|w| w.name.as_str()).collect();
+            return err(
+                k("workflow"),
+                format!(
+                    "no workflow named \"{name}\" (workflows: {})",
+                    names.join(", ")
+                ),
+            );
+        }
+        for (field, given) in [
+            ("function", !self.function.is_empty()),
+            ("invocation", self.invocation != Invocation::Sync),
+            ("retry", self.retry.is_some()),
+            ("async", self.async_config.is_some()),
+            ("sqs", self.sqs.is_some()),
+            ("api", self.api.is_some()),
+        ] {
+            if given {
+                return err(
+                    k(field),
+                    "does not apply to a workload that starts workflow executions (`workflow`)",
+                );
+            }
+        }
+        if self.arrivals.trace.is_some() {
+            return err(
+                k("arrivals.trace"),
+                "a workload that starts workflow executions has generated arrivals (a process), not a trace",
+            );
+        }
         self.arrivals.check(&k("arrivals"))
     }
 }

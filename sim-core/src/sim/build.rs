@@ -10,7 +10,7 @@ use super::{
     incidents, load_dist, open_trace, read_points, stream,
 };
 use crate::scenario::Platform;
-use crate::sim::ids::{FnId, GroupId};
+use crate::sim::ids::{FnId, GroupId, WfId};
 
 impl Simulation {
     /// Validates `scenario`, opens its inputs through `res`, and prepares the run.
@@ -21,7 +21,8 @@ impl Simulation {
         let acc = &scenario.account;
         let (funcs, pools) = lambda_functions(scenario, res)?;
         let (mut workloads, sqs, feeds) = workloads(scenario, res)?;
-        let (backends, steps) = super::calls::build(scenario, res, &mut workloads)?;
+        let (mut backends, steps) = super::calls::build(scenario, res, &mut workloads)?;
+        let workflows = super::workflows::build(scenario, res, &mut workloads, &mut backends)?;
         let queue = event_queue(scenario, &funcs);
         let name = scenario.name.clone().unwrap_or_else(|| "scenario".into());
         let pool_caps = pools.iter().map(|p| p.cap).collect();
@@ -76,6 +77,7 @@ impl Simulation {
             apis: Apis::new(scenario),
             api_names: scenario.apis.iter().map(|a| a.name.clone()).collect(),
             backends,
+            workflows,
             group_ends: Vec::new(),
             next_req: 0,
             bin_start: 0,
@@ -114,6 +116,9 @@ impl Simulation {
             self.lambda.funcs[f].group = Some(id.0);
         }
         for w in &mut self.workloads {
+            if !matches!(w.target, Target::Lambda(_)) {
+                continue;
+            }
             if let Some(a) = self.lambda.funcs[w.function as usize].group {
                 w.target = Target::Asg(GroupId(a));
                 if w.retry.is_some() {
@@ -363,7 +368,10 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
         let a = &w.arrivals;
         let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
         // The functions this workload invokes: one, or (a trace of many) every function.
-        let targets: Vec<u32> = if w.function.is_empty() {
+        let targets: Vec<u32> = if w.workflow.is_some() {
+            // Counted by its workflow, not by a function.
+            vec![0]
+        } else if w.function.is_empty() {
             (0..scenario.functions.len() as u32).collect()
         } else {
             vec![
@@ -464,7 +472,16 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 retry: retry.filter(|r| r.policy.max_attempts > 1),
                 asy,
                 sqs: sqs_idx,
-                target: Target::Lambda(FnId(function)),
+                target: match &w.workflow {
+                    Some(name) => Target::Workflow(WfId(
+                        scenario
+                            .workflows
+                            .iter()
+                            .position(|x| &x.name == name)
+                            .expect("validated") as u32,
+                    )),
+                    None => Target::Lambda(FnId(function)),
+                },
                 feed,
                 api: w.api.as_ref().map(|name| {
                     let a = scenario.apis.iter().position(|x| &x.name == name);

@@ -30,6 +30,8 @@ pub(crate) struct Edge {
     pub(crate) caller: u32,
     pub(crate) to: String,
     pub(crate) sync: bool,
+    /// A workflow's Task (not a function's call: left out of `calls`).
+    pub(crate) task: bool,
     /// A table call: capacity units per request, and whether it writes.
     pub(crate) units: f64,
     pub(crate) write: bool,
@@ -61,6 +63,11 @@ pub(crate) struct Backends {
 pub(crate) const MINUTE: u64 = 60_000_000_000;
 
 impl Backends {
+    /// A call of workload `w` is made.
+    pub(crate) fn count_call(&mut self, w: u32, measured: bool) {
+        self.edge(w).calls += measured as u64;
+    }
+
     /// The call edge of workload `w`.
     fn edge(&mut self, w: u32) -> &mut Edge {
         &mut self.edges[(w - self.first_edge) as usize]
@@ -134,6 +141,7 @@ impl Backends {
         let calls = self
             .edges
             .iter()
+            .filter(|e| !e.task)
             .map(|e| CallMetrics {
                 from: fn_names[e.caller as usize].clone(),
                 to: e.to.clone(),
@@ -201,7 +209,7 @@ impl Simulation {
             errs: 0,
             throttles: 0,
             last: None,
-            caller: step.wait.then_some(Caller { inst, epoch }),
+            caller: step.wait.then_some(Caller::Env { inst, epoch }),
         };
         self.send_call(req, false, now, obs);
     }
@@ -255,7 +263,9 @@ impl Simulation {
                 Admit::Queued => self.guard_call(&req, u64::MAX),
                 Admit::Rejected => self.call_failed(req, Failure::Throttle, now, obs),
             },
-            Target::Asg(_) => unreachable!("calls go to Lambda functions (validated)"),
+            Target::Asg(_) | Target::Workflow(_) => {
+                unreachable!("calls go to Lambda functions, tables and dependencies (validated)")
+            }
         }
     }
 
@@ -305,7 +315,7 @@ impl Simulation {
             return;
         }
         self.backends.edge(req.w).failed += req.measured as u64;
-        self.answer_caller(&req, false, now, obs);
+        self.answer_caller(&req, Some(failure), now, obs);
     }
 
     /// The answer chain of call `req` goes on until `t`: its caller's timeout guard, if it may
@@ -316,17 +326,31 @@ impl Simulation {
         }
     }
 
-    /// Call `req` ended (`ok`: it succeeded): its caller, if it waits, gets the answer. A
-    /// function call's final failure is counted here too.
-    pub(crate) fn answer_caller(&mut self, req: &Req, ok: bool, now: u64, obs: &mut dyn Observer) {
-        let Some(Caller { inst, epoch }) = req.caller else {
-            return;
-        };
-        if let Some(end) = self
-            .lambda
-            .answered(&mut self.cx, inst.0, epoch, ok, now, obs)
-        {
-            self.route(end, now, obs);
+    /// Call `req` ended (`failure`: how it failed, if it did): its caller, if it waits, gets
+    /// the answer. A function call's final failure is counted here too.
+    pub(crate) fn answer_caller(
+        &mut self,
+        req: &Req,
+        failure: Option<Failure>,
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        match req.caller {
+            None => {}
+            Some(Caller::Env { inst, epoch }) => {
+                let ok = failure.is_none();
+                if let Some(end) = self
+                    .lambda
+                    .answered(&mut self.cx, inst.0, epoch, ok, now, obs)
+                {
+                    self.route(end, now, obs);
+                }
+            }
+            Some(Caller::Task { thread, seq }) => {
+                self.workflows
+                    .answered(&mut self.cx, thread.0, seq, failure, now);
+                self.send_tasks(now, obs);
+            }
         }
     }
 
@@ -352,7 +376,7 @@ impl Simulation {
             return;
         }
         self.backends.edge(req.w).failed += req.measured as u64;
-        self.answer_caller(req, false, now, obs);
+        self.answer_caller(req, Some(failure), now, obs);
     }
 
     /// Call `req` succeeded: its client's quota (its caller environment's) gets its refund, and
@@ -360,14 +384,14 @@ impl Simulation {
     pub(crate) fn call_succeeded(&mut self, req: &Req, now: u64, obs: &mut dyn Observer) {
         self.backends.edge(req.w).succeeded += req.measured as u64;
         self.in_callers_quota(req, |s| s.retry_succeeded(req.refund()));
-        self.answer_caller(req, true, now, obs);
+        self.answer_caller(req, None, now, obs);
     }
 
     /// Runs `f` with the retry quota of call `req`'s client set to its caller environment's
     /// own: an SDK client lives in each execution environment (made at init), so each has its
     /// own quota, full when the environment is new.
     fn in_callers_quota<T>(&mut self, req: &Req, f: impl FnOnce(&mut Simulation) -> T) -> T {
-        let Some(c) = req.caller else {
+        let Some(Caller::Env { inst, .. }) = req.caller else {
             return f(self);
         };
         let Some(r) = self.workloads[req.w as usize].retry.as_deref_mut() else {
@@ -376,7 +400,7 @@ impl Simulation {
         let Some(q) = r.policy.quota else {
             return f(self);
         };
-        let i = c.inst.0 as usize;
+        let i = inst.0 as usize;
         let born = self.lambda.insts[i].born;
         let e = self.backends.edge(req.w);
         if e.quota.len() <= i {
@@ -532,6 +556,7 @@ pub(crate) fn build(
                 caller: f as u32,
                 to: c.to.clone(),
                 sync: c.mode == CallMode::Sync,
+                task: false,
                 units,
                 write,
                 calls: 0,

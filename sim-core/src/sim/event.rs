@@ -3,8 +3,8 @@
 
 use super::InstEv;
 use super::ids::{
-    AnswerId, BatchId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, ReplyId, SlotId, SqsId,
-    TableId, WorkloadId,
+    AnswerId, BatchId, ExecId, FnId, GroupId, IncidentId, InstId, NodeId, ParkedId, ReplyId,
+    SlotId, SqsId, TableId, ThreadId, WorkloadId,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +60,11 @@ pub(crate) enum Event {
     TableTick(TableId),
     /// The capacity target tracking decided for table `.0` takes effect.
     TableUpdate(TableId),
+    /// A workflow thread's timer (a Wait's end, a retry, a delayed transition, a Task's
+    /// timeout), stale if the thread's wait numbered `seq` is over.
+    WfTimer { thread: ThreadId, seq: u32 },
+    /// Execution `exec`'s timeout, stale if its generation moved on from `generation`.
+    WfTimeout { exec: ExecId, generation: u32 },
     /// The client of request slot `slot` of group `a` times out (stale if `epoch` moved on).
     AsgTimeout {
         a: GroupId,

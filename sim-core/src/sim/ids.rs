@@ -69,3 +69,16 @@ id!(
     /// A call's answer due from a table or a dependency: an index into `Backends::replies`.
     ReplyId
 );
+id!(
+    /// A Step Functions workflow: an index into `Workflows::flows`.
+    WfId
+);
+id!(
+    /// A workflow execution: an index into `Workflows::execs`.
+    ExecId
+);
+id!(
+    /// A thread of a workflow execution (its own, a branch's or a Map item's): an index into
+    /// `Workflows::threads`.
+    ThreadId
+);

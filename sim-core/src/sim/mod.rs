@@ -58,6 +58,7 @@ mod route;
 mod slab;
 mod stats;
 mod tables;
+mod workflows;
 mod workloads;
 
 pub use crate::observer::{AsgSample, NullObserver, Observer, RequestRecord, SampleRow};
@@ -75,6 +76,7 @@ use lambda::{
 use queues::{AsyncPolicy, Batch, Sqs, SqsCx, SqsSource};
 use request::{AttemptEnd, GroupEnd, Refund, Req, Target};
 use route::Parked;
+use workflows::Workflows;
 use workloads::{Feed, Workload};
 
 /// A prepared run. Build it with [`Simulation::new`], run it with [`Simulation::run`].
@@ -102,6 +104,8 @@ pub struct Simulation {
     api_names: Vec<String>,
     /// DynamoDB tables and dependencies that functions call, and the calls' workloads.
     backends: Backends,
+    /// Step Functions workflows and their executions.
+    workflows: Workflows,
     sqs: Sqs,
     incidents: Incidents,
 
@@ -187,6 +191,7 @@ impl Simulation {
             || !self.incidents.list.is_empty()
             || !self.apis.is_empty()
             || !self.backends.edges.is_empty()
+            || !self.workflows.is_empty()
             || self.lambda.funcs.iter().any(|f| {
                 f.error_p > 0.0
                     || f.service_p > 0.0
@@ -268,6 +273,10 @@ impl Simulation {
                 Event::TableUpdate(t) => {
                     let measuring = self.cx.measuring;
                     self.backends.tables[t.0 as usize].update(now, measuring);
+                }
+                Event::WfTimer { thread, seq } => self.on_wf_timer(thread, seq, now, obs),
+                Event::WfTimeout { exec, generation } => {
+                    self.workflows.on_timeout(exec, generation, now)
                 }
                 Event::AsgSync(a) => self.in_group(a, obs, |asg, g| asg.advance(g, now)),
                 Event::AsgTimeout { a, slot, epoch } => {

@@ -5,7 +5,7 @@ use crate::metrics::Outcome;
 use crate::observer::RequestRecord;
 use crate::retry::Failure;
 use crate::scenario::Invocation;
-use crate::sim::ids::{DepId, FnId, GroupId, InstId, TableId};
+use crate::sim::ids::{DepId, FnId, GroupId, InstId, TableId, ThreadId, WfId};
 use crate::time::Nanos;
 
 /// A request between attempts, or the part of an attempt that retries need: the request's id,
@@ -36,12 +36,12 @@ pub(crate) struct Req {
     pub(crate) caller: Option<Caller>,
 }
 
-/// The attempt that waits for a call's answer: its environment, and the epoch the answer must
-/// find there.
+/// Who waits for a call's answer: the attempt in an environment (and the epoch the answer must
+/// find there), or a workflow's thread at a Task (and the number of its wait).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Caller {
-    pub(crate) inst: InstId,
-    pub(crate) epoch: u32,
+pub(crate) enum Caller {
+    Env { inst: InstId, epoch: u32 },
+    Task { thread: ThreadId, seq: u32 },
 }
 
 impl Req {
@@ -96,6 +96,8 @@ pub(crate) enum Target {
     Table(TableId),
     /// A generic dependency (a call's target).
     Dep(DepId),
+    /// A Step Functions workflow: each arrival starts an execution.
+    Workflow(WfId),
 }
 
 /// How an attempt ended, as its platform reports it. The router (`route.rs`) hands it to whoever

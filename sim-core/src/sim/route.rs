@@ -13,6 +13,7 @@ use super::{
 };
 use crate::observer::RequestRecord;
 use crate::sim::ids::{AnswerId, FnId, ParkedId, SqsId};
+use crate::sim::request::Caller;
 use crate::time::Nanos;
 
 /// What an invocation attempt is to do: its work in ns, the SQS batch it carries, and when its
@@ -372,7 +373,11 @@ impl Simulation {
         if let Some(c) = req.caller {
             // A sync call: its client sends it again, if the caller still waits (a caller that
             // ended — its timeout, an error — took its client with it).
-            if !self.lambda.waits(c.inst.0, c.epoch) {
+            let waits = match c {
+                Caller::Env { inst, epoch } => self.lambda.waits(inst.0, epoch),
+                Caller::Task { thread, seq } => self.workflows.waits(thread.0, seq),
+            };
+            if !waits {
                 self.abandon_call(&req);
                 return;
             }
@@ -381,8 +386,8 @@ impl Simulation {
         let f = match self.workloads[req.w as usize].target {
             Target::Asg(a) => return self.group_retry(a, req, now, obs),
             Target::Lambda(f) => f.0,
-            Target::Table(_) | Target::Dep(_) => {
-                unreachable!("table and dependency calls are sync")
+            Target::Table(_) | Target::Dep(_) | Target::Workflow(_) => {
+                unreachable!("table and dependency calls are sync; executions are not retried")
             }
         };
         if matches!(req.via, Invocation::Async) {

@@ -205,9 +205,16 @@ impl Simulation {
             with_apis.then_some(api_all),
             total.requests,
         );
+        let (workflows, workflow_cost) = self.workflows.metrics();
+        if !workflows.is_empty() {
+            total.cost_usd.workflows = Some(round_sig(workflow_cost));
+            total.cost_usd.total = round_sig(total.cost_usd.total + workflow_cost);
+        }
         if with_backends {
             total.cost_usd.services = Some(round_sig(backend_cost));
             total.cost_usd.total = round_sig(total.cost_usd.total + backend_cost);
+        }
+        if with_backends || !workflows.is_empty() {
             if total.requests > 0 {
                 total.cost_usd.per_million_requests =
                     round_sig(total.cost_usd.total / total.requests as f64 * 1e6);
@@ -241,6 +248,7 @@ impl Simulation {
                 .collect(),
             services: Named(services),
             calls,
+            workflows: Named(workflows),
         };
         RunOutput {
             summary,
@@ -300,6 +308,7 @@ pub(crate) fn cost(
         ec2: round_sig(ec2_total),
         api: api.map(round_sig),
         services: None,
+        workflows: None,
         ec2_parts: ec2.map(|c| c.rounded()),
         per_million_requests: if n_requests > 0 {
             round_sig(total / n_requests as f64 * 1e6)

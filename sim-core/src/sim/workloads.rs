@@ -128,6 +128,10 @@ impl Simulation {
             {
                 self.cx.q.schedule(t, Event::Arrival(WorkloadId(w)));
             }
+            if X && let Target::Workflow(flow) = wl.target {
+                self.start_execution(flow.0, now, obs);
+                return Ok(());
+            }
         }
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;

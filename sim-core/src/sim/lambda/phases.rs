@@ -179,9 +179,13 @@ impl Lambda {
     /// The sync call that `caller` waits for goes on until `t` (its next event: the callee's
     /// end, a reply, a retry; `u64::MAX` if unknown): if that may be after the caller's
     /// timeout, the caller's guard is scheduled at the timeout (once an attempt).
+    /// A workflow's Task has no guard here: its own timer is its timeout.
     pub(crate) fn guard_until(&mut self, cx: &mut Ctx, caller: Caller, t: u64) {
-        let i = caller.inst.0 as usize;
-        if !self.waits(caller.inst.0, caller.epoch) {
+        let Caller::Env { inst, epoch } = caller else {
+            return;
+        };
+        let i = inst.0 as usize;
+        if !self.waits(inst.0, epoch) {
             return;
         }
         let r = &mut self.calls.running[i];
@@ -190,13 +194,7 @@ impl Lambda {
         }
         r.guarded = true;
         let seq = r.seq;
-        cx.q.schedule(
-            r.limit,
-            Event::CallGuard {
-                inst: caller.inst,
-                seq,
-            },
-        );
+        cx.q.schedule(r.limit, Event::CallGuard { inst, seq });
     }
 
     /// The timeout of the attempt numbered `seq` comes at `now`: if environment `inst` still

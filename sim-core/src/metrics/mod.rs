@@ -3,6 +3,9 @@
 //! Nothing here grows with the number of requests: counters are integers and a histogram has
 //! at most 64 rows of fixed size, allocated the first time a value falls in them.
 
+mod workflows;
+pub use workflows::*;
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -408,6 +411,10 @@ pub struct Cost {
     /// total, not in any function's cost).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<f64>,
+    /// Step Functions workflows (only with `[[workflows]]`; in the total, not in any
+    /// function's cost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflows: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ec2_parts: Option<Ec2Cost>,
     /// `total` per million requests (0 without requests).
@@ -556,6 +563,9 @@ pub struct Summary {
     /// The calls functions make, one entry per caller and target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<CallMetrics>,
+    /// The Step Functions workflows, by name.
+    #[serde(skip_serializing_if = "Named::is_empty")]
+    pub workflows: Named<WorkflowMetrics>,
 }
 
 /// A service's metrics over the measured window.

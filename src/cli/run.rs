@@ -139,6 +139,9 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         written.extend(
             plot::service_map::service_map(&dir, &name, summary, &routes).map_err(Exit::Other)?,
         );
+        // Workflows: each one's state diagram with the counts on its edges.
+        written
+            .extend(plot::state_diagram::state_diagram(&dir, &name, summary).map_err(Exit::Other)?);
     }
     let mut command = format!("faasim run {} --out {}", file.display(), dir.display());
     if let Some(seed) = seed {

@@ -114,6 +114,25 @@ pub fn summary_table(s: &Summary) -> String {
             c.from, c.to, c.mode, c.calls, c.attempts, c.failed
         );
     }
+    for (name, w) in &s.workflows.0 {
+        let e = &w.executions;
+        let _ = writeln!(
+            out,
+            "{} workflow {name}: {} started, {} succeeded, {} caught, {} failed, {} timed out, {} throttled at start; p50 {} ms, p99 {} ms; {} transitions an execution; {} USD ({} an execution)",
+            w.kind,
+            e.started,
+            e.succeeded,
+            e.caught,
+            e.failed,
+            e.timed_out,
+            e.throttled,
+            w.latency_ms.p50,
+            w.latency_ms.p99,
+            w.transitions_per_execution,
+            w.cost_usd,
+            w.cost_per_execution_usd
+        );
+    }
     for t in &s.traces {
         let _ = write!(
             out,

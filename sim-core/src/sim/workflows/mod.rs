@@ -56,6 +56,8 @@ enum Pending {
     Retry,
     /// Its branches or items (its join).
     Join,
+    /// Nothing: it was dropped (its slot is free).
+    Dropped,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -220,8 +222,11 @@ impl Workflows {
     fn drop_thread(&mut self, t: u32) {
         let mut t = t;
         loop {
-            let join = self.threads[t as usize].join;
-            self.threads[t as usize].seq = self.threads[t as usize].seq.wrapping_add(1);
+            let th = &mut self.threads[t as usize];
+            debug_assert_ne!(th.pending, Pending::Dropped, "thread {t} dropped twice");
+            let join = th.join;
+            th.seq = 0;
+            th.pending = Pending::Dropped;
             self.free_threads.push(t);
             let Some((j, g)) = join else { return };
             let jn = &mut self.joins[j as usize];
@@ -274,17 +279,23 @@ impl Workflows {
         }
     }
 
+    /// A new wait's number (never 0, a dropped thread's).
+    fn new_seq(&mut self) -> u32 {
+        self.next_seq = self.next_seq.wrapping_add(1).max(1);
+        self.next_seq
+    }
+
     fn timer(&mut self, cx: &mut Ctx, t: u32, pending: Pending, at: u64) {
-        self.next_seq = self.next_seq.wrapping_add(1);
+        let seq = self.new_seq();
         let th = &mut self.threads[t as usize];
-        th.seq = self.next_seq;
+        th.seq = seq;
         th.pending = pending;
         if at < cx.end {
             cx.q.schedule(
                 at,
                 Event::WfTimer {
                     thread: ThreadId(t),
-                    seq: self.next_seq,
+                    seq,
                 },
             );
         }
@@ -330,8 +341,7 @@ impl Workflows {
                 if measured {
                     flow.stats.states[s as usize].attempts += 1;
                 }
-                self.next_seq = self.next_seq.wrapping_add(1);
-                let seq = self.next_seq;
+                let seq = self.new_seq();
                 let th = &mut self.threads[t as usize];
                 th.seq = seq;
                 th.pending = Pending::Task;
@@ -431,11 +441,11 @@ impl Workflows {
             state: s,
             stopped: false,
         };
+        let seq = self.new_seq();
         let th = &mut self.threads[t as usize];
         th.pending = Pending::Join;
         th.child = j;
-        self.next_seq = self.next_seq.wrapping_add(1);
-        th.seq = self.next_seq;
+        th.seq = seq;
         for _ in 0..limit.min(total) {
             self.start_child(j);
         }
@@ -633,7 +643,7 @@ impl Workflows {
                 self.enter_at(cx, t, now, false);
             }
             Pending::Wait => self.next(cx, t, now),
-            Pending::Join => {}
+            Pending::Join | Pending::Dropped => {}
         }
         self.drain(cx, now);
     }

@@ -45,6 +45,7 @@ fn summary(
         traces: Vec::new(),
         services: Named(services),
         calls,
+        workflows: Named(Vec::new()),
     }
 }
 

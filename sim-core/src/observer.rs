@@ -90,6 +90,9 @@ pub trait Observer {
     /// One service's row of a sample interval (APIs, tables and dependencies, only when the
     /// scenario has them), after the functions' rows of the same interval.
     fn service(&mut self, _row: &ServiceRow) {}
+    /// CloudWatch alarm `alarm` goes from state `from` to `to` (`OK`, `ALARM`,
+    /// `INSUFFICIENT_DATA`); `metric` names what it watches.
+    fn alarm(&mut self, _time: Nanos, _alarm: &str, _from: &str, _to: &str, _metric: &str) {}
 }
 
 /// A service over the sample interval `[time, time + span)` (warmup included): requests

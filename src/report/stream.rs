@@ -428,32 +428,13 @@ impl Observer for RunObserver {
         if self.scaling_times.len() < MAX_POINTS {
             self.scaling_times.push(time.as_secs_f64());
         }
-        if self.scaling.is_none() {
-            match File::create(&self.scaling_path) {
-                Ok(f) => {
-                    let mut w = BufWriter::new(f);
-                    let _ = writeln!(w, "{EVENTS_HEADER}");
-                    self.scaling = Some(w);
-                }
-                Err(e) => {
-                    let p = self.scaling_path.clone();
-                    self.fail(p, e);
-                    return;
-                }
-            }
-        }
-        if let Some(w) = &mut self.scaling
-            && let Err(e) = writeln!(
-                w,
-                "{},{},{},{from},{to},{why}",
-                fmt_secs(time),
-                self.names[function as usize],
-                self.kinds[function as usize]
-            )
-        {
-            let p = self.scaling_path.clone();
-            self.fail(p, e);
-        }
+        let name = self.names[function as usize].clone();
+        let kind = self.kinds[function as usize];
+        self.event_row(time, &name, kind, &from.to_string(), &to.to_string(), why);
+    }
+
+    fn alarm(&mut self, time: Nanos, alarm: &str, from: &str, to: &str, metric: &str) {
+        self.event_row(time, alarm, "alarm", from, to, metric);
     }
 
     fn service(&mut self, r: &ServiceRow) {
@@ -512,5 +493,31 @@ fn fmt_units(v: f64) -> String {
         "0".into()
     } else {
         s.to_string()
+    }
+}
+
+impl RunObserver {
+    /// A row of `events.csv` (the file made at the first).
+    fn event_row(&mut self, time: Nanos, name: &str, kind: &str, from: &str, to: &str, why: &str) {
+        if self.scaling.is_none() {
+            match File::create(&self.scaling_path) {
+                Ok(f) => {
+                    let mut w = BufWriter::new(f);
+                    let _ = writeln!(w, "{EVENTS_HEADER}");
+                    self.scaling = Some(w);
+                }
+                Err(e) => {
+                    let p = self.scaling_path.clone();
+                    self.fail(p, e);
+                    return;
+                }
+            }
+        }
+        if let Some(w) = &mut self.scaling
+            && let Err(e) = writeln!(w, "{},{name},{kind},{from},{to},{why}", fmt_secs(time))
+        {
+            let p = self.scaling_path.clone();
+            self.fail(p, e);
+        }
     }
 }

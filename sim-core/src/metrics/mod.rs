@@ -3,7 +3,9 @@
 //! Nothing here grows with the number of requests: counters are integers and a histogram has
 //! at most 64 rows of fixed size, allocated the first time a value falls in them.
 
+mod alarms;
 mod workflows;
+pub use alarms::*;
 pub use workflows::*;
 
 use serde::Serialize;
@@ -566,6 +568,9 @@ pub struct Summary {
     /// The Step Functions workflows, by name.
     #[serde(skip_serializing_if = "Named::is_empty")]
     pub workflows: Named<WorkflowMetrics>,
+    /// The CloudWatch alarms, by name.
+    #[serde(skip_serializing_if = "Named::is_empty")]
+    pub alarms: Named<AlarmMetrics>,
 }
 
 /// A service's metrics over the measured window.

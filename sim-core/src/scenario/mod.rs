@@ -18,6 +18,7 @@ use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
 mod account;
+mod alarm;
 mod api;
 mod arrivals;
 mod asg;
@@ -34,6 +35,7 @@ mod workflow;
 mod workload;
 
 pub use account::*;
+pub use alarm::*;
 pub use api::*;
 pub use arrivals::*;
 pub use asg::*;
@@ -84,6 +86,9 @@ pub struct Scenario {
     /// Step Functions state machines that workloads start (`workflow = "NAME"`).
     #[serde(default)]
     pub workflows: Vec<Workflow>,
+    /// CloudWatch alarms on the run's metrics.
+    #[serde(default)]
+    pub alarms: Vec<Alarm>,
 }
 
 impl Scenario {
@@ -107,6 +112,7 @@ impl Scenario {
             tables: Vec::new(),
             dependencies: Vec::new(),
             workflows: Vec::new(),
+            alarms: Vec::new(),
         }
     }
 
@@ -125,6 +131,7 @@ impl Scenario {
         backends::check_backends(&self.tables, &self.dependencies, &self.functions)?;
         calls::check_calls(self)?;
         workflow::check_workflows(self)?;
+        alarm::check_alarms(self)?;
         let refs = References::of(self);
         workload::check_workloads(&self.workloads, &refs)?;
         incident::check_incidents(&self.incidents, &refs)

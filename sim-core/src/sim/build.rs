@@ -42,6 +42,11 @@ impl Simulation {
                 funcs,
                 pools,
                 pool_caps,
+                reserved: scenario
+                    .functions
+                    .iter()
+                    .map(|f| f.reserved_concurrency.unwrap_or(0))
+                    .collect(),
                 insts: Vec::new(),
                 ctx: Vec::new(),
                 free: Vec::new(),
@@ -78,6 +83,9 @@ impl Simulation {
             api_names: scenario.apis.iter().map(|a| a.name.clone()).collect(),
             backends,
             workflows,
+            alarms: super::alarms::Alarms::new(scenario),
+            alarm_rows: Vec::new(),
+            obs_samples: true,
             group_ends: Vec::new(),
             next_req: 0,
             bin_start: 0,

@@ -41,6 +41,7 @@ use crate::workload::ArrivalSource;
 use std::collections::BinaryHeap;
 use std::collections::HashMap;
 
+mod alarms;
 mod apis;
 mod asg;
 mod build;
@@ -106,6 +107,12 @@ pub struct Simulation {
     backends: Backends,
     /// Step Functions workflows and their executions.
     workflows: Workflows,
+    /// CloudWatch alarms.
+    alarms: alarms::Alarms,
+    /// The functions' rows of the interval that ended, for the alarms.
+    alarm_rows: Vec<SampleRow>,
+    /// Whether the observer wants the time series (the run keeps it for alarms too).
+    obs_samples: bool,
     sqs: Sqs,
     incidents: Incidents,
 
@@ -141,7 +148,8 @@ impl Simulation {
     /// Runs to the end of the simulated time and returns the summary.
     pub fn run(mut self, obs: &mut dyn Observer) -> Result<RunOutput, SimError> {
         self.cx.want_requests = obs.wants_requests();
-        let samples = obs.wants_samples();
+        self.obs_samples = obs.wants_samples();
+        let samples = self.obs_samples || !self.alarms.is_empty();
         self.want_samples = samples;
         for func in &mut self.lambda.funcs {
             func.hists.per_interval = samples;
@@ -290,15 +298,20 @@ impl Simulation {
     /// The time of the next sample boundary or of the end of warmup, whichever comes first.
     #[inline]
     fn next_boundary(&self) -> u64 {
-        if self.cx.measuring {
+        let t = if self.cx.measuring {
             self.next_sample
         } else {
             self.next_sample.min(self.cx.warmup)
-        }
+        };
+        t.min(self.alarms.next_due())
     }
 
     /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
     fn cross_boundary(&mut self, obs: &mut dyn Observer) {
+        let due = self.alarms.next_due();
+        if due < self.next_sample && (self.cx.measuring || due < self.cx.warmup) {
+            return self.alarm_changes(obs);
+        }
         if !self.cx.measuring && self.cx.warmup <= self.next_sample {
             self.groups_catch_up(self.cx.warmup, obs);
             self.start_measuring(self.cx.warmup);

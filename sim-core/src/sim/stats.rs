@@ -27,6 +27,11 @@ impl Simulation {
         if span == 0 {
             return;
         }
+        let alarms = !self.alarms.is_empty();
+        let mut none = super::NullObserver;
+        // The time series is kept for the alarms even when the observer does not want it.
+        let obs: &mut dyn Observer = if self.obs_samples { obs } else { &mut none };
+        self.alarm_rows.clear();
         for f in 0..self.lambda.funcs.len() {
             self.lambda.purge(f as u32, now);
             let waiting = self.sqs.waiting(f as u32);
@@ -36,7 +41,20 @@ impl Simulation {
                 row.asg = Some(self.asgs[g as usize].sample(span));
             }
             obs.sample(&row);
+            if alarms {
+                self.alarm_rows.push(row);
+            }
             self.lambda.funcs[f].restart_bin();
+        }
+        if alarms {
+            let table_throttles: Vec<u64> = self.backends.tables.iter().map(|t| t.bin[1]).collect();
+            let flows = self.workflows.take_bins();
+            let bins = super::alarms::Bins {
+                functions: &self.alarm_rows,
+                table_throttles: &table_throttles,
+                flows: &flows,
+            };
+            self.alarms.close_bin(now, &bins);
         }
         self.apis.emit(self.bin_start, span, obs);
         let first = self.apis.len() as u32;
@@ -205,6 +223,7 @@ impl Simulation {
             with_apis.then_some(api_all),
             total.requests,
         );
+        let alarms = self.alarms.metrics(end);
         let (workflows, workflow_cost) = self.workflows.metrics();
         if !workflows.is_empty() {
             total.cost_usd.workflows = Some(round_sig(workflow_cost));
@@ -249,6 +268,7 @@ impl Simulation {
             services: Named(services),
             calls,
             workflows: Named(workflows),
+            alarms: Named(alarms),
         };
         RunOutput {
             summary,

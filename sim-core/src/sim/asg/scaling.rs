@@ -21,6 +21,13 @@ impl Asg {
         self.reconcile(g, now);
     }
 
+    /// An alarm's action at `now`: the desired capacity becomes `to` (within the group's
+    /// bounds).
+    pub(crate) fn set_desired_now(&mut self, g: &mut GroupCx<'_>, to: u32, now: u64) {
+        self.advance(g, now);
+        self.set_desired(g, to, now, "alarm");
+    }
+
     /// A metric period ends, a delayed datapoint reaches the alarms, or a scheduled action runs.
     pub(crate) fn on_tick(&mut self, g: &mut GroupCx<'_>, tick: Tick, now: u64) {
         self.advance(g, now);

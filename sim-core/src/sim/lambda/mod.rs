@@ -30,6 +30,8 @@ pub(crate) struct Lambda {
     pub(crate) pools: Vec<Pool>,
     /// Each pool's capacity without incidents.
     pub(crate) pool_caps: Vec<u32>,
+    /// Each function's reserved concurrency (0: none), as an alarm's action may set it.
+    pub(crate) reserved: Vec<u32>,
     pub(crate) insts: Vec<Instance>,
     /// Per instance, the retry context of the request it serves (written for retryable ones).
     pub(crate) ctx: Vec<Req>,
@@ -650,6 +652,29 @@ impl Lambda {
                 self.on_done::<true>(cx, inst, epoch, now, obs)
             }
             State::Free | State::Init => None,
+        }
+    }
+
+    /// An alarm's action at `now`: function `f`'s reserved concurrency becomes `value` (its pool
+    /// holds `value` less its provisioned environments; the account's unreserved pool gets the
+    /// difference), then the incidents active now apply.
+    pub(crate) fn set_reserved(
+        &mut self,
+        f: u32,
+        value: u32,
+        incidents: &[IncidentState],
+        now: u64,
+        obs: &mut dyn Observer,
+    ) {
+        let p = self.funcs[f as usize].pool as usize;
+        let old = self.reserved[f as usize];
+        let provisioned = old - self.pool_caps[p];
+        self.pool_caps[p] = value.saturating_sub(provisioned);
+        self.pool_caps[0] = (self.pool_caps[0] + old).saturating_sub(value);
+        self.reserved[f as usize] = value;
+        self.apply_incidents(incidents, false);
+        if old != value {
+            obs.scaling(Nanos(now), f, old, value, "alarm: reserved concurrency");
         }
     }
 

@@ -711,9 +711,26 @@ impl Workflows {
             Ending::Succeeded if ex.caught => Ending::Caught,
             h => h,
         };
+        let st = &mut self.flows[ex.flow as usize].stats;
+        st.bin_ended += 1;
+        st.bin_failed += matches!(how, Ending::Failed | Ending::TimedOut) as u64;
         if ex.measured {
             self.flows[ex.flow as usize].count(how, now - ex.start, ex.transitions);
         }
+    }
+
+    /// Each workflow's executions that ended in the sample interval, and that failed or timed
+    /// out; the counts restart.
+    pub(crate) fn take_bins(&mut self) -> Vec<(u64, u64)> {
+        self.flows
+            .iter_mut()
+            .map(|f| {
+                let s = &mut f.stats;
+                let b = (s.bin_ended, s.bin_failed);
+                (s.bin_ended, s.bin_failed) = (0, 0);
+                b
+            })
+            .collect()
     }
 
     /// Executions still running at `end`, counted in flight.

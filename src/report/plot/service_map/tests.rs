@@ -46,6 +46,7 @@ fn summary(
         services: Named(services),
         calls,
         workflows: Named(Vec::new()),
+        alarms: Named(Vec::new()),
     }
 }
 

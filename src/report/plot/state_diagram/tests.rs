@@ -34,6 +34,7 @@ fn summary(workflows: Vec<(String, WorkflowMetrics)>) -> Summary {
         services: Named(Vec::new()),
         calls: Vec::new(),
         workflows: Named(workflows),
+        alarms: Named(Vec::new()),
     }
 }
 

@@ -361,6 +361,53 @@ pub(crate) fn evaluate(
     }
 }
 
+impl crate::sim::Simulation {
+    /// The next alarm state change due takes effect: recorded, and its actions run.
+    pub(crate) fn alarm_changes(&mut self, obs: &mut dyn crate::sim::Observer) {
+        let Some((i, from, to, now)) = self.alarms.take_due() else {
+            return;
+        };
+        let a = &self.alarms.list[i as usize];
+        let metric = format!("{:?} of {}", a.metric, a.of_name);
+        obs.alarm(
+            crate::time::Nanos(now),
+            &a.name,
+            from.as_str(),
+            to.as_str(),
+            &metric,
+        );
+        let actions = match to {
+            State::Alarm => a.actions.clone(),
+            State::Ok if from == State::Alarm => a.ok_actions.clone(),
+            _ => return,
+        };
+        for act in actions {
+            match act {
+                AlarmAction::Notify => self.alarms.list[i as usize].notifications += 1,
+                AlarmAction::ReservedConcurrency { function, value } => {
+                    let f = self.fn_index(&function);
+                    self.lambda
+                        .set_reserved(f, value, &self.incidents.list, now, obs);
+                }
+                AlarmAction::DesiredCapacity { function, value } => {
+                    let f = self.fn_index(&function);
+                    if let Some(g) = self.lambda.funcs[f as usize].group {
+                        let g = crate::sim::ids::GroupId(g);
+                        self.in_group(g, obs, |asg, gx| asg.set_desired_now(gx, value, now));
+                    }
+                }
+            }
+        }
+    }
+
+    fn fn_index(&self, name: &str) -> u32 {
+        self.fn_names
+            .iter()
+            .position(|n| n == name)
+            .expect("validated") as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,52 +468,5 @@ mod tests {
         );
         assert_eq!(keep, State::Alarm);
         assert_eq!(eval("- - - - X", 3, 3, MissingData::Missing), State::Ok);
-    }
-}
-
-impl crate::sim::Simulation {
-    /// The next alarm state change due takes effect: recorded, and its actions run.
-    pub(crate) fn alarm_changes(&mut self, obs: &mut dyn crate::sim::Observer) {
-        let Some((i, from, to, now)) = self.alarms.take_due() else {
-            return;
-        };
-        let a = &self.alarms.list[i as usize];
-        let metric = format!("{:?} of {}", a.metric, a.of_name);
-        obs.alarm(
-            crate::time::Nanos(now),
-            &a.name,
-            from.as_str(),
-            to.as_str(),
-            &metric,
-        );
-        let actions = match to {
-            State::Alarm => a.actions.clone(),
-            State::Ok if from == State::Alarm => a.ok_actions.clone(),
-            _ => return,
-        };
-        for act in actions {
-            match act {
-                AlarmAction::Notify => self.alarms.list[i as usize].notifications += 1,
-                AlarmAction::ReservedConcurrency { function, value } => {
-                    let f = self.fn_index(&function);
-                    self.lambda
-                        .set_reserved(f, value, &self.incidents.list, now, obs);
-                }
-                AlarmAction::DesiredCapacity { function, value } => {
-                    let f = self.fn_index(&function);
-                    if let Some(g) = self.lambda.funcs[f as usize].group {
-                        let g = crate::sim::ids::GroupId(g);
-                        self.in_group(g, obs, |asg, gx| asg.set_desired_now(gx, value, now));
-                    }
-                }
-            }
-        }
-    }
-
-    fn fn_index(&self, name: &str) -> u32 {
-        self.fn_names
-            .iter()
-            .position(|n| n == name)
-            .expect("validated") as u32
     }
 }

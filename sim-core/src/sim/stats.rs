@@ -233,11 +233,9 @@ impl Simulation {
             total.cost_usd.services = Some(round_sig(backend_cost));
             total.cost_usd.total = round_sig(total.cost_usd.total + backend_cost);
         }
-        if with_backends || !workflows.is_empty() {
-            if total.requests > 0 {
-                total.cost_usd.per_million_requests =
-                    round_sig(total.cost_usd.total / total.requests as f64 * 1e6);
-            }
+        if (with_backends || !workflows.is_empty()) && total.requests > 0 {
+            total.cost_usd.per_million_requests =
+                round_sig(total.cost_usd.total / total.requests as f64 * 1e6);
         }
         total.billed_gb_s = round_sig(total.billed_gb_s);
         total.idle_gb_s = round_sig(total.idle_gb_s);

@@ -235,7 +235,7 @@ impl Workflows {
             }
             jn.live -= 1;
             let parent = jn.parent;
-            if jn.live > 0 || !(jn.stopped || !self.stands(parent)) {
+            if jn.live > 0 || (!jn.stopped && self.stands(parent)) {
                 return;
             }
             // A stopped join (or one whose execution ended) with no thread left.

@@ -89,7 +89,11 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     let result = sim.run(&mut obs);
     let wall = started.elapsed();
     // Whatever was streamed before an error is flushed, so nothing already written is lost.
-    let (totals, scaling_times) = obs.finish().map_err(Exit::Other)?;
+    let stream::Streamed {
+        totals,
+        scaling_times,
+        alarm_spans,
+    } = obs.finish().map_err(Exit::Other)?;
     let result = result?;
     let summary = &result.summary;
     for t in &summary.traces {
@@ -122,9 +126,30 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         written.extend(
             p::instances_over_time(&dir, &name, &totals, &scaling_times).map_err(Exit::Other)?,
         );
-        written.extend(p::latency_over_time(&dir, &name, &totals).map_err(Exit::Other)?);
+        written
+            .extend(p::latency_over_time(&dir, &name, &totals, &alarm_spans).map_err(Exit::Other)?);
         if p::has_faults(&totals) {
-            written.extend(p::faults_over_time(&dir, &name, &totals).map_err(Exit::Other)?);
+            written.extend(
+                p::faults_over_time(&dir, &name, &totals, &alarm_spans).map_err(Exit::Other)?,
+            );
+        }
+        // Alarms: each one's time in ALARM against the incidents.
+        if !scenario.alarms.is_empty() {
+            let incidents: Vec<(String, f64, f64)> = scenario
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let name = x.name.clone().unwrap_or(i.to_string());
+                    (name, x.start.as_secs_f64(), x.end.as_secs_f64())
+                })
+                .collect();
+            let alarms: Vec<String> = scenario.alarms.iter().map(|a| a.name.clone()).collect();
+            let end = scenario.simulation.duration.as_secs_f64();
+            written.extend(
+                plot::alarms::alarm_timeline(&dir, &name, &alarms, &alarm_spans, &incidents, end)
+                    .map_err(Exit::Other)?,
+            );
         }
         // APIs, tables, dependencies and calls: the service map (nothing without them).
         let routes: Vec<(String, String)> = scenario

@@ -129,6 +129,26 @@ pub struct RunObserver {
     kinds: Vec<&'static str>,
     /// Times of scaling activities (s), for the plots (at most `MAX_POINTS`).
     scaling_times: Vec<f64>,
+    /// Alarms: when each entered ALARM and left it (s), for the plots (at most `MAX_POINTS`),
+    /// and those in ALARM now.
+    alarm_spans: Vec<AlarmSpan>,
+    alarm_open: Vec<(String, f64)>,
+}
+
+/// An alarm in ALARM from `start` to `end` (s; `f64::INFINITY`: to the end of the run).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlarmSpan {
+    pub alarm: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// What a run's plots need of its stream: the totals over time, the scaling activities' times
+/// and the alarms' spans in ALARM.
+pub struct Streamed {
+    pub totals: Vec<TotalPoint>,
+    pub scaling_times: Vec<f64>,
+    pub alarm_spans: Vec<AlarmSpan>,
 }
 
 impl RunObserver {
@@ -184,6 +204,8 @@ impl RunObserver {
             scaling: None,
             services: None,
             scaling_times: Vec::new(),
+            alarm_spans: Vec::new(),
+            alarm_open: Vec::new(),
             kinds: asg
                 .iter()
                 .map(|&g| {
@@ -260,7 +282,7 @@ impl RunObserver {
     }
 
     /// Flushes the files; reports the first write error, naming the file.
-    pub fn finish(mut self) -> Result<(Vec<TotalPoint>, Vec<f64>), String> {
+    pub fn finish(mut self) -> Result<Streamed, String> {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
@@ -294,7 +316,21 @@ impl RunObserver {
         }
         match self.error {
             Some((p, e)) => Err(format!("{}: cannot write: {e}", p.display())),
-            None => Ok((self.totals, self.scaling_times)),
+            None => {
+                let mut alarm_spans = self.alarm_spans;
+                for (alarm, start) in self.alarm_open {
+                    alarm_spans.push(AlarmSpan {
+                        alarm,
+                        start,
+                        end: f64::INFINITY,
+                    });
+                }
+                Ok(Streamed {
+                    totals: self.totals,
+                    scaling_times: self.scaling_times,
+                    alarm_spans,
+                })
+            }
         }
     }
 }
@@ -435,6 +471,21 @@ impl Observer for RunObserver {
 
     fn alarm(&mut self, time: Nanos, alarm: &str, from: &str, to: &str, metric: &str) {
         self.event_row(time, alarm, "alarm", from, to, metric);
+        let t = time.as_secs_f64();
+        if to == "ALARM" {
+            self.alarm_open.push((alarm.to_string(), t));
+        } else if from == "ALARM"
+            && let Some(k) = self.alarm_open.iter().position(|a| a.0 == alarm)
+        {
+            let (alarm, start) = self.alarm_open.swap_remove(k);
+            if self.alarm_spans.len() < MAX_POINTS {
+                self.alarm_spans.push(AlarmSpan {
+                    alarm,
+                    start,
+                    end: t,
+                });
+            }
+        }
     }
 
     fn service(&mut self, r: &ServiceRow) {

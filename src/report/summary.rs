@@ -133,6 +133,30 @@ pub fn summary_table(s: &Summary) -> String {
             w.cost_per_execution_usd
         );
     }
+    for (name, a) in &s.alarms.0 {
+        let _ = write!(
+            out,
+            "alarm {name} ({} of {}): in ALARM {} times, {} s in all, {} false alarms, {} notifications, {} at the end",
+            a.metric,
+            a.of,
+            a.alarms,
+            a.time_in_alarm_s,
+            a.false_alarms,
+            a.notifications,
+            a.state_at_end
+        );
+        for i in &a.incidents {
+            match i.detection_delay_s {
+                Some(d) => {
+                    let _ = write!(out, "; {} detected after {d} s", i.incident);
+                }
+                None => {
+                    let _ = write!(out, "; {} missed", i.incident);
+                }
+            }
+        }
+        out.push('\n');
+    }
     for t in &s.traces {
         let _ = write!(
             out,

@@ -64,6 +64,7 @@ macro_rules! both {
 }
 
 // After `both!`, which they use.
+pub mod alarms;
 pub mod run;
 pub mod service_map;
 pub mod state_diagram;

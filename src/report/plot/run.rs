@@ -1,7 +1,7 @@
 //! The plots of a run: latency CDF, instances over time, faults over time, latency over time.
 
 use super::{DrawResult, H, cdf_axes, steps, tidy, time_unit};
-use crate::report::stream::TotalPoint;
+use crate::report::stream::{AlarmSpan, TotalPoint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -230,14 +230,16 @@ pub fn faults_over_time(
     dir: &Path,
     title: &str,
     pts: &[TotalPoint],
+    alarms: &[AlarmSpan],
 ) -> Result<Vec<PathBuf>, String> {
-    both!(dir, "faults", draw_faults(title, pts))
+    both!(dir, "faults", draw_faults(title, pts, alarms))
 }
 
 fn draw_faults<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     pts: &[TotalPoint],
+    alarms: &[AlarmSpan],
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -315,6 +317,7 @@ where
                     RGBColor(255, 165, 0).mix(0.4).filled(),
                 )
             });
+        super::alarms::shade_alarms(&mut chart, alarms, scale, t_end, y_max)?;
         for &(name, color, get) in series {
             chart
                 .draw_series(LineSeries::new(
@@ -337,19 +340,26 @@ where
     Ok(())
 }
 
-/// The worst function's p99 latency per sample interval over time.
+/// The worst function's p99 latency per sample interval over time; the alarms' time in ALARM
+/// shaded.
 pub fn latency_over_time(
     dir: &Path,
     title: &str,
     pts: &[TotalPoint],
+    alarms: &[AlarmSpan],
 ) -> Result<Vec<PathBuf>, String> {
-    both!(dir, "latency_over_time", draw_latency_over_time(title, pts))
+    both!(
+        dir,
+        "latency_over_time",
+        draw_latency_over_time(title, pts, alarms)
+    )
 }
 
 fn draw_latency_over_time<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     pts: &[TotalPoint],
+    alarms: &[AlarmSpan],
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -376,10 +386,20 @@ where
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 17))
         .draw()?;
+    super::alarms::shade_alarms(&mut chart, alarms, scale, t_end, y_max)?;
     let red = RGBColor(200, 50, 50);
     chart.draw_series(LineSeries::new(
         pts.iter().map(|p| (p.time_s / scale, p.p99_ms)),
         red.stroke_width(2),
     ))?;
+    if !alarms.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()?;
+    }
     Ok(())
 }

@@ -229,3 +229,22 @@ fn bad_alarms_exit_2_naming_the_key() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("alarms.errors.actions.0.function"));
 }
+
+#[test]
+fn an_incident_that_starts_while_the_alarm_is_in_alarm_counts_as_detected_at_once() {
+    // A second outage right after the first: the alarm is in ALARM already.
+    let text = stepped("evaluation_periods = 3", "").replace(
+        "[[alarms]]",
+        "[[incidents]]\nname = \"second\"\nstart = \"1200s\"\nend = \"1500s\"\nfunctions = [\"api\"]\nerror_probability = 1.0\n\n[[alarms]]",
+    );
+    let (s, _) = seen(&text);
+    let a = s.alarms.get("errors").unwrap();
+    assert_eq!(a.alarms, 1);
+    let second = &a.incidents[1];
+    assert_eq!(second.incident, "second");
+    assert!(second.fired && second.already_in_alarm);
+    assert_eq!(second.detection_delay_s, Some(0.0));
+    assert!(!a.incidents[0].already_in_alarm);
+    // Out of ALARM three periods after the second outage.
+    assert_eq!(a.time_in_alarm_s, 1560.0 - 780.0);
+}

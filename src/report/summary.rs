@@ -147,6 +147,9 @@ pub fn summary_table(s: &Summary) -> String {
         );
         for i in &a.incidents {
             match i.detection_delay_s {
+                Some(_) if i.already_in_alarm => {
+                    let _ = write!(out, "; in ALARM already at {}", i.incident);
+                }
                 Some(d) => {
                     let _ = write!(out, "; {} detected after {d} s", i.incident);
                 }

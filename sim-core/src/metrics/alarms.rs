@@ -26,9 +26,11 @@ pub struct AlarmMetrics {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AlarmIncident {
     pub incident: String,
-    /// It entered ALARM during the incident, or within its look-back (N periods and the
+    /// It was in ALARM during the incident, or within its look-back (N periods and the
     /// evaluation delay) after it ended.
     pub fired: bool,
-    /// From the incident's start to the first such ALARM, in seconds.
+    /// It was in ALARM already when the incident started (for another cause).
+    pub already_in_alarm: bool,
+    /// From the incident's start to the first time in ALARM (0 if already in ALARM), seconds.
     pub detection_delay_s: Option<f64>,
 }

@@ -66,8 +66,9 @@ pub(crate) struct AlarmRun {
     decided: State,
     state: State,
     since: u64,
-    /// When it entered ALARM, and the time spent in ALARM.
+    /// When it entered ALARM and when it left it, and the time spent in ALARM.
     entries: Vec<u64>,
+    exits: Vec<u64>,
     in_alarm: u64,
     pub(crate) notifications: u64,
 }
@@ -126,6 +127,7 @@ impl Alarms {
                     state: State::Insufficient,
                     since: 0,
                     entries: Vec::new(),
+                    exits: Vec::new(),
                     in_alarm: 0,
                     notifications: 0,
                 }
@@ -204,6 +206,7 @@ impl Alarms {
         let from = a.state;
         if from == State::Alarm {
             a.in_alarm += at - a.since;
+            a.exits.push(at);
         }
         if to == State::Alarm {
             a.entries.push(at);
@@ -236,14 +239,24 @@ impl Alarms {
                 let per_incident = incidents
                     .iter()
                     .map(|(name, s, e)| {
-                        let first = a
+                        // The first time in ALARM within the incident's window: an entry into
+                        // ALARM in it, or ALARM held since before it.
+                        let until = e.saturating_add(reach);
+                        let spans = a
                             .entries
                             .iter()
-                            .find(|&&t| t >= *s && t <= e.saturating_add(reach));
+                            .enumerate()
+                            .map(|(k, &t)| (t, a.exits.get(k).copied().unwrap_or(u64::MAX)));
+                        let first = spans
+                            .filter(|&(t, x)| t <= until && x > *s)
+                            .map(|(t, _)| t)
+                            .next();
                         AlarmIncident {
                             incident: name.clone(),
                             fired: first.is_some(),
-                            detection_delay_s: first.map(|t| round_sig((t - s) as f64 / 1e9)),
+                            already_in_alarm: first.is_some_and(|t| t < *s),
+                            detection_delay_s: first
+                                .map(|t| round_sig(t.saturating_sub(*s) as f64 / 1e9)),
                         }
                     })
                     .collect();

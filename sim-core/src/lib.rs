@@ -42,7 +42,7 @@ pub mod workload;
 
 pub use error::{ConfigError, InputError, SimError};
 pub use metrics::{LatencyHist, Metrics, Outcome, Summary};
-pub use observer::ServiceRow;
+pub use observer::{ServiceRow, WorkflowRow};
 pub use resources::{NoFiles, Reopener, Resources};
 pub use scenario::Scenario;
 pub use sim::{NullObserver, Observer, RequestRecord, RunOutput, SampleRow, Simulation, simulate};

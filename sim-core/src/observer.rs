@@ -90,9 +90,30 @@ pub trait Observer {
     /// One service's row of a sample interval (APIs, tables and dependencies, only when the
     /// scenario has them), after the functions' rows of the same interval.
     fn service(&mut self, _row: &ServiceRow) {}
+    /// One workflow's row of a sample interval (only when the scenario has workflows), after the
+    /// services' rows of the same interval.
+    fn workflow(&mut self, _row: &WorkflowRow) {}
     /// CloudWatch alarm `alarm` goes from state `from` to `to` (`OK`, `ALARM`,
     /// `INSUFFICIENT_DATA`); `metric` names what it watches.
     fn alarm(&mut self, _time: Nanos, _alarm: &str, _from: &str, _to: &str, _metric: &str) {}
+}
+
+/// A workflow over the sample interval `[time, time + span)` (warmup included): executions
+/// started (StartExecution calls, throttled ones included), ended by outcome, throttled at start,
+/// and running at the interval's end.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WorkflowRow {
+    pub time: Nanos,
+    pub span: Nanos,
+    /// The workflow's index in the scenario's `workflows`.
+    pub workflow: u32,
+    pub started: u64,
+    pub succeeded: u64,
+    pub caught: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub throttled: u64,
+    pub running: u64,
 }
 
 /// A service over the sample interval `[time, time + span)` (warmup included): requests

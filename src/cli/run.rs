@@ -79,6 +79,10 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         .collect();
     let mut obs = stream::RunObserver::new(&dir, names, &asg, with_requests, !quiet)
         .and_then(|o| o.with_services(&dir, apis))
+        .and_then(|o| {
+            let names = scenario.workflows.iter().map(|w| w.name.clone()).collect();
+            o.with_workflows(&dir, names)
+        })
         .map_err(|e| {
             Exit::Other(format!(
                 "{}: cannot create output files: {e}",
@@ -116,6 +120,9 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     if !(scenario.apis.is_empty() && scenario.tables.is_empty() && scenario.dependencies.is_empty())
     {
         written.push(dir.join("services.csv"));
+    }
+    if !scenario.workflows.is_empty() {
+        written.push(dir.join("workflows.csv"));
     }
     if with_requests {
         written.push(dir.join("requests.csv"));

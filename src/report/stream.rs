@@ -12,6 +12,8 @@ pub const TIMESERIES_HEADER: &str = "time_s,function,arrivals,instances,busy,idl
 pub const EVENTS_HEADER: &str = "time_s,function,event,from,to,policy";
 /// The columns of `services.csv` (written only when the scenario has APIs, tables or
 /// dependencies).
+pub const WORKFLOWS_HEADER: &str =
+    "time_s,interval_s,workflow,started,succeeded,caught,failed,timed_out,throttled,running";
 pub const SERVICES_HEADER: &str = "time_s,interval_s,service,type,requests,throttled,timed_out,forwarded,errors,waited,consumed_units,capacity_units";
 pub const REQUESTS_HEADER: &str =
     "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
@@ -125,6 +127,8 @@ pub struct RunObserver {
     scaling: Option<BufWriter<File>>,
     /// The services' time series (`services.csv`), if the scenario has APIs.
     services: Option<Services>,
+    /// The workflows' time series (`workflows.csv`) and their names, if the scenario has any.
+    workflows: Option<(BufWriter<File>, PathBuf, Vec<String>)>,
     /// Per function, what its scaling activities change.
     kinds: Vec<&'static str>,
     /// Times of scaling activities (s), for the plots (at most `MAX_POINTS`).
@@ -203,6 +207,7 @@ impl RunObserver {
             },
             scaling: None,
             services: None,
+            workflows: None,
             scaling_times: Vec::new(),
             alarm_spans: Vec::new(),
             alarm_open: Vec::new(),
@@ -235,6 +240,20 @@ impl RunObserver {
         let mut w = BufWriter::new(File::create(&path)?);
         writeln!(w, "{SERVICES_HEADER}")?;
         self.services = Some(Services { w, path, apis });
+        Ok(self)
+    }
+
+    /// Writes the workflows' time series to `workflows.csv` in `dir`: one row per workflow
+    /// (`names`) per sample interval. Without workflows, no file (an old one is removed).
+    pub fn with_workflows(mut self, dir: &Path, names: Vec<String>) -> io::Result<Self> {
+        let path = dir.join("workflows.csv");
+        if names.is_empty() {
+            let _ = std::fs::remove_file(&path);
+            return Ok(self);
+        }
+        let mut w = BufWriter::new(File::create(&path)?);
+        writeln!(w, "{WORKFLOWS_HEADER}")?;
+        self.workflows = Some((w, path, names));
         Ok(self)
     }
 
@@ -313,6 +332,11 @@ impl RunObserver {
             && let Err(e) = s.w.flush()
         {
             self.fail(s.path, e);
+        }
+        if let Some((mut w, path, _)) = self.workflows.take()
+            && let Err(e) = w.flush()
+        {
+            self.fail(path, e);
         }
         match self.error {
             Some((p, e)) => Err(format!("{}: cannot write: {e}", p.display())),
@@ -467,6 +491,29 @@ impl Observer for RunObserver {
         let name = self.names[function as usize].clone();
         let kind = self.kinds[function as usize];
         self.event_row(time, &name, kind, &from.to_string(), &to.to_string(), why);
+    }
+
+    fn workflow(&mut self, r: &sim_core::WorkflowRow) {
+        let Some((w, path, names)) = &mut self.workflows else {
+            return;
+        };
+        if let Err(e) = writeln!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{}",
+            fmt_secs(r.time),
+            fmt_secs(r.span),
+            names[r.workflow as usize],
+            r.started,
+            r.succeeded,
+            r.caught,
+            r.failed,
+            r.timed_out,
+            r.throttled,
+            r.running
+        ) {
+            let p = path.clone();
+            self.fail(p, e);
+        }
     }
 
     fn alarm(&mut self, time: Nanos, alarm: &str, from: &str, to: &str, metric: &str) {

@@ -34,8 +34,8 @@ impl State {
 pub(crate) struct Bins<'a> {
     pub(crate) functions: &'a [SampleRow],
     pub(crate) table_throttles: &'a [u64],
-    /// Each workflow's executions that ended, and that failed or timed out.
-    pub(crate) flows: &'a [(u64, u64)],
+    /// Each workflow's row.
+    pub(crate) flows: &'a [crate::observer::WorkflowRow],
 }
 
 pub(crate) struct AlarmRun {
@@ -286,7 +286,9 @@ impl AlarmRun {
             return (v > 0).then_some(v as f64);
         }
         if self.metric == AlarmMetric::ExecutionsFailed {
-            let (ended, failed) = b.flows[t];
+            let r = &b.flows[t];
+            let failed = r.failed + r.timed_out;
+            let ended = r.succeeded + r.caught + failed;
             return (ended > 0).then_some(failed as f64);
         }
         let r = &b.functions[t];

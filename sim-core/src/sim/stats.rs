@@ -46,9 +46,12 @@ impl Simulation {
             }
             self.lambda.funcs[f].restart_bin();
         }
+        let mut flows = Vec::with_capacity(self.workflows.flows.len());
+        for w in 0..self.workflows.flows.len() as u32 {
+            flows.push(self.workflows.take_bin(w, self.bin_start, span));
+        }
         if alarms {
             let table_throttles: Vec<u64> = self.backends.tables.iter().map(|t| t.bin[1]).collect();
-            let flows = self.workflows.take_bins();
             let bins = super::alarms::Bins {
                 functions: &self.alarm_rows,
                 table_throttles: &table_throttles,
@@ -59,6 +62,9 @@ impl Simulation {
         self.apis.emit(self.bin_start, span, obs);
         let first = self.apis.len() as u32;
         self.backends.emit(first, self.bin_start, span, obs);
+        for row in &flows {
+            obs.workflow(row);
+        }
         self.bin_start = now;
     }
 }

@@ -44,10 +44,10 @@ pub(crate) struct FlowStats {
     pub(crate) ended_transitions: u64,
     /// Express: billed GB-seconds.
     pub(crate) gb_seconds: f64,
-    /// In the current sample interval, warmup included: executions that ended, and that
-    /// failed or timed out (for alarms).
-    pub(crate) bin_ended: u64,
-    pub(crate) bin_failed: u64,
+    /// In the current sample interval, warmup included: executions started (throttled ones
+    /// included), succeeded, caught, failed, timed out and throttled; and those running now.
+    pub(crate) bin: [u64; 6],
+    pub(crate) running: u64,
     /// End-to-end latency of the executions that succeeded (directly or through a Catch).
     pub(crate) latency: LatencyHist,
     pub(crate) states: Vec<StateStats>,
@@ -319,8 +319,8 @@ pub(crate) fn build(
                 transitions: 0,
                 ended_transitions: 0,
                 gb_seconds: 0.0,
-                bin_ended: 0,
-                bin_failed: 0,
+                bin: [0; 6],
+                running: 0,
                 latency: LatencyHist::precise(),
                 states: vec![StateStats::default(); n],
                 edges: vec![Vec::new(); n],

@@ -20,9 +20,11 @@ pub(crate) use flow::{Flow, build};
 use super::Ctx;
 use super::event::Event;
 use super::ids::{ExecId, ThreadId};
+use crate::observer::WorkflowRow;
 use crate::retry::Failure;
 use crate::rng::SimRng;
 use crate::scenario::asl::{self, Def, Kind};
+use crate::time::Nanos;
 use std::collections::VecDeque;
 
 /// The most state transitions one execution makes (Standard's history of 25,000 events, S64;
@@ -655,12 +657,15 @@ impl Workflows {
         if measured {
             flow.stats.started += 1;
         }
+        flow.stats.bin[0] += 1;
         if !self.starts[flow.express as usize].take(now) {
             if measured {
                 flow.stats.throttled += 1;
             }
+            flow.stats.bin[5] += 1;
             return;
         }
+        flow.stats.running += 1;
         let timeout = flow.timeout;
         let start = flow.def.machines[0].start;
         let e = match self.free_execs.pop() {
@@ -712,25 +717,34 @@ impl Workflows {
             h => h,
         };
         let st = &mut self.flows[ex.flow as usize].stats;
-        st.bin_ended += 1;
-        st.bin_failed += matches!(how, Ending::Failed | Ending::TimedOut) as u64;
+        st.running -= 1;
+        st.bin[match how {
+            Ending::Succeeded => 1,
+            Ending::Caught => 2,
+            Ending::Failed => 3,
+            Ending::TimedOut => 4,
+        }] += 1;
         if ex.measured {
             self.flows[ex.flow as usize].count(how, now - ex.start, ex.transitions);
         }
     }
 
-    /// Each workflow's executions that ended in the sample interval, and that failed or timed
-    /// out; the counts restart.
-    pub(crate) fn take_bins(&mut self) -> Vec<(u64, u64)> {
-        self.flows
-            .iter_mut()
-            .map(|f| {
-                let s = &mut f.stats;
-                let b = (s.bin_ended, s.bin_failed);
-                (s.bin_ended, s.bin_failed) = (0, 0);
-                b
-            })
-            .collect()
+    /// Workflow `w`'s row of the sample interval `[from, from + span)`; its counts restart.
+    pub(crate) fn take_bin(&mut self, w: u32, from: u64, span: u64) -> WorkflowRow {
+        let s = &mut self.flows[w as usize].stats;
+        let b = std::mem::take(&mut s.bin);
+        WorkflowRow {
+            time: Nanos(from),
+            span: Nanos(span),
+            workflow: w,
+            started: b[0],
+            succeeded: b[1],
+            caught: b[2],
+            failed: b[3],
+            timed_out: b[4],
+            throttled: b[5],
+            running: s.running,
+        }
     }
 
     /// Executions still running at `end`, counted in flight.

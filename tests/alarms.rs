@@ -248,3 +248,29 @@ fn an_incident_that_starts_while_the_alarm_is_in_alarm_counts_as_detected_at_onc
     // Out of ALARM three periods after the second outage.
     assert_eq!(a.time_in_alarm_s, 1560.0 - 780.0);
 }
+
+#[test]
+fn a_sweep_compares_alarms_by_threshold() {
+    let dir = temp_dir("alarm-sweep");
+    std::fs::write(dir.join("s.toml"), stepped("evaluation_periods = 3", "")).unwrap();
+    std::fs::write(
+        dir.join("t.sweep.toml"),
+        "base = \"s.toml\"\n[grid]\n\"alarms.errors.threshold\" = [5, 100000]\n",
+    )
+    .unwrap();
+    let o = faasim(&["sweep", "t.sweep.toml", "--out", "out", "-q"], &dir);
+    ok(&o);
+    let text = std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let (d, delay, f) = (
+        col("alarm.errors.detected"),
+        col("alarm.errors.detection_delay_s"),
+        col("alarm.errors.false_alarms"),
+    );
+    // Threshold 5: the outage detected after three minutes; 100,000: never (no delay).
+    assert_eq!((rows[0][d], rows[0][delay], rows[0][f]), ("1", "180", "0"));
+    assert_eq!((rows[1][d], rows[1][delay], rows[1][f]), ("0", "", "0"));
+}

@@ -22,7 +22,8 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathB
     header.extend(sweep.param_names.iter().map(|p| csv_field(p)));
     let mut comparison = header.join(",");
     comparison.push_str(",replications,");
-    comparison.push_str(&METRICS.join(","));
+    let names: Vec<String> = sweep.metrics.iter().map(|m| csv_field(m)).collect();
+    comparison.push_str(&names.join(","));
     comparison.push('\n');
     let groups = by_config(sweep, rows);
     for (c, m) in means(sweep, rows) {
@@ -49,12 +50,12 @@ pub fn write_tables(dir: &Path, sweep: &Sweep, rows: &[Row]) -> Result<Vec<PathB
         }
         let cfg = &sweep.configs[c];
         let vals: Vec<(u32, &[f64])> = rs.iter().map(|r| (r.rep, r.values())).collect();
-        for (k, metric) in METRICS.iter().enumerate() {
+        for (k, metric) in sweep.metrics.iter().enumerate() {
             let x: Vec<f64> = vals.iter().map(|v| v.1[k]).collect();
             let (mean, sd, lo, hi) = interval(&x);
             let mut row = vec![csv_field(&cfg.name)];
             row.extend(cfg.params.iter().map(|(_, v)| csv_field(v)));
-            row.push(metric.to_string());
+            row.push(csv_field(metric));
             row.push(x.len().to_string());
             row.extend([mean, sd, lo, hi].into_iter().map(cell_or_empty));
             if let Some(base_vals) = &base_rows {

@@ -87,6 +87,9 @@ pub struct Sweep {
     pub replications: u32,
     pub param_names: Vec<String>,
     pub configs: Vec<Config>,
+    /// The metric columns of `results.csv`: `METRICS`, then each workflow's and each alarm's
+    /// of the base scenario (`workflow.NAME.…`, `alarm.NAME.…`).
+    pub metrics: Vec<String>,
 }
 
 /// Reads a sweep file and checks every configuration's scenario, on `jobs` threads. The base
@@ -225,6 +228,7 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, LoadError> {
             .ok_or_else(|| LoadError(format!("{file}: cdf: no configuration named \"{name}\"")))?;
         cdf.push(i);
     }
+    let metrics = crate::sweep::results::metric_names(configs.first().map(|c| &c.scenario));
     Ok(Sweep {
         cdf,
         baseline_of,
@@ -233,6 +237,7 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, LoadError> {
         replications: sf.replications,
         param_names: grid.into_iter().map(|(k, _)| k).collect(),
         configs,
+        metrics,
     })
 }
 

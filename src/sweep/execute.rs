@@ -104,7 +104,7 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Progress, Str
                 if rep == 0 {
                     write_cdf(dir, c, &cfg.name, &cdf)?;
                 }
-                let row = Row::new(c, rep, &summary);
+                let row = Row::new(c, rep, &summary, sweep);
                 // One write per row, so an interruption loses at most the row being written.
                 let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
                 f.write_all(row.line(sweep).as_bytes())

@@ -17,13 +17,10 @@ pub struct Row {
 }
 
 impl Row {
-    pub(super) fn new(config: usize, rep: u32, s: &Summary) -> Row {
-        Row::from_cells(
-            config,
-            rep,
-            s.seed,
-            metrics(s).into_iter().map(cell).collect(),
-        )
+    pub(super) fn new(config: usize, rep: u32, s: &Summary, sweep: &Sweep) -> Row {
+        let mut values = metrics(s);
+        values.extend(extra_metrics(s, &sweep.metrics[METRICS.len()..]));
+        Row::from_cells(config, rep, s.seed, values.into_iter().map(cell).collect())
     }
 
     fn from_cells(config: usize, rep: u32, seed: u64, cells: Vec<String>) -> Row {
@@ -65,7 +62,7 @@ pub fn results_header(sweep: &Sweep) -> String {
     h.extend(sweep.param_names.iter().map(|p| csv_field(p)));
     h.push("replication".into());
     h.push("seed".into());
-    h.extend(METRICS.iter().map(|m| m.to_string()));
+    h.extend(sweep.metrics.iter().map(|m| csv_field(m)));
     h.join(",") + "\n"
 }
 
@@ -86,7 +83,7 @@ pub fn read_rows(path: &Path, sweep: &Sweep) -> Result<Vec<Row>, String> {
             "{file}:1: the header does not match this sweep's configurations and metrics; write to another --out folder or remove the file"
         ));
     }
-    let width = 3 + sweep.param_names.len() + METRICS.len();
+    let width = 3 + sweep.param_names.len() + sweep.metrics.len();
     let mut seen = std::collections::BTreeSet::new();
     let mut rows = Vec::new();
     for (i, line) in lines.iter().enumerate().skip(1) {
@@ -246,7 +243,73 @@ fn metrics(s: &Summary) -> Vec<f64> {
     ]
 }
 
+/// The metric columns of a sweep of `base`: `METRICS`, then per workflow its executions
+/// started, succeeded (directly or caught), failed (or timed out), p99 latency and cost, and per
+/// alarm the incidents it detected, its mean detection delay and its false alarms.
+pub fn metric_names(base: Option<&sim_core::Scenario>) -> Vec<String> {
+    let mut names: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
+    let Some(s) = base else { return names };
+    for w in &s.workflows {
+        for m in WORKFLOW_METRICS {
+            names.push(format!("workflow.{}.{m}", w.name));
+        }
+    }
+    for a in &s.alarms {
+        for m in ALARM_METRICS {
+            names.push(format!("alarm.{}.{m}", a.name));
+        }
+    }
+    names
+}
+
+const WORKFLOW_METRICS: [&str; 5] = ["executions", "succeeded", "failed", "p99_ms", "cost_usd"];
+const ALARM_METRICS: [&str; 3] = ["detected", "detection_delay_s", "false_alarms"];
+
+/// The values of the columns `names` (each `workflow.NAME.METRIC` or `alarm.NAME.METRIC`) from
+/// `s`; a delay with no incident detected is NaN (an empty cell in the tables).
+fn extra_metrics(s: &Summary, names: &[String]) -> Vec<f64> {
+    names
+        .iter()
+        .map(|n| {
+            let (kind, rest) = n.split_once('.').expect("a metric name");
+            let (name, m) = rest.rsplit_once('.').expect("a metric name");
+            if kind == "workflow" {
+                let Some(w) = s.workflows.get(name) else {
+                    return f64::NAN;
+                };
+                let e = &w.executions;
+                match m {
+                    "executions" => e.started as f64,
+                    "succeeded" => (e.succeeded + e.caught) as f64,
+                    "failed" => (e.failed + e.timed_out) as f64,
+                    "p99_ms" => w.latency_ms.p99,
+                    _ => w.cost_usd,
+                }
+            } else {
+                let Some(a) = s.alarms.get(name) else {
+                    return f64::NAN;
+                };
+                let delays: Vec<f64> = a
+                    .incidents
+                    .iter()
+                    .filter_map(|i| i.detection_delay_s)
+                    .collect();
+                match m {
+                    "detected" => delays.len() as f64,
+                    "detection_delay_s" if delays.is_empty() => f64::NAN,
+                    "detection_delay_s" => delays.iter().sum::<f64>() / delays.len() as f64,
+                    _ => a.false_alarms as f64,
+                }
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn cell(v: f64) -> String {
+    if !v.is_finite() {
+        // An alarm's detection delay when it detected nothing.
+        return String::new();
+    }
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {

@@ -2,7 +2,7 @@
 //! intervals.
 
 use crate::sweep::config::Sweep;
-use crate::sweep::results::{METRICS, Row};
+use crate::sweep::results::Row;
 
 /// The rows of each configuration, in configuration order.
 pub fn by_config<'a>(sweep: &Sweep, rows: &'a [Row]) -> Vec<Vec<&'a Row>> {
@@ -21,7 +21,7 @@ pub fn means(sweep: &Sweep, rows: &[Row]) -> Vec<(usize, Vec<f64>)> {
         .filter(|(_, rs)| !rs.is_empty())
         .map(|(c, rs)| {
             let vals: Vec<&[f64]> = rs.iter().map(|r| r.values()).collect();
-            let m = (0..METRICS.len())
+            let m = (0..sweep.metrics.len())
                 .map(|k| vals.iter().map(|v| v[k]).sum::<f64>() / vals.len() as f64)
                 .collect();
             (c, m)

@@ -228,7 +228,7 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, LoadError> {
             .ok_or_else(|| LoadError(format!("{file}: cdf: no configuration named \"{name}\"")))?;
         cdf.push(i);
     }
-    let metrics = crate::sweep::results::metric_names(configs.first().map(|c| &c.scenario));
+    let metrics = metric_names(configs.first().map(|c| &c.scenario));
     Ok(Sweep {
         cdf,
         baseline_of,
@@ -256,3 +256,49 @@ fn plain(v: &toml::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// The metrics a sweep reports for each run, by column name.
+pub const METRICS: &[&str] = &[
+    "requests",
+    "succeeded",
+    "failed",
+    "throttled",
+    "throttle_ratio",
+    "timed_out",
+    "dead_lettered",
+    "in_flight",
+    "cold_starts",
+    "cold_start_ratio",
+    "mean_ms",
+    "p50_ms",
+    "p99_ms",
+    "p999_ms",
+    "instances_mean",
+    "cost_usd",
+    "lambda_usd",
+    "ec2_usd",
+    "cost_per_million_usd",
+    "trace_labelled_cold",
+];
+
+/// The metric columns of a sweep of `base`: `METRICS`, then per workflow its executions
+/// started, succeeded (directly or caught), failed (or timed out), p99 latency and cost, and per
+/// alarm the incidents it detected, its mean detection delay and its false alarms.
+pub fn metric_names(base: Option<&sim_core::Scenario>) -> Vec<String> {
+    let mut names: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
+    let Some(s) = base else { return names };
+    for w in &s.workflows {
+        for m in WORKFLOW_METRICS {
+            names.push(format!("workflow.{}.{m}", w.name));
+        }
+    }
+    for a in &s.alarms {
+        for m in ALARM_METRICS {
+            names.push(format!("alarm.{}.{m}", a.name));
+        }
+    }
+    names
+}
+
+const WORKFLOW_METRICS: [&str; 5] = ["executions", "succeeded", "failed", "p99_ms", "cost_usd"];
+const ALARM_METRICS: [&str; 3] = ["detected", "detection_delay_s", "false_alarms"];

@@ -1,6 +1,7 @@
 //! One run's row of `results.csv` (`Row`, the `METRICS` columns), reading them back for
 //! `--resume` and `faasim merge`, and the latency CDF kept per configuration (`cdf/<n>.csv`).
 
+pub use crate::sweep::config::METRICS;
 use crate::sweep::config::Sweep;
 use sim_core::Summary;
 use std::path::{Path, PathBuf};
@@ -187,30 +188,6 @@ pub fn read_cdf(dir: &Path, config: usize, name: &str) -> Option<Vec<(f64, f64)>
     Some(points.into_iter().map(|(x, c)| (x, c as f64 / n)).collect())
 }
 
-/// The metrics a sweep reports for each run, by column name.
-pub const METRICS: &[&str] = &[
-    "requests",
-    "succeeded",
-    "failed",
-    "throttled",
-    "throttle_ratio",
-    "timed_out",
-    "dead_lettered",
-    "in_flight",
-    "cold_starts",
-    "cold_start_ratio",
-    "mean_ms",
-    "p50_ms",
-    "p99_ms",
-    "p999_ms",
-    "instances_mean",
-    "cost_usd",
-    "lambda_usd",
-    "ec2_usd",
-    "cost_per_million_usd",
-    "trace_labelled_cold",
-];
-
 fn metrics(s: &Summary) -> Vec<f64> {
     let t = &s.total;
     let o = &t.outcomes;
@@ -242,28 +219,6 @@ fn metrics(s: &Summary) -> Vec<f64> {
         s.traces.iter().map(|t| t.labelled_cold as f64).sum(),
     ]
 }
-
-/// The metric columns of a sweep of `base`: `METRICS`, then per workflow its executions
-/// started, succeeded (directly or caught), failed (or timed out), p99 latency and cost, and per
-/// alarm the incidents it detected, its mean detection delay and its false alarms.
-pub fn metric_names(base: Option<&sim_core::Scenario>) -> Vec<String> {
-    let mut names: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
-    let Some(s) = base else { return names };
-    for w in &s.workflows {
-        for m in WORKFLOW_METRICS {
-            names.push(format!("workflow.{}.{m}", w.name));
-        }
-    }
-    for a in &s.alarms {
-        for m in ALARM_METRICS {
-            names.push(format!("alarm.{}.{m}", a.name));
-        }
-    }
-    names
-}
-
-const WORKFLOW_METRICS: [&str; 5] = ["executions", "succeeded", "failed", "p99_ms", "cost_usd"];
-const ALARM_METRICS: [&str; 3] = ["detected", "detection_delay_s", "false_alarms"];
 
 /// The values of the columns `names` (each `workflow.NAME.METRIC` or `alarm.NAME.METRIC`) from
 /// `s`; a delay with no incident detected is NaN (an empty cell in the tables).

@@ -90,6 +90,7 @@ impl Simulation {
             next_req: 0,
             bin_start: 0,
             next_sample: u64::MAX,
+            boundary: 0,
             want_samples: true,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
         };

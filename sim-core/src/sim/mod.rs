@@ -119,6 +119,9 @@ pub struct Simulation {
     next_req: u64,
     bin_start: u64,
     next_sample: u64,
+    /// The earliest of `next_sample`, the end of warmup (until measuring) and the first alarm
+    /// change due.
+    boundary: u64,
     want_samples: bool,
     fn_names: Vec<String>,
 }
@@ -172,6 +175,7 @@ impl Simulation {
         } else {
             u64::MAX
         };
+        self.update_boundary();
         for (i, inc) in self.incidents.list.iter().enumerate() {
             let i = i as u32;
             for (t, ev) in [
@@ -295,19 +299,31 @@ impl Simulation {
         Ok(())
     }
 
-    /// The time of the next sample boundary or of the end of warmup, whichever comes first.
-    #[inline]
+    /// The time of the next sample boundary, end of warmup or alarm change, whichever comes
+    /// first (kept in `boundary`: the loop asks at every event).
+    #[inline(always)]
     fn next_boundary(&self) -> u64 {
+        self.boundary
+    }
+
+    /// Recomputes `boundary` after a boundary was crossed (or at the start).
+    fn update_boundary(&mut self) {
         let t = if self.cx.measuring {
             self.next_sample
         } else {
             self.next_sample.min(self.cx.warmup)
         };
-        t.min(self.alarms.next_due())
+        self.boundary = t.min(self.alarms.next_due());
     }
 
-    /// Handles the earliest pending boundary: the end of warmup, or a sample boundary.
+    /// Handles the earliest pending boundary: an alarm's change, the end of warmup, or a sample
+    /// boundary.
     fn cross_boundary(&mut self, obs: &mut dyn Observer) {
+        self.cross(obs);
+        self.update_boundary();
+    }
+
+    fn cross(&mut self, obs: &mut dyn Observer) {
         let due = self.alarms.next_due();
         if due < self.next_sample && (self.cx.measuring || due < self.cx.warmup) {
             return self.alarm_changes(obs);

@@ -10,6 +10,7 @@ use sim_core::{Nanos, Observer, RequestRecord, Simulation};
 struct Seen {
     attempts: Vec<RequestRecord>,
     changes: Vec<(f64, String, String, String)>,
+    scaling: Vec<(f64, u32, u32, String)>,
 }
 
 impl Observer for Seen {
@@ -18,6 +19,9 @@ impl Observer for Seen {
     }
     fn request(&mut self, r: &RequestRecord) {
         self.attempts.push(*r);
+    }
+    fn scaling(&mut self, t: Nanos, _f: u32, from: u32, to: u32, why: &str) {
+        self.scaling.push((t.as_secs_f64(), from, to, why.into()));
     }
     fn alarm(&mut self, t: Nanos, alarm: &str, from: &str, to: &str, _m: &str) {
         self.changes
@@ -273,4 +277,42 @@ fn a_sweep_compares_alarms_by_threshold() {
     // Threshold 5: the outage detected after three minutes; 100,000: never (no delay).
     assert_eq!((rows[0][d], rows[0][delay], rows[0][f]), ("1", "180", "0"));
     assert_eq!((rows[1][d], rows[1][delay], rows[1][f]), ("0", "", "0"));
+}
+
+#[test]
+fn a_desired_capacity_action_sets_the_group_at_the_alarm_time() {
+    // One instance in service: a datapoint below 2 alarms at 60 s, which sets the desired
+    // capacity to 4; the three launched are in service 30 s later (90 s), so the minimum of the
+    // minute to 120 s is still 1, and the alarm returns to OK at 180 s.
+    let text = r#"
+        [simulation]
+        duration = "10m"
+        sample_interval = "10s"
+        [[functions]]
+        name = "web"
+        platform = "asg"
+        duration = { dist = "constant", value = "10ms" }
+        [functions.asg]
+        min = 1
+        max = 10
+        launch_time = { dist = "constant", value = "30s" }
+        [[workloads]]
+        function = "web"
+        arrivals = { process = "poisson", rate = 1 }
+        [[alarms]]
+        name = "capacity"
+        metric = "in_service"
+        of = "web"
+        statistic = "minimum"
+        period = "60s"
+        threshold = 2
+        comparison = "<"
+        actions = [{ type = "desired-capacity", function = "web", value = 4 }]
+    "#;
+    let (s, seen) = seen(text);
+    let alarm: Vec<(f64, &str)> = seen.changes.iter().map(|c| (c.0, c.3.as_str())).collect();
+    assert_eq!(alarm, vec![(60.0, "ALARM"), (180.0, "OK")]);
+    assert_eq!(seen.scaling, vec![(60.0, 1, 4, "alarm".to_string())]);
+    let g = s.functions.get("web").unwrap().asg.clone().unwrap();
+    assert_eq!((g.launches, g.desired), (3, 4));
 }

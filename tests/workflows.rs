@@ -603,3 +603,115 @@ proptest! {
         }
     }
 }
+
+/// A Task of 3 s with `TimeoutSeconds = 1`, caught by `catch` (if any), in an execution of
+/// `timeout` s.
+fn timeouts(catch: &str, timeout: u32) -> String {
+    format!(
+        r#"[simulation]
+duration = "10m"
+
+{}[[workflows]]
+name = "w"
+[workflows.definition]
+StartAt = "Slow"
+TimeoutSeconds = {timeout}
+[workflows.definition.States.Slow]
+Type = "Task"
+Resource = "slow"
+TimeoutSeconds = 1
+{catch}
+End = true
+[workflows.definition.States.Fallback]
+Type = "Wait"
+Seconds = 2
+End = true
+
+[[workloads]]
+workflow = "w"
+arrivals = {{ process = "constant", rate = 0.5 }}
+"#,
+        constant_functions(&[("slow", "3s")])
+    )
+}
+
+#[test]
+fn a_task_timeout_raises_states_timeout_and_an_execution_timeout_ends_it_timed_out() {
+    // Caught by its name: 1 s, then the fallback's 2 s; the function runs on to 3 s, billed.
+    let s = run(&timeouts(
+        r#"Catch = [{ ErrorEquals = ["States.Timeout"], Next = "Fallback" }]"#,
+        60,
+    ));
+    let m = wf(&s, "w");
+    assert!(m.executions.caught > 250);
+    assert_eq!(m.executions.failed + m.executions.succeeded, 0);
+    assert_eq!(m.latency_ms.max, 3_000.0);
+    let slow = s.functions.get("slow").unwrap();
+    assert_eq!(
+        slow.outcomes.succeeded + slow.outcomes.in_flight,
+        slow.requests
+    );
+    // States.TaskFailed does not match States.Timeout: uncaught, the execution fails.
+    let s = run(&timeouts(
+        r#"Catch = [{ ErrorEquals = ["States.TaskFailed"], Next = "Fallback" }]"#,
+        60,
+    ));
+    let m = wf(&s, "w");
+    assert!(m.executions.failed > 250);
+    assert_eq!(m.executions.caught + m.executions.timed_out, 0);
+    // The execution's own timeout (2 s) comes during the fallback's wait: timed out.
+    let s = run(&timeouts(
+        r#"Catch = [{ ErrorEquals = ["States.ALL"], Next = "Fallback" }]"#,
+        2,
+    ));
+    let m = wf(&s, "w");
+    assert!(m.executions.timed_out > 250);
+    assert_eq!(
+        m.executions.caught + m.executions.failed + m.executions.succeeded,
+        0
+    );
+}
+
+#[test]
+fn a_run_writes_the_workflows_time_series_and_state_diagram_that_add_up_to_the_summary() {
+    let dir = temp_dir("workflow-outputs");
+    std::fs::write(
+        dir.join("w.toml"),
+        retried(1, "1h", "FULL").replace("rate = 0.1, end = \"15s\"", "rate = 2.0"),
+    )
+    .unwrap();
+    ok(&faasim(&["run", "w.toml", "--out", "out", "-q"], &dir));
+    let out = dir.join("out");
+    for f in [
+        "workflows.csv",
+        "state_diagram_pay.png",
+        "state_diagram_pay.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let e = &summary["workflows"]["pay"]["executions"];
+    let text = std::fs::read_to_string(out.join("workflows.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut sums = vec![0u64; header.len()];
+    for l in lines {
+        for (k, v) in l.split(',').enumerate().skip(3) {
+            sums[k] += v.parse::<u64>().unwrap();
+        }
+    }
+    // No warmup: every interval's counts add up to the summary's.
+    for col in [
+        "started",
+        "succeeded",
+        "caught",
+        "failed",
+        "timed_out",
+        "throttled",
+    ] {
+        let k = header.iter().position(|h| *h == col).unwrap();
+        assert_eq!(sums[k], e[col].as_u64().unwrap(), "{col}");
+    }
+    assert!(e["caught"].as_u64().unwrap() > 1000);
+}

@@ -568,12 +568,9 @@ impl Workflows {
         }
         match self.threads[t as usize].join {
             None => {
-                let ending = if e == asl::TIMEOUT {
-                    Ending::TimedOut
-                } else {
-                    Ending::Failed
-                };
-                self.end_exec(exec, ending, now);
+                // An error no one handles fails the execution (a Task's States.Timeout too;
+                // `timed_out` is the execution's own timeout).
+                self.end_exec(exec, Ending::Failed, now);
                 self.drop_thread(t);
             }
             Some((j, _)) => {

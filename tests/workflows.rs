@@ -477,7 +477,8 @@ fn bad_workflow_settings_exit_2_naming_the_key_or_the_json_path() {
 }
 
 /// A random workflow: a chain of `kinds` (0 Task, 1 Pass, 2 Wait, 3 Choice back or on, 4 Map,
-/// 5 Task with a timeout), each Task retried and caught by the next state.
+/// 5 Task with a timeout, 6 Parallel of a Task and a Pass then a Task), each Task retried and
+/// caught by the next state. A machine's first state is named `I…`.
 fn random_workflow(kinds: &[u8], error_p: f64, items: u32, conc: u32, timeout: u32) -> String {
     let n = kinds.len();
     let name = |i: usize| format!("S{i}");
@@ -523,8 +524,12 @@ fn random_workflow(kinds: &[u8], error_p: f64, items: u32, conc: u32, timeout: u
                     next(i)
                 )
             }
-            _ => format!(
+            5 => format!(
                 "Type = \"Task\", Resource = \"work\", TimeoutSeconds = 1, {}{catch}",
+                next(i)
+            ),
+            _ => format!(
+                "Type = \"Parallel\", {}, Branches = [{{ StartAt = \"I{i}a\", States = {{ I{i}a = {{ Type = \"Task\", Resource = \"work\", End = true }} }} }}, {{ StartAt = \"I{i}b\", States = {{ I{i}b = {{ Type = \"Pass\", Next = \"J{i}\" }}, J{i} = {{ Type = \"Task\", Resource = \"work\", End = true }} }} }}]{catch}",
                 next(i)
             ),
         };
@@ -563,7 +568,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
     fn every_execution_ends_once_transitions_add_up_and_no_map_exceeds_its_concurrency(
-        kinds in prop::collection::vec(0u8..6, 1..7),
+        kinds in prop::collection::vec(0u8..7, 1..7),
         error_p in 0.0f64..0.6,
         items in 0u32..12,
         conc in 0u32..5,
@@ -596,9 +601,13 @@ proptest! {
         let attempts: u64 = m.states.iter().map(|s| s.attempts).sum();
         prop_assert_eq!(attempts, s.functions.get("work").unwrap().requests);
         for st in &m.states {
-            if let Some(p) = st.peak_concurrency {
-                let limit = if conc == 0 { 40 } else { conc.min(40) };
-                prop_assert!(p <= limit.min(items), "{} > {}", p, limit);
+            match (st.kind, st.peak_concurrency) {
+                ("Map", Some(p)) => {
+                    let limit = if conc == 0 { 40 } else { conc.min(40) };
+                    prop_assert!(p <= limit.min(items), "{} > {}", p, limit);
+                }
+                ("Parallel", Some(p)) => prop_assert!(p <= 2),
+                _ => {}
             }
         }
     }
@@ -714,4 +723,35 @@ fn a_run_writes_the_workflows_time_series_and_state_diagram_that_add_up_to_the_s
         assert_eq!(sums[k], e[col].as_u64().unwrap(), "{col}");
     }
     assert!(e["caught"].as_u64().unwrap() > 1000);
+}
+
+#[test]
+fn an_execution_that_never_ends_its_transitions_fails_at_the_history_limit() {
+    // A Map of a million instant items, and a loop of Pass states: each execution stops with
+    // States.Runtime at 25,000 transitions (Standard), and the run ends at once. (The
+    // account's transition quota is raised: at the default 5,000 a second the loops would
+    // wait for it.)
+    for (items, def) in [
+        (
+            1_000_000,
+            r#"StartAt = "M"
+States = { M = { Type = "Map", End = true, ItemProcessor = { StartAt = "P", States = { P = { Type = "Pass", End = true } } } } }"#,
+        ),
+        (
+            1,
+            r#"StartAt = "A"
+States = { A = { Type = "Pass", Next = "B" }, B = { Type = "Pass", Next = "A" } }"#,
+        ),
+    ] {
+        let text = format!(
+            "[simulation]\nduration = \"1m\"\n\n[account.step_functions]\ntransition_burst = 1e9\ntransition_rate = 1e9\n\n{}[[workflows]]\nname = \"w\"\nitems = {{ M = {items} }}\n[workflows.definition]\n{def}\n\n[[workloads]]\nworkflow = \"w\"\narrivals = {{ process = \"constant\", rate = 1 }}\n",
+            constant_functions(&[("unused", "1s")])
+        )
+        .replace("items = { M = 1 }\n", "");
+        let s = run(&text);
+        let m = wf(&s, "w");
+        assert_eq!(m.executions.failed, 59, "{def}");
+        assert_eq!(m.executions.failed, m.executions.started);
+        assert_eq!(m.transitions_per_execution, 25_001.0, "{def}");
+    }
 }

@@ -306,6 +306,16 @@ impl Workflows {
     /// Runs the steps due now, in order.
     fn drain(&mut self, cx: &mut Ctx, now: u64) {
         while let Some(step) = self.steps.pop_front() {
+            let (Step::Enter(t) | Step::Finish(t) | Step::Error(t, _) | Step::Next(t)) = step;
+            // A step of a thread stopped meanwhile (its execution ended, a branch beside it
+            // failed) is not taken: the thread is dropped.
+            if self.threads[t as usize].pending == Pending::Dropped {
+                continue;
+            }
+            if !self.stands(t) {
+                self.drop_thread(t);
+                continue;
+            }
             match step {
                 Step::Enter(t) => self.enter(cx, t, now),
                 Step::Finish(t) => self.finish(cx, t, now),

@@ -316,3 +316,22 @@ fn a_desired_capacity_action_sets_the_group_at_the_alarm_time() {
     let g = s.functions.get("web").unwrap().asg.clone().unwrap();
     assert_eq!((g.launches, g.desired), (3, 4));
 }
+
+#[test]
+fn an_alarm_during_the_next_incident_is_not_credited_to_the_one_before() {
+    // A short burst of errors (600–650 s), then another incident from 660 s: the alarm (2 of 2
+    // minutes) enters ALARM at 720 s, inside the first incident's look-back but after the
+    // second began: it answers the second, after 60 s, and misses the first.
+    let text = stepped("evaluation_periods = 2", "")
+        .replace("end = \"1200s\"", "end = \"650s\"")
+        .replace(
+            "[[alarms]]",
+            "[[incidents]]\nname = \"second\"\nstart = \"660s\"\nend = \"900s\"\nfunctions = [\"api\"]\nerror_probability = 1.0\n\n[[alarms]]",
+        );
+    let (s, _) = seen(&text);
+    let a = s.alarms.get("errors").unwrap();
+    assert_eq!(a.first_alarm_s, Some(720.0));
+    assert!(!a.incidents[0].fired, "{a:?}");
+    assert_eq!(a.incidents[1].detection_delay_s, Some(60.0));
+    assert_eq!(a.false_alarms, 0);
+}

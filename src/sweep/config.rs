@@ -282,7 +282,7 @@ pub const METRICS: &[&str] = &[
 ];
 
 /// The metric columns of a sweep of `base`: `METRICS`, then per workflow its executions
-/// started, succeeded (directly or caught), failed (or timed out), p99 latency and cost, and per
+/// started, succeeded, caught, failed (or timed out), p99 latency and cost, and per
 /// alarm the incidents it detected, its mean detection delay and its false alarms.
 pub fn metric_names(base: Option<&sim_core::Scenario>) -> Vec<String> {
     let mut names: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
@@ -300,5 +300,12 @@ pub fn metric_names(base: Option<&sim_core::Scenario>) -> Vec<String> {
     names
 }
 
-const WORKFLOW_METRICS: [&str; 5] = ["executions", "succeeded", "failed", "p99_ms", "cost_usd"];
+const WORKFLOW_METRICS: [&str; 6] = [
+    "executions",
+    "succeeded",
+    "caught",
+    "failed",
+    "p99_ms",
+    "cost_usd",
+];
 const ALARM_METRICS: [&str; 3] = ["detected", "detection_delay_s", "false_alarms"];

@@ -235,7 +235,8 @@ fn extra_metrics(s: &Summary, names: &[String]) -> Vec<f64> {
                 let e = &w.executions;
                 match m {
                     "executions" => e.started as f64,
-                    "succeeded" => (e.succeeded + e.caught) as f64,
+                    "succeeded" => e.succeeded as f64,
+                    "caught" => e.caught as f64,
                     "failed" => (e.failed + e.timed_out) as f64,
                     "p99_ms" => w.latency_ms.p99,
                     _ => w.cost_usd,

@@ -27,7 +27,7 @@ pub struct AlarmMetrics {
 pub struct AlarmIncident {
     pub incident: String,
     /// It was in ALARM during the incident, or within its look-back (N periods and the
-    /// evaluation delay) after it ended.
+    /// evaluation delay, cut short where the next incident begins) after it ended.
     pub fired: bool,
     /// It was in ALARM already when the incident started (for another cause).
     pub already_in_alarm: bool,

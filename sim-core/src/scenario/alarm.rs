@@ -70,9 +70,10 @@ pub enum AlarmMetric {
     Throttles,
     /// A function's cold starts (missing without invocations).
     ColdStarts,
-    /// A function's latency in ms, each sample interval's 99th percentile (missing without a
-    /// request that ended).
-    DurationP99,
+    /// A function's request latency in ms as its clients see it (from the first attempt, retries
+    /// included), each sample interval's 99th percentile of the requests that succeeded in it
+    /// (missing without one). Not CloudWatch's per-invocation `Duration`.
+    LatencyP99,
     /// A function's executions in progress (each sample interval's time average).
     ConcurrentExecutions,
     /// A function's async and SQS events waiting, and its dead-letter queue's depth.

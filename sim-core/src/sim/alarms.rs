@@ -230,18 +230,28 @@ impl Alarms {
                     };
                 // An alarm that enters ALARM up to its look-back (N periods and the delay)
                 // after an incident ended still answers to it.
+                // ... unless another incident has begun by then.
                 let reach = a.period * a.n as u64 + a.delay;
+                let window = |s: u64, e: u64| -> u64 {
+                    let next = incidents
+                        .iter()
+                        .filter(|x| x.1 > s)
+                        .map(|x| x.1)
+                        .min()
+                        .unwrap_or(u64::MAX);
+                    e.saturating_add(reach).min(next.max(e))
+                };
                 let during = |t: u64| {
                     incidents
                         .iter()
-                        .any(|&(_, s, e)| t >= s && t <= e.saturating_add(reach))
+                        .any(|&(_, s, e)| t >= s && t <= window(s, e))
                 };
                 let per_incident = incidents
                     .iter()
                     .map(|(name, s, e)| {
                         // The first time in ALARM within the incident's window: an entry into
                         // ALARM in it, or ALARM held since before it.
-                        let until = e.saturating_add(reach);
+                        let until = window(*s, *e);
                         let spans = a
                             .entries
                             .iter()
@@ -298,9 +308,7 @@ impl AlarmRun {
             AlarmMetric::Errors => invoked.then_some(r.errors as f64),
             AlarmMetric::Throttles => invoked.then_some(r.throttles as f64),
             AlarmMetric::ColdStarts => invoked.then_some(r.cold_starts as f64),
-            AlarmMetric::DurationP99 => {
-                (r.succeeded > 0 || r.errors > 0).then_some(r.p99_latency_ms)
-            }
+            AlarmMetric::LatencyP99 => (r.succeeded > 0).then_some(r.p99_latency_ms),
             AlarmMetric::ConcurrentExecutions => Some(r.busy),
             AlarmMetric::QueueDepth => Some(r.queue_depth as f64),
             AlarmMetric::DlqDepth => Some(r.dlq_depth as f64),

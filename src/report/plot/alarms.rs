@@ -77,6 +77,13 @@ where
         }))?
         .label("incident")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], INCIDENT.mix(0.4).filled()));
+    // Each incident's start, so that incidents back to back stay apart.
+    chart.draw_series(incidents.iter().map(|(_, a, _)| {
+        PathElement::new(
+            vec![(a / scale, 0.0), (a / scale, lanes)],
+            INCIDENT.stroke_width(2),
+        )
+    }))?;
     let lane = |name: &str| {
         alarms
             .iter()

@@ -46,6 +46,26 @@ pub(crate) struct Edge {
     pub(crate) quota: Vec<(u64, u32)>,
 }
 
+impl Edge {
+    /// A function call edge from function `caller` to `to`, with nothing counted yet.
+    pub(crate) fn new(caller: u32, to: String, sync: bool) -> Edge {
+        Edge {
+            caller,
+            to,
+            sync,
+            task: false,
+            units: 0.0,
+            write: false,
+            calls: 0,
+            attempts: 0,
+            succeeded: 0,
+            failed: 0,
+            abandoned: 0,
+            quota: Vec::new(),
+        }
+    }
+}
+
 /// The tables and dependencies, the answers they owe, and the calls' workloads (`edges[i]` is
 /// workload `first_edge + i`).
 #[derive(Default)]
@@ -459,6 +479,18 @@ impl Simulation {
     }
 }
 
+/// The capacity units a table request of an item of `kb` KB consumes (S56): a write 1 per KB,
+/// a strongly consistent read 1 per 4 KB, an eventually consistent read half that.
+pub(crate) fn table_units(write: bool, strong: bool, kb: f64) -> f64 {
+    if write {
+        kb.ceil()
+    } else if strong {
+        (kb / 4.0).ceil()
+    } else {
+        (kb / 4.0).ceil() / 2.0
+    }
+}
+
 /// Each function's call steps, in order.
 type Steps = Vec<Box<[crate::sim::lambda::Step]>>;
 
@@ -470,7 +502,7 @@ pub(crate) fn build(
     res: &dyn crate::resources::Resources,
     workloads: &mut Vec<super::Workload>,
 ) -> Result<(Backends, Steps), crate::error::SimError> {
-    use super::{AsyncPolicy, ClientRetry, Policy, SimRng, stream};
+    use super::{ClientRetry, Policy, SimRng, stream};
     use crate::inputs::load_dist;
     use crate::scenario::{CallMode, CallTarget, OnError, RetryPolicy, RetryPreset, TableOp};
     use crate::sim::ids::FnId;
@@ -530,41 +562,16 @@ pub(crate) fn build(
                 CallMode::Async => Invocation::Async,
             };
             let kb = c.item_kb.unwrap_or(1.0);
-            let (write, units) = match c.op {
-                TableOp::Write => (true, kb.ceil()),
-                TableOp::StrongRead => (false, (kb / 4.0).ceil()),
-                TableOp::Read => (false, (kb / 4.0).ceil() / 2.0),
-            };
+            let write = c.op == TableOp::Write;
+            let units = table_units(write, c.op == TableOp::StrongRead, kb);
             let edge = workloads.len() as u32;
-            workloads.push(super::Workload {
-                function,
-                target,
-                source: crate::workload::ArrivalSource::Feed,
-                service: SimRng::new(seed, stream::SERVICE | i),
-                fault: SimRng::new(seed, stream::FAULT | i),
-                redo: SimRng::new(seed, stream::RETRY | i),
-                via,
-                retry,
-                asy: (via == Invocation::Async)
-                    .then(|| Box::new(AsyncPolicy::new(&Default::default()))),
-                sqs: None,
-                until: 0,
-                feed: None,
-                api: None,
-            });
+            workloads.push(super::Workload::hidden(
+                function, target, via, retry, seed, i,
+            ));
             b.edges.push(Edge {
-                caller: f as u32,
-                to: c.to.clone(),
-                sync: c.mode == CallMode::Sync,
-                task: false,
                 units,
                 write,
-                calls: 0,
-                attempts: 0,
-                succeeded: 0,
-                failed: 0,
-                abandoned: 0,
-                quota: Vec::new(),
+                ..Edge::new(f as u32, c.to.clone(), c.mode == CallMode::Sync)
             });
             for _ in 0..c.count {
                 list.push(crate::sim::lambda::Step {

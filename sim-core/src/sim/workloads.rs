@@ -49,6 +49,35 @@ pub(crate) struct Feed {
 }
 
 impl Workload {
+    /// A workload of the run's own (a call's or a workflow Task's, the `i`-th of all), with no
+    /// arrivals of its own: its requests are made by `call_out` or `send_tasks`.
+    pub(crate) fn hidden(
+        function: u32,
+        target: Target,
+        via: Invocation,
+        retry: Option<Box<ClientRetry>>,
+        seed: u64,
+        i: u64,
+    ) -> Workload {
+        use crate::rng::stream;
+        Workload {
+            function,
+            target,
+            source: ArrivalSource::Feed,
+            service: SimRng::new(seed, stream::SERVICE | i),
+            fault: SimRng::new(seed, stream::FAULT | i),
+            redo: SimRng::new(seed, stream::RETRY | i),
+            via,
+            retry,
+            asy: (via == Invocation::Async)
+                .then(|| Box::new(AsyncPolicy::new(&Default::default()))),
+            sqs: None,
+            until: 0,
+            feed: None,
+            api: None,
+        }
+    }
+
     /// The work of a new request of this workload at function `func`: the trace's own duration
     /// (`given`), else a draw from the function's distribution with the workload's service
     /// stream. Drawn for every request, admitted or not, so that configurations compared with

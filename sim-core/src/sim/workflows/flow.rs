@@ -248,12 +248,7 @@ pub(crate) fn build(
                 }
                 TaskTarget::Table { table, write } => {
                     fails[s] = dynamo;
-                    let kb = w.item_kb;
-                    let units = if write {
-                        kb.ceil()
-                    } else {
-                        (kb / 4.0).ceil() / 2.0
-                    };
+                    let units = crate::sim::calls::table_units(write, false, w.item_kb);
                     let name = scenario.tables[table as usize].name.clone();
                     (Target::Table(TableId(table)), 0, units, write, name)
                 }
@@ -264,34 +259,19 @@ pub(crate) fn build(
                 }
             };
             task_workload[s] = workloads.len() as u32;
-            workloads.push(Workload {
+            workloads.push(Workload::hidden(
                 function,
                 target,
-                source: crate::workload::ArrivalSource::Feed,
-                service: SimRng::new(seed, stream::SERVICE | i),
-                fault: SimRng::new(seed, stream::FAULT | i),
-                redo: SimRng::new(seed, stream::RETRY | i),
-                via: Invocation::Sync,
-                retry: None,
-                asy: None,
-                sqs: None,
-                until: 0,
-                feed: None,
-                api: None,
-            });
+                Invocation::Sync,
+                None,
+                seed,
+                i,
+            ));
             backends.edges.push(Edge {
-                caller: 0,
-                to,
-                sync: true,
+                task: true,
                 units,
                 write,
-                task: true,
-                calls: 0,
-                attempts: 0,
-                succeeded: 0,
-                failed: 0,
-                abandoned: 0,
-                quota: Vec::new(),
+                ..Edge::new(0, to, true)
             });
         }
         let n = def.states.len();

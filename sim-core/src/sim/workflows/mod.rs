@@ -201,13 +201,7 @@ impl Workflows {
 
     fn new_thread(&mut self, exec: u32, join: Option<(u32, u32)>, state: u32) -> u32 {
         let exec_gen = self.execs[exec as usize].generation;
-        let t = match self.free_threads.pop() {
-            Some(t) => t,
-            None => {
-                self.threads.push(Thread::default());
-                (self.threads.len() - 1) as u32
-            }
-        };
+        let t = slot(&mut self.threads, &mut self.free_threads);
         let th = &mut self.threads[t as usize];
         th.exec = exec;
         th.exec_gen = exec_gen;
@@ -434,13 +428,7 @@ impl Workflows {
             // Nothing to run: it goes on at once.
             return self.steps.push_back(Step::Next(t));
         }
-        let j = match self.free_joins.pop() {
-            Some(j) => j,
-            None => {
-                self.joins.push(Join::default());
-                (self.joins.len() - 1) as u32
-            }
-        };
+        let j = slot(&mut self.joins, &mut self.free_joins);
         let generation = self.joins[j as usize].generation;
         self.joins[j as usize] = Join {
             generation,
@@ -675,13 +663,7 @@ impl Workflows {
         flow.stats.running += 1;
         let timeout = flow.timeout;
         let start = flow.def.machines[0].start;
-        let e = match self.free_execs.pop() {
-            Some(e) => e,
-            None => {
-                self.execs.push(Exec::default());
-                (self.execs.len() - 1) as u32
-            }
-        };
+        let e = slot(&mut self.execs, &mut self.free_execs);
         let generation = self.execs[e as usize].generation;
         self.execs[e as usize] = Exec {
             flow: w,
@@ -762,6 +744,14 @@ impl Workflows {
             }
         }
     }
+}
+
+/// A free slot of `list` (from `free`, else a new one at its end).
+fn slot<T: Default>(list: &mut Vec<T>, free: &mut Vec<u32>) -> u32 {
+    free.pop().unwrap_or_else(|| {
+        list.push(T::default());
+        (list.len() - 1) as u32
+    })
 }
 
 /// How an execution ended.

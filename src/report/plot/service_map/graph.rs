@@ -327,30 +327,6 @@ pub(super) fn build(s: &Summary, routes: &[(String, String)]) -> Map {
 /// others by the mean position of their callers in earlier columns (fewer crossing arrows),
 /// nodes without callers last.
 pub(super) fn order(cols: &[usize], edges: &[Edge]) -> Vec<Vec<usize>> {
-    let n_cols = cols.iter().max().map_or(0, |c| c + 1);
-    let mut columns: Vec<Vec<usize>> = vec![Vec::new(); n_cols];
-    for (i, &c) in cols.iter().enumerate() {
-        columns[c].push(i);
-    }
-    let mut pos = vec![0.0; cols.len()];
-    for (c, column) in columns.iter_mut().enumerate() {
-        if c > 0 {
-            let key = |i: usize| {
-                let (sum, n) = edges
-                    .iter()
-                    .filter(|e| e.to == i && cols[e.from] < c)
-                    .fold((0.0, 0.0), |(s, n), e| (s + pos[e.from], n + 1.0));
-                if n > 0.0 { sum / n } else { f64::INFINITY }
-            };
-            let mut keyed: Vec<(f64, usize)> = column.iter().map(|&i| (key(i), i)).collect();
-            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-            *column = keyed.into_iter().map(|k| k.1).collect();
-        }
-        let len = column.len() as f64;
-        for (r, &i) in column.iter().enumerate() {
-            pos[i] = (r as f64 + 0.5) / len;
-        }
-    }
-    columns.retain(|c| !c.is_empty());
-    columns
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
+    crate::report::plot::boxes::order_columns(cols, &pairs)
 }

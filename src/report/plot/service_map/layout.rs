@@ -3,38 +3,7 @@
 
 use super::*;
 
-/// A rectangle in pixels.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Rect {
-    pub(super) x0: f64,
-    pub(super) y0: f64,
-    pub(super) x1: f64,
-    pub(super) y1: f64,
-}
-
-impl Rect {
-    pub(super) fn around(cx: f64, cy: f64, w: f64, h: f64) -> Rect {
-        Rect {
-            x0: cx - w / 2.0,
-            y0: cy - h / 2.0,
-            x1: cx + w / 2.0,
-            y1: cy + h / 2.0,
-        }
-    }
-
-    pub(super) fn overlap(&self, o: &Rect) -> f64 {
-        let w = self.x1.min(o.x1) - self.x0.max(o.x0);
-        let h = self.y1.min(o.y1) - self.y0.max(o.y0);
-        if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
-    }
-
-    pub(super) fn corners(&self) -> [(i32, i32); 2] {
-        [
-            (self.x0.round() as i32, self.y0.round() as i32),
-            (self.x1.round() as i32, self.y1.round() as i32),
-        ]
-    }
-}
+pub(super) use crate::report::plot::boxes::Rect;
 
 /// The boxes at one font size: each node's rectangle and (possibly shortened) name, and
 /// whether they fit the canvas with room for the arrows' labels.
@@ -47,25 +16,7 @@ pub(super) struct Placed {
     pub(super) fits: bool,
 }
 
-/// `text`, shortened with "…" to at most `max_w` pixels.
-pub(super) fn fit_text(
-    text: &str,
-    size: u32,
-    max_w: f64,
-    measure: &dyn Fn(&str, u32) -> f64,
-) -> String {
-    if measure(text, size) <= max_w {
-        return text.to_owned();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    for keep in (1..chars.len()).rev() {
-        let short: String = chars[..keep].iter().chain(['…'].iter()).collect();
-        if measure(&short, size) <= max_w {
-            return short;
-        }
-    }
-    "…".into()
-}
+pub(super) use crate::report::plot::boxes::fit_text;
 
 /// The height of a box whose name is drawn at `font` points (its numbers one point smaller).
 pub(super) fn box_height(font: u32) -> f64 {

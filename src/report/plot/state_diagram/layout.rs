@@ -5,46 +5,7 @@
 use super::*;
 use std::ops::Range;
 
-/// A rectangle in pixels.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(super) struct Rect {
-    pub(super) x0: f64,
-    pub(super) y0: f64,
-    pub(super) x1: f64,
-    pub(super) y1: f64,
-}
-
-impl Rect {
-    pub(super) fn around(cx: f64, cy: f64, w: f64, h: f64) -> Rect {
-        Rect {
-            x0: cx - w / 2.0,
-            y0: cy - h / 2.0,
-            x1: cx + w / 2.0,
-            y1: cy + h / 2.0,
-        }
-    }
-
-    pub(super) fn center(&self) -> (f64, f64) {
-        ((self.x0 + self.x1) / 2.0, (self.y0 + self.y1) / 2.0)
-    }
-
-    pub(super) fn contains(&self, (x, y): (f64, f64)) -> bool {
-        x > self.x0 && x < self.x1 && y > self.y0 && y < self.y1
-    }
-
-    pub(super) fn overlap(&self, o: &Rect) -> f64 {
-        let w = self.x1.min(o.x1) - self.x0.max(o.x0);
-        let h = self.y1.min(o.y1) - self.y0.max(o.y0);
-        if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
-    }
-
-    pub(super) fn corners(&self) -> [(i32, i32); 2] {
-        [
-            (self.x0.round() as i32, self.y0.round() as i32),
-            (self.x1.round() as i32, self.y1.round() as i32),
-        ]
-    }
-}
+pub(super) use crate::report::plot::boxes::Rect;
 
 /// The layer of each of `n` states, given the transitions `(from, to, catch)`: the longest
 /// distance from a start state (one without incoming transitions, in the states' order) along
@@ -113,52 +74,11 @@ pub(super) fn layers(n: usize, edges: &[(usize, usize, bool)]) -> Vec<usize> {
 /// by the mean position of their sources in earlier layers (fewer crossing arrows), states
 /// without such sources last. Empty layers are dropped.
 pub(super) fn order(layer: &[usize], edges: &[Edge]) -> Vec<Vec<usize>> {
-    let n_layers = layer.iter().max().map_or(0, |l| l + 1);
-    let mut columns: Vec<Vec<usize>> = vec![Vec::new(); n_layers];
-    for (i, &l) in layer.iter().enumerate() {
-        columns[l].push(i);
-    }
-    columns.retain(|c| !c.is_empty());
-    let mut pos = vec![0.0; layer.len()];
-    for column in columns.iter_mut() {
-        let here = layer[column[0]];
-        let key = |i: usize| {
-            let (sum, n) = edges
-                .iter()
-                .filter(|e| e.to == i && layer[e.from] < here)
-                .fold((0.0, 0.0), |(s, n), e| (s + pos[e.from], n + 1.0));
-            if n > 0.0 { sum / n } else { f64::INFINITY }
-        };
-        let mut keyed: Vec<(f64, usize)> = column.iter().map(|&i| (key(i), i)).collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-        *column = keyed.into_iter().map(|k| k.1).collect();
-        let len = column.len() as f64;
-        for (r, &i) in column.iter().enumerate() {
-            pos[i] = (r as f64 + 0.5) / len;
-        }
-    }
-    columns
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
+    crate::report::plot::boxes::order_columns(layer, &pairs)
 }
 
-/// `text`, shortened with "…" to at most `max_w` pixels.
-pub(super) fn fit_text(
-    text: &str,
-    size: u32,
-    max_w: f64,
-    measure: &dyn Fn(&str, u32) -> f64,
-) -> String {
-    if measure(text, size) <= max_w {
-        return text.to_owned();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    for keep in (1..chars.len()).rev() {
-        let short: String = chars[..keep].iter().chain(['…'].iter()).collect();
-        if measure(&short, size) <= max_w {
-            return short;
-        }
-    }
-    "…".into()
-}
+pub(super) use crate::report::plot::boxes::fit_text;
 
 /// The vertical centre of a box's text line `j` (0: the name, at `font` points; the others one
 /// point smaller), from the box's top.

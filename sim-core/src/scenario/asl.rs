@@ -5,8 +5,8 @@
 //! fields about the execution's data (paths, parameters, results), which faasim does not model,
 //! are accepted and have no effect.
 
-use super::workflow::{MAX_ITEMS, Names, Workflow};
-use super::{CallTarget, Platform};
+use super::workflow::{MAX_ITEMS, Workflow};
+use super::{CallTarget, Platform, Scenario};
 use serde_json::{Map, Value};
 
 /// A compiled definition: its states (all machines together), and its machines (the top level
@@ -130,15 +130,16 @@ type R<T> = Result<T, String>;
 
 struct Compiler<'a> {
     wf: &'a Workflow,
-    names: &'a Names<'a>,
+    scenario: &'a Scenario,
     def: Def,
 }
 
 /// Compiles ASL document `doc` of workflow `wf`; an error names its JSON path.
-pub fn compile(doc: &Map<String, Value>, wf: &Workflow, names: &Names) -> R<Def> {
+/// `scenario` names what a Task may invoke (its Lambda functions, tables and dependencies).
+pub fn compile(doc: &Map<String, Value>, wf: &Workflow, scenario: &Scenario) -> R<Def> {
     let mut c = Compiler {
         wf,
-        names,
+        scenario,
         def: Def {
             states: Vec::new(),
             machines: Vec::new(),
@@ -642,7 +643,7 @@ impl Compiler<'_> {
     /// The target of Task `name`: bound in the workflow's `resources`, else read from its
     /// `Resource` (and the function or table it names in `Parameters` or `Arguments`).
     fn task_target(&mut self, name: &str, st: &Map<String, Value>, p: &str) -> R<TaskTarget> {
-        let s = self.names.scenario;
+        let s = self.scenario;
         let of = |n: &str, write: bool, path: &str| -> R<TaskTarget> {
             match s.call_target(n) {
                 Some(CallTarget::Function(f)) => {

@@ -167,8 +167,7 @@ pub(super) fn check_workflows(s: &Scenario) -> Result<(), ConfigError> {
             }
         }
         if let Definition::Inline(doc) = &w.definition {
-            let names = Names::of(s);
-            super::asl::compile(doc, w, &names)
+            super::asl::compile(doc, w, s)
                 .map_err(|m| ConfigError {
                     key: format!("{key}.definition"),
                     message: m,
@@ -181,15 +180,3 @@ pub(super) fn check_workflows(s: &Scenario) -> Result<(), ConfigError> {
 
 /// The most items of one `Map` state's run.
 pub const MAX_ITEMS: u32 = 1_000_000;
-
-/// What a Task state may invoke: the scenario's functions (on Lambda), tables and
-/// dependencies, by name.
-pub struct Names<'a> {
-    pub(crate) scenario: &'a Scenario,
-}
-
-impl<'a> Names<'a> {
-    pub fn of(scenario: &'a Scenario) -> Self {
-        Names { scenario }
-    }
-}

@@ -30,6 +30,36 @@ impl State {
     }
 }
 
+/// An alarm's action, its function resolved to an index once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Act {
+    Notify,
+    Reserved { f: u32, value: u32 },
+    Desired { f: u32, value: u32 },
+}
+
+impl Act {
+    fn of(a: &AlarmAction, s: &Scenario) -> Act {
+        let index = |name: &str| {
+            s.functions
+                .iter()
+                .position(|f| f.name == name)
+                .expect("validated") as u32
+        };
+        match a {
+            AlarmAction::Notify => Act::Notify,
+            AlarmAction::ReservedConcurrency { function, value } => Act::Reserved {
+                f: index(function),
+                value: *value,
+            },
+            AlarmAction::DesiredCapacity { function, value } => Act::Desired {
+                f: index(function),
+                value: *value,
+            },
+        }
+    }
+}
+
 /// The values of one sample interval that alarms read.
 pub(crate) struct Bins<'a> {
     pub(crate) functions: &'a [SampleRow],
@@ -52,8 +82,9 @@ pub(crate) struct AlarmRun {
     m: usize,
     missing: MissingData,
     delay: u64,
-    pub(crate) actions: Vec<AlarmAction>,
-    pub(crate) ok_actions: Vec<AlarmAction>,
+    /// The actions on entering ALARM, and on returning to OK from it, their functions by index.
+    pub(crate) actions: Vec<Act>,
+    pub(crate) ok_actions: Vec<Act>,
     // The period being accumulated.
     bins: u32,
     sum: f64,
@@ -115,8 +146,8 @@ impl Alarms {
                         a.treat_missing_data
                     },
                     delay: a.evaluation_delay.0,
-                    actions: a.actions.clone(),
-                    ok_actions: a.ok_actions.clone(),
+                    actions: a.actions.iter().map(|x| Act::of(x, s)).collect(),
+                    ok_actions: a.ok_actions.iter().map(|x| Act::of(x, s)).collect(),
                     bins: 0,
                     sum: 0.0,
                     max: f64::NEG_INFINITY,
@@ -399,21 +430,26 @@ impl crate::sim::Simulation {
             to.as_str(),
             &metric,
         );
-        let actions = match to {
-            State::Alarm => a.actions.clone(),
-            State::Ok if from == State::Alarm => a.ok_actions.clone(),
+        let ok = match to {
+            State::Alarm => false,
+            State::Ok if from == State::Alarm => true,
             _ => return,
         };
-        for act in actions {
+        let a = &self.alarms.list[i as usize];
+        for k in 0..if ok {
+            a.ok_actions.len()
+        } else {
+            a.actions.len()
+        } {
+            let a = &self.alarms.list[i as usize];
+            let act = if ok { a.ok_actions[k] } else { a.actions[k] };
             match act {
-                AlarmAction::Notify => self.alarms.list[i as usize].notifications += 1,
-                AlarmAction::ReservedConcurrency { function, value } => {
-                    let f = self.fn_index(&function);
+                Act::Notify => self.alarms.list[i as usize].notifications += 1,
+                Act::Reserved { f, value } => {
                     self.lambda
                         .set_reserved(f, value, &self.incidents.list, now, obs);
                 }
-                AlarmAction::DesiredCapacity { function, value } => {
-                    let f = self.fn_index(&function);
+                Act::Desired { f, value } => {
                     if let Some(g) = self.lambda.funcs[f as usize].group {
                         let g = crate::sim::ids::GroupId(g);
                         self.in_group(g, obs, |asg, gx| asg.set_desired_now(gx, value, now));
@@ -421,13 +457,6 @@ impl crate::sim::Simulation {
                 }
             }
         }
-    }
-
-    fn fn_index(&self, name: &str) -> u32 {
-        self.fn_names
-            .iter()
-            .position(|n| n == name)
-            .expect("validated") as u32
     }
 }
 

@@ -10,7 +10,7 @@ use crate::resources::Resources;
 use crate::retry::Failure;
 use crate::rng::{SimRng, stream};
 use crate::scenario::asl::{self, Def, Kind, TaskTarget};
-use crate::scenario::{Definition, EXPRESS_MAX, Names, STANDARD_MAX, Scenario, WorkflowType};
+use crate::scenario::{Definition, EXPRESS_MAX, STANDARD_MAX, Scenario, WorkflowType};
 use crate::sim::calls::{Backends, Edge};
 use crate::sim::ids::{DepId, FnId, TableId};
 use crate::sim::{Bucket, Invocation, Target, Workload};
@@ -187,14 +187,13 @@ pub(crate) fn build(
     backends: &mut Backends,
 ) -> Result<Workflows, SimError> {
     let seed = scenario.simulation.seed;
-    let names = Names::of(scenario);
     let mut flows = Vec::new();
     for w in &scenario.workflows {
         let mut def = match &w.definition {
-            Definition::Inline(doc) => asl::compile(doc, w, &names).expect("validated"),
+            Definition::Inline(doc) => asl::compile(doc, w, scenario).expect("validated"),
             Definition::File(path) => {
                 let doc = read_definition(res, path)?;
-                asl::compile(&doc, w, &names).map_err(|m| InputError {
+                asl::compile(&doc, w, scenario).map_err(|m| InputError {
                     file: res.display(path),
                     line: 0,
                     message: m,

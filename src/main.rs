@@ -13,6 +13,7 @@ use cli::run::RunArgs;
 use cli::schema::SchemaArgs;
 use cli::sweep::SweepArgs;
 use cli::trace::TraceStatsArgs;
+use cli::tune::TuneArgs;
 use cli::validate::ValidateArgs;
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +40,10 @@ enum Command {
     /// Join the results of a sweep's shards (their output folders or results.csv files) into one
     /// report.
     Merge(MergeArgs),
+    /// Pick a function's memory size as AWS Lambda Power Tuning does, at the scenario's own
+    /// traffic: a sweep of its memory, Power Tuning's table (average duration and cost per
+    /// invocation) and picks, with p50/p99 latency, cold starts, throttles and cost per day.
+    Tune(TuneArgs),
     /// Parse and check a scenario or sweep file (and the files it names); run nothing.
     Validate(ValidateArgs),
     /// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Sweep(args) => cli::sweep::sweep(args),
         Command::Merge(args) => cli::merge::merge(args),
+        Command::Tune(args) => cli::tune::tune(args),
         Command::Validate(args) => cli::validate::validate(args),
         Command::Schema(args) => cli::schema::schema(args),
         Command::Trace {

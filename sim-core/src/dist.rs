@@ -258,9 +258,140 @@ impl Dist {
         }
     }
 
+    /// The same distribution with every draw multiplied by `factor` (> 0): exactly, by scaling
+    /// its parameters; a factor of 1 leaves it unchanged.
+    pub fn scaled(&self, factor: f64) -> Dist {
+        if factor == 1.0 {
+            return self.clone();
+        }
+        let ns = |v: u64| to_ns(v as f64 * factor);
+        match self {
+            Dist::Constant(v) => Dist::Constant(ns(*v)),
+            Dist::Exponential { mean } => Dist::Exponential {
+                mean: mean * factor,
+            },
+            Dist::Lognormal { mu, sigma } => Dist::Lognormal {
+                mu: mu + factor.ln(),
+                sigma: *sigma,
+            },
+            Dist::Uniform { min, span } => Dist::Uniform {
+                min: ns(*min),
+                span: ns(*span),
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: mean * factor,
+                sd: sd * factor,
+            },
+            Dist::Empirical(v) => Dist::Empirical(v.iter().map(|&x| ns(x)).collect()),
+            Dist::Quantiles(p) => {
+                Dist::Quantiles(p.iter().map(|&(q, v)| (q, v * factor)).collect())
+            }
+        }
+    }
+
+    /// The same distribution with `add` ns added to every draw (negative: subtracted, at
+    /// least 0), as a quantile function where it is not a constant.
+    pub fn shifted(&self, add: f64) -> Dist {
+        if add == 0.0 {
+            return self.clone();
+        }
+        match self {
+            Dist::Constant(v) => Dist::Constant(to_ns(*v as f64 + add)),
+            Dist::Empirical(v) => {
+                Dist::Empirical(v.iter().map(|&x| to_ns(x as f64 + add)).collect())
+            }
+            Dist::Quantiles(p) => {
+                Dist::Quantiles(p.iter().map(|&(q, v)| (q, (v + add).max(0.0))).collect())
+            }
+            _ => {
+                // 1,001 quantiles of the original, each shifted.
+                let points: Vec<(f64, f64)> = (0..=1000)
+                    .map(|i| {
+                        let q = i as f64 / 1000.0;
+                        (q, (self.quantile(q) + add).max(0.0))
+                    })
+                    .collect();
+                Dist::Quantiles(points.into())
+            }
+        }
+    }
+
+    /// The `q`-quantile in ns (0 ≤ q ≤ 1; the extreme quantiles of unbounded distributions are
+    /// taken at 1e-6 and 1 − 1e-6).
+    pub fn quantile(&self, q: f64) -> f64 {
+        let q = q.clamp(0.0, 1.0);
+        let open = q.clamp(1e-6, 1.0 - 1e-6);
+        match self {
+            Dist::Constant(v) => *v as f64,
+            Dist::Exponential { mean } => -mean * (1.0 - open).ln(),
+            Dist::Lognormal { mu, sigma } => (mu + sigma * normal_quantile(open)).exp(),
+            Dist::Uniform { min, span } => *min as f64 + q * *span as f64,
+            Dist::Normal { mean, sd } => (mean + sd * normal_quantile(open)).max(0.0),
+            Dist::Empirical(v) => {
+                let mut s: Vec<u64> = v.to_vec();
+                s.sort_unstable();
+                s[((q * s.len() as f64) as usize).min(s.len() - 1)] as f64
+            }
+            Dist::Quantiles(p) => {
+                let i = p.partition_point(|x| x.0 <= q).clamp(1, p.len() - 1);
+                let (q0, v0) = p[i - 1];
+                let (q1, v1) = p[i];
+                v0 + (v1 - v0) * ((q - q0) / (q1 - q0)).clamp(0.0, 1.0)
+            }
+        }
+    }
+
     /// Whether every draw is zero.
     pub fn is_zero(&self) -> bool {
         matches!(self, Dist::Constant(0))
+    }
+}
+
+/// The standard normal quantile Φ⁻¹(p), 0 < p < 1: Acklam's rational approximation
+/// (relative error below 1.2e-9), enough for the quantile tables built from it.
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     }
 }
 

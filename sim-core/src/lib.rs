@@ -14,7 +14,7 @@
 //! use sim_core::scenario::{Function, Scenario, Workload};
 //! use sim_core::{Nanos, NoFiles, NullObserver, dist::DistSpec, simulate};
 //! let mut api = Function::new("api", DistSpec::Exponential { mean: Nanos::from_millis(200) });
-//! api.cold_start = DistSpec::constant(Nanos::from_millis(250));
+//! api.cold_start = Some(DistSpec::constant(Nanos::from_millis(250)));
 //! let mut scenario = Scenario::new(
 //!     Nanos::from_secs(600),
 //!     vec![api],
@@ -31,6 +31,7 @@ pub mod error;
 pub mod inputs;
 pub mod metrics;
 pub mod observer;
+pub mod profile;
 pub mod resources;
 pub mod retry;
 pub mod rng;

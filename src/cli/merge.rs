@@ -89,7 +89,15 @@ pub fn merge(args: &MergeArgs) -> Result<(), Exit> {
             .join(" "),
         dir.display()
     );
-    let written = write_report(&sweep, &dir, &rows, &stem, args.no_plots, &command)?;
+    let written = write_report(
+        &sweep,
+        &dir,
+        &rows,
+        &stem,
+        args.no_plots,
+        &command,
+        Vec::new(),
+    )?;
     if !args.quiet {
         let mut t = format!(
             "{stem} · merged {} of {total} runs from {} shards\n\n",

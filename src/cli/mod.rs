@@ -6,6 +6,7 @@ pub mod run;
 pub mod schema;
 pub mod sweep;
 pub mod trace;
+pub mod tune;
 pub mod validate;
 
 use crate::input::parse::LoadError;

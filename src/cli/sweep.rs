@@ -67,6 +67,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Exit> {
         &stem,
         args.no_plots,
         &sweep_command(file, &dir, shard),
+        Vec::new(),
     )?;
     if !args.quiet {
         let mut text = format!(
@@ -153,7 +154,8 @@ fn parse_shard(s: &str) -> Result<(usize, usize), Exit> {
     Ok((k, n))
 }
 
-/// Tables, plots and index.html of a sweep's rows; the files written.
+/// Tables, plots and index.html of a sweep's rows; the files written (after `earlier`, files
+/// written before, which the index lists too).
 pub(super) fn write_report(
     sweep: &Sweep,
     dir: &Path,
@@ -161,6 +163,7 @@ pub(super) fn write_report(
     stem: &str,
     no_plots: bool,
     command: &str,
+    earlier: Vec<PathBuf>,
 ) -> Result<Vec<PathBuf>, Exit> {
     // The tables and the plots are independent: make them at once.
     let (tables, plots) = rayon::join(
@@ -173,7 +176,8 @@ pub(super) fn write_report(
             }
         },
     );
-    let mut written = tables.map_err(Exit::Other)?;
+    let mut written = earlier;
+    written.extend(tables.map_err(Exit::Other)?);
     written.extend(plots.map_err(Exit::Other)?);
     written
         .push(html::sweep_index(dir, stem, sweep, rows, &written, command).map_err(Exit::Other)?);

@@ -98,16 +98,22 @@ pub fn load(path: &Path, jobs: usize) -> Result<Sweep, LoadError> {
     let text = read_text(path)?;
     let file = path.display().to_string();
     let sf: SweepFile = parse_toml(&text, &file)?;
-    if sf.replications == 0 {
-        return Err(LoadError(format!(
-            "{file}: replications: must be at least 1"
-        )));
-    }
     let base = path
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
         .join(&sf.base);
+    build(&sf, &file, base, jobs)
+}
+
+/// The sweep `sf` (read from `file`, named in errors) of the scenario at `base`, every
+/// configuration checked on `jobs` threads.
+pub fn build(sf: &SweepFile, file: &str, base: PathBuf, jobs: usize) -> Result<Sweep, LoadError> {
+    if sf.replications == 0 {
+        return Err(LoadError(format!(
+            "{file}: replications: must be at least 1"
+        )));
+    }
     let mut grid: Vec<(String, Vec<toml::Value>)> = Vec::new();
     for (key, v) in &sf.grid {
         match v {

@@ -213,14 +213,15 @@ fn metrics(s: &Summary) -> Vec<f64> {
         t.latency_ms.p999,
         t.instances.mean,
         c.total,
-        c.requests + c.compute + c.provisioned,
+        c.requests + c.compute + c.provisioned + c.snapstart.unwrap_or(0.0),
         c.ec2,
         c.per_million_requests,
         s.traces.iter().map(|t| t.labelled_cold as f64).sum(),
     ]
 }
 
-/// The values of the columns `names` (each `workflow.NAME.METRIC` or `alarm.NAME.METRIC`) from
+/// The values of the columns `names` (each `function.NAME.METRIC`, `workflow.NAME.METRIC` or
+/// `alarm.NAME.METRIC`) from
 /// `s`; a delay with no incident detected is NaN (an empty cell in the tables).
 fn extra_metrics(s: &Summary, names: &[String]) -> Vec<f64> {
     names
@@ -228,6 +229,25 @@ fn extra_metrics(s: &Summary, names: &[String]) -> Vec<f64> {
         .map(|n| {
             let (kind, rest) = n.split_once('.').expect("a metric name");
             let (name, m) = rest.rsplit_once('.').expect("a metric name");
+            if kind == "function" {
+                let Some(f) = s.functions.get(name) else {
+                    return f64::NAN;
+                };
+                let c = &f.cost_usd;
+                return match m {
+                    "invocations" => f.invocations as f64,
+                    "duration_ms" => f.duration_ms,
+                    // Compute per invocation, as Power Tuning prices it (no request charge).
+                    "price_usd" if f.invocations == 0 => f64::NAN,
+                    "price_usd" => (c.compute + c.provisioned) / f.invocations as f64,
+                    "p50_ms" => f.latency_ms.p50,
+                    "p99_ms" => f.latency_ms.p99,
+                    "cold_starts" => f.cold_starts as f64,
+                    "throttled" => f.outcomes.throttled as f64,
+                    "timed_out" => f.outcomes.timed_out as f64,
+                    _ => c.total,
+                };
+            }
             if kind == "workflow" {
                 let Some(w) = s.workflows.get(name) else {
                     return f64::NAN;

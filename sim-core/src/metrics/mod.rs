@@ -419,6 +419,13 @@ pub struct Cost {
     pub workflows: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ec2_parts: Option<Ec2Cost>,
+    /// SnapStart's snapshot caching and restores (Python and .NET functions with SnapStart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapstart: Option<f64>,
+    /// The free tier's allowance for the measured window, subtracted (a negative amount; only
+    /// with `pricing.free_tier`; in the total, not in any function's cost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_tier: Option<f64>,
     /// `total` per million requests (0 without requests).
     pub per_million_requests: f64,
 }
@@ -531,6 +538,11 @@ pub struct Metrics {
     /// Busy provisioned environments over allocated ones, averaged over the measured window.
     pub provisioned_utilization: f64,
     pub cold_start_ratio: f64,
+    /// Attempts that ran (billed invocations; retries included, throttled ones not).
+    pub invocations: u64,
+    /// Mean execution time of an attempt in ms (init excluded), the `Duration` Lambda reports:
+    /// what AWS Lambda Power Tuning averages.
+    pub duration_ms: f64,
     pub latency_ms: Latency,
     pub instances: Instances,
     pub cost_usd: Cost,

@@ -30,6 +30,10 @@ pub struct Account {
     /// reserved concurrency).
     #[serde(default = "yes")]
     pub rps_limit: bool,
+    /// Limit the requests per second provisioned environments serve to 10 × the provisioned
+    /// concurrency ready; requests above it spill over to on-demand environments.
+    #[serde(default = "yes")]
+    pub provisioned_rps_limit: bool,
     /// How provisioned concurrency is allocated: "current" (after the delay, at each function's
     /// `provisioned_allocation_rate`) or "legacy" (until 2022: the Region's burst at once, then
     /// 500 per minute).
@@ -170,6 +174,7 @@ impl Default for Account {
             region: default_region(),
             burst: None,
             rps_limit: true,
+            provisioned_rps_limit: true,
             provisioned_allocation: AllocationRule::default(),
             api_rate: default_api_rate(),
             api_burst: default_api_burst(),

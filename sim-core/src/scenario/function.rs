@@ -43,11 +43,36 @@ pub struct Function {
     pub memory_mb: u32,
     #[serde(default = "default_timeout")]
     pub timeout: Nanos,
-    /// Warm execution time.
-    pub duration: DistSpec,
-    /// Init time of a new instance.
-    #[serde(default = "zero_dist")]
-    pub cold_start: DistSpec,
+    /// Warm execution time (at `cpu.reference_memory_mb` with a `cpu` table). Required unless
+    /// `duration_profile` gives it.
+    #[serde(default)]
+    pub duration: Option<DistSpec>,
+    /// Execution times measured per memory size, read for `memory_mb` (interpolated between
+    /// sizes): an AWS Lambda Power Tuning result (`.json`) or a `memory_mb,duration_ms` CSV.
+    #[serde(default)]
+    pub duration_profile: Option<String>,
+    /// How the work scales with memory (without it, `duration` does not depend on memory).
+    #[serde(default)]
+    pub cpu: Option<super::CpuModel>,
+    /// Init time of a new instance (default: the runtime's preset, else none).
+    #[serde(default)]
+    pub cold_start: Option<DistSpec>,
+    /// The runtime (`python3.13`, `nodejs22.x`, `java21`, …): its measured init time unless
+    /// `cold_start` is given, and whether SnapStart and free init (before August 2025) apply.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// How the code is deployed: "zip" (default) or "image".
+    #[serde(default)]
+    pub package: super::Package,
+    /// Size of the package (unzipped) in MB: larger packages take longer to init.
+    #[serde(default)]
+    pub package_mb: Option<f64>,
+    /// Lambda SnapStart: new environments restore a snapshot instead of running init.
+    #[serde(default)]
+    pub snapstart: bool,
+    /// Restore time of a SnapStart snapshot (default: the runtime's measured one).
+    #[serde(default)]
+    pub restore: Option<DistSpec>,
     #[serde(default = "default_keep_alive")]
     pub keep_alive: Nanos,
     /// How long idle environments are kept: "fixed" (`keep_alive`), "random" (an idle time drawn
@@ -129,8 +154,15 @@ impl Function {
             name: name.into(),
             memory_mb: default_memory(),
             timeout: default_timeout(),
-            duration,
-            cold_start: zero_dist(),
+            duration: Some(duration),
+            duration_profile: None,
+            cpu: None,
+            cold_start: None,
+            runtime: None,
+            package: super::Package::Zip,
+            package_mb: None,
+            snapstart: false,
+            restore: None,
             keep_alive: default_keep_alive(),
             keep_alive_policy: KeepAlivePolicy::default(),
             idle_ttl: None,
@@ -321,9 +353,6 @@ fn default_timeout() -> Nanos {
 fn default_keep_alive() -> Nanos {
     Nanos::from_secs(600)
 }
-fn zero_dist() -> DistSpec {
-    DistSpec::constant(Nanos::ZERO)
-}
 
 /// Largest memory size Lambda offers (docs/sources.md: S13).
 pub const MAX_MEMORY_MB: u32 = 10_240;
@@ -381,8 +410,7 @@ impl Function {
                 ),
             );
         }
-        check_dist(&self.duration, &k("duration"))?;
-        check_dist(&self.cold_start, &k("cold_start"))?;
+        self.check_compute(key)?;
         self.check_provisioned(key)?;
         for (field, p) in [
             ("error_probability", self.error_probability),

@@ -6,10 +6,10 @@ use super::{
     ClientRetry, Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, GroupSpec, HashMap, Hists,
     Incidents, Invocation, KeepAlive, KeepAlivePolicy, Lambda, LatencyHist, Live, NIL, NO_DURATION,
     NS_PER_S, Nanos, PENDING, Parked, Policy, Pool, Process, Provisioned, RateWindow, Resources,
-    Scaler, ScalingRule, Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target, Workload,
-    incidents, load_dist, open_trace, read_points, stream,
+    RpsRamp, Scaler, ScalingRule, Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target,
+    Workload, incidents, load_dist, open_trace, read_points, stream,
 };
-use crate::scenario::Platform;
+use crate::scenario::{InitBilling, Platform, SnapCharge};
 use crate::sim::ids::{FnId, GroupId, WfId};
 
 impl Simulation {
@@ -31,6 +31,7 @@ impl Simulation {
             seed,
             interval: sim.sample_interval.0,
             requests_price: scenario.pricing.requests_per_million / 1e6,
+            billing: super::billing::Billing::new(&scenario.pricing),
             cx: Ctx {
                 q: queue,
                 end: sim.duration.0,
@@ -271,9 +272,19 @@ fn function(
         keep_alive,
         max_lifetime: f.max_lifetime.0,
         reuse: f.reuse,
-        duration: load(&f.duration, "duration")?,
-        cold_start: load(&f.cold_start, "cold_start")?,
+        duration: super::compute::work(f, res)?,
+        cold_start: super::compute::init(f, res)?,
         pool: pool as u32,
+        arm64: f.architecture == Architecture::Arm64,
+        free_init: scenario.pricing.init_billing == InitBilling::Before
+            && f.init_was_free()
+            && !f.snapstart,
+        free_init_mb_ms: 0,
+        ran_ns: 0,
+        ran_count: 0,
+        init_ns: 0,
+        snap_cache: snap_charge(scenario, f).0,
+        snap_restore: snap_charge(scenario, f).1,
         gb_s_price: match f.architecture {
             Architecture::X86_64 => scenario.pricing.x86_gb_second,
             Architecture::Arm64 => scenario.pricing.arm64_gb_second,
@@ -306,6 +317,8 @@ fn function(
                     .as_ref()
                     .map(|c| Box::new(Scaler::new(c))),
             );
+            // 10 requests per second per provisioned environment (docs/sources.md: S74).
+            pc.rps_per_env = if acc.provisioned_rps_limit { 10 } else { 0 };
             if legacy {
                 pc.burst = acc
                     .burst
@@ -327,6 +340,7 @@ fn function(
             ScalingRule::Current => Bucket::new(1000.0, 100.0, true),
             _ => Bucket::OFF,
         },
+        rps_ramp: RpsRamp::new(acc.scaling == ScalingRule::Current),
         rng: SimRng::new(seed, stream::FUNCTION | i as u64),
         head: NIL,
         tail: NIL,
@@ -360,6 +374,18 @@ fn function(
         }),
         group: None,
     })
+}
+
+/// SnapStart's charges for function `f`: per GB-second cached and per GB restored (Python and
+/// .NET; none for Java or without SnapStart).
+fn snap_charge(scenario: &Scenario, f: &crate::scenario::Function) -> (f64, f64) {
+    match f.runtime_preset().and_then(|r| r.snapstart) {
+        Some(SnapCharge::Charged) if f.snapstart => (
+            scenario.pricing.snapstart_cache_gb_second,
+            scenario.pricing.snapstart_restore_gb,
+        ),
+        _ => (0.0, 0.0),
+    }
 }
 
 /// The workloads, the SQS sources they send to and the trace feeds they replay.

@@ -44,9 +44,11 @@ use std::collections::HashMap;
 mod alarms;
 mod apis;
 mod asg;
+mod billing;
 mod build;
 mod calls;
 mod clients;
+mod compute;
 mod deps;
 mod event;
 mod groups;
@@ -72,7 +74,7 @@ use ids::{IncidentId, WorkloadId};
 use incidents::{IncidentState, Incidents};
 use lambda::{
     Attempt, Bin, Bucket, Counted, Func, Hists, KeepAlive, Lambda, Live, NIL, PENDING, Pool,
-    Provisioned, RateWindow, Scaler, State,
+    Provisioned, RateWindow, RpsRamp, Scaler, State,
 };
 use queues::{AsyncPolicy, Batch, Sqs, SqsCx, SqsSource};
 use request::{AttemptEnd, GroupEnd, Refund, Req, Target};
@@ -91,6 +93,7 @@ pub struct Simulation {
     seed: u64,
     interval: u64,
     requests_price: f64,
+    billing: billing::Billing,
     cx: Ctx,
     lambda: Lambda,
     /// EC2 Auto Scaling groups.

@@ -119,6 +119,19 @@ impl Simulation {
         let backend_cost: f64 = backends.iter().map(|(_, s)| s.cost_usd()).sum();
         let with_backends = !backends.is_empty();
         services.extend(backends);
+        // On-demand compute per architecture, priced at its monthly volume.
+        let months = super::billing::Billing::months(window);
+        let mut od_all = [0.0f64; 2];
+        for (func, group) in self.lambda.funcs.iter().zip(&groups) {
+            if group.is_none() {
+                od_all[func.arm64 as usize] += od_gb_s(func);
+            }
+        }
+        let price = [
+            self.billing.price(false, od_all[0], months),
+            self.billing.price(true, od_all[1], months),
+        ];
+        let (mut billed_requests, mut snap_all) = (0u64, None::<f64>);
         let mut api_all = 0.0;
         for (f, ((func, name), group)) in
             self.lambda.funcs.iter().zip(names).zip(groups).enumerate()
@@ -128,15 +141,25 @@ impl Simulation {
             let c = &func.counted;
             let ia = func.int_alive - func.win_alive0;
             let ib = func.int_busy - func.win_busy0;
-            let od_gb_s = func.billed_mb_ms as f64 / 1024.0 / 1000.0;
+            let od_gb_s = od_gb_s(func);
             let pc_gb_s = func.billed_pc_mb_ms as f64 / 1024.0 / 1000.0;
             let gb_s = od_gb_s + pc_gb_s;
-            let compute = od_gb_s * func.gb_s_price + pc_gb_s * func.pc_exec_price;
+            let compute = od_gb_s * price[func.arm64 as usize] + pc_gb_s * func.pc_exec_price;
             let requests = if group.is_some() {
                 0.0
             } else {
+                billed_requests += func.started;
                 func.started as f64 * self.requests_price
             };
+            // SnapStart: the snapshot cached over the window, and each restore.
+            let memory_gb = func.memory_mb as f64 / 1024.0;
+            let snapstart = (func.snap_cache > 0.0 || func.snap_restore > 0.0).then(|| {
+                window / 1e9 * memory_gb * func.snap_cache
+                    + c.cold_starts as f64 * memory_gb * func.snap_restore
+            });
+            if let Some(s) = snapstart {
+                *snap_all.get_or_insert(0.0) += s;
+            }
             // Provisioned concurrency is billed for the time it is configured.
             let pc = &func.pc;
             let conf_gb_s = (pc.int_conf - pc.win0.0) as f64 / 1e9 * func.memory_mb as f64 / 1024.0;
@@ -146,6 +169,13 @@ impl Simulation {
             pc_busy_all += pc.int_busy - pc.win0.2;
             let pc_util = if pc_ready > 0 {
                 round_sig((pc.int_busy - pc.win0.2) as f64 / pc_ready as f64)
+            } else {
+                0.0
+            };
+            let duration_ms = if func.ran_count > 0 {
+                round_sig(
+                    func.ran_ns.saturating_sub(func.init_ns) as f64 / func.ran_count as f64 / 1e6,
+                )
             } else {
                 0.0
             };
@@ -165,12 +195,15 @@ impl Simulation {
                 spillover: c.spillover,
                 provisioned_utilization: pc_util,
                 cold_start_ratio: ratio(c.cold_starts, func.started),
+                invocations: func.started,
+                duration_ms,
                 latency_ms: func.hists.latency.summary(),
                 instances: instances(ia, ib, window, c.peak_alive, func.peak_busy),
                 cost_usd: cost(
                     requests,
                     compute,
                     provisioned,
+                    snapstart,
                     group.as_ref().map(|g| g.1),
                     api,
                     func.requests,
@@ -225,10 +258,25 @@ impl Simulation {
             total.cost_usd.requests,
             total.cost_usd.compute,
             total.cost_usd.provisioned,
+            snap_all,
             ec2_all,
             with_apis.then_some(api_all),
             total.requests,
         );
+        if let Some(free) =
+            self.billing
+                .free_tier(od_all, billed_requests as f64, self.requests_price, months)
+        {
+            total.cost_usd.free_tier = Some(-round_sig(free));
+            total.cost_usd.total = round_sig(total.cost_usd.total - free);
+        }
+        let (ran, init, n) = self.lambda.funcs.iter().fold((0u128, 0u128, 0u64), |a, f| {
+            (a.0 + f.ran_ns, a.1 + f.init_ns, a.2 + f.ran_count)
+        });
+        total.invocations = started;
+        if n > 0 {
+            total.duration_ms = round_sig(ran.saturating_sub(init) as f64 / n as f64 / 1e6);
+        }
         let alarms = self.alarms.metrics(end);
         let (workflows, workflow_cost) = self.workflows.metrics();
         if !workflows.is_empty() {
@@ -283,6 +331,11 @@ impl Simulation {
     }
 }
 
+/// On-demand compute billed to function `func`, in GB-seconds (its free init taken off).
+fn od_gb_s(func: &super::Func) -> f64 {
+    (func.billed_mb_ms - func.free_init_mb_ms) as f64 / 1024.0 / 1000.0
+}
+
 /// GB-seconds of `memory_mb` held for `count_ns` instance-nanoseconds.
 pub(crate) fn idle_gb_s(count_ns: u128, memory_mb: u64) -> f64 {
     count_ns as f64 / 1e9 * memory_mb as f64 / 1024.0
@@ -318,12 +371,18 @@ pub(crate) fn cost(
     requests: f64,
     compute: f64,
     provisioned: f64,
+    snapstart: Option<f64>,
     ec2: Option<Ec2Cost>,
     api: Option<f64>,
     n_requests: u64,
 ) -> Cost {
     let ec2_total = ec2.map(|c| c.total()).unwrap_or(0.0);
-    let total = requests + compute + provisioned + ec2_total + api.unwrap_or(0.0);
+    let total = requests
+        + compute
+        + provisioned
+        + snapstart.unwrap_or(0.0)
+        + ec2_total
+        + api.unwrap_or(0.0);
     Cost {
         total: round_sig(total),
         requests: round_sig(requests),
@@ -334,6 +393,8 @@ pub(crate) fn cost(
         services: None,
         workflows: None,
         ec2_parts: ec2.map(|c| c.rounded()),
+        snapstart: snapstart.map(round_sig),
+        free_tier: None,
         per_million_requests: if n_requests > 0 {
             round_sig(total / n_requests as f64 * 1e6)
         } else {

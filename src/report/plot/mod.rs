@@ -71,6 +71,7 @@ pub mod service_map;
 pub mod state_diagram;
 pub mod sweep;
 pub mod trace;
+pub mod tune;
 
 /// A latency CDF's chart: log-scaled latency against the fraction of requests.
 type CdfChart<'a, DB> =

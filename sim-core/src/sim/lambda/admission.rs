@@ -91,3 +91,52 @@ impl Bucket {
         true
     }
 }
+
+/// The requests-per-second ramp of the 2023 scaling rule, for one function: "every 10 seconds,
+/// Lambda can … accommodate 10,000 additional requests per second" (docs/sources.md: S1). In
+/// each whole second a function serves as many requests as it served in the second before, plus
+/// what a bucket of 10,000 additional requests per second allows, refilled at 1,000 a second
+/// (continuously, never above 10,000, as the environments' rate is).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RpsRamp {
+    end: u64,
+    /// Requests served in the previous second, and in this one.
+    level: u64,
+    count: u64,
+    extra: Bucket,
+}
+
+impl RpsRamp {
+    pub(crate) fn new(on: bool) -> RpsRamp {
+        RpsRamp {
+            end: 0,
+            level: 0,
+            count: 0,
+            extra: Bucket::new(10_000.0, 1_000.0, on),
+        }
+    }
+
+    /// Counts one request at `now`; false if it is above what the function has scaled to.
+    #[inline(always)]
+    pub(crate) fn take(&mut self, now: u64) -> bool {
+        if !self.extra.on {
+            return true;
+        }
+        if now >= self.end {
+            // The second before served `count` (none if it was not the last one active).
+            self.level = if now < self.end + NS_PER_S {
+                self.count
+            } else {
+                0
+            };
+            self.end = now - now % NS_PER_S + NS_PER_S;
+            self.count = 0;
+        }
+        if self.count < self.level || self.extra.take(now) {
+            self.count += 1;
+            true
+        } else {
+            false
+        }
+    }
+}

@@ -2,7 +2,8 @@
 //! counters and latency histograms, its faults, prices and provisioned concurrency.
 
 use super::{
-    BinaryHeap, Bucket, Dist, KeepAlive, LatencyHist, Nanos, Outcomes, Provisioned, Reuse, SimRng,
+    BinaryHeap, Bucket, Dist, KeepAlive, LatencyHist, Nanos, Outcomes, Provisioned, Reuse, RpsRamp,
+    SimRng,
 };
 use crate::observer::SampleRow;
 use crate::sim::ids::FnId;
@@ -106,6 +107,8 @@ pub(crate) struct Func {
     pub(crate) dlq: u64,
     /// New environments it may still add now (the 2023 scaling rule).
     pub(crate) burst: Bucket,
+    /// Requests per second it has scaled to (the 2023 scaling rule).
+    pub(crate) rps_ramp: RpsRamp,
     pub(crate) pc: Provisioned,
     /// Compute billed on provisioned environments (at the provisioned execution price).
     pub(crate) billed_pc_mb_ms: u128,
@@ -115,6 +118,19 @@ pub(crate) struct Func {
     pub(crate) newest: BinaryHeap<(u64, u32)>,
     pub(crate) win_alive0: u128,
     pub(crate) win_busy0: u128,
+    /// Billing: on arm64 (its volume tiers); init free (the rule before August 2025), and the
+    /// compute its cold starts' init added to `billed_mb_ms`, to take off.
+    pub(crate) arm64: bool,
+    pub(crate) free_init: bool,
+    pub(crate) free_init_mb_ms: u128,
+    /// Time of measured attempts that ended (init and execution), their number, and the init
+    /// before the invocation of measured cold attempts.
+    pub(crate) ran_ns: u128,
+    pub(crate) ran_count: u64,
+    pub(crate) init_ns: u128,
+    /// SnapStart's charges: per GB-second of memory cached, per GB restored (0: none).
+    pub(crate) snap_cache: f64,
+    pub(crate) snap_restore: f64,
     /// The histograms, boxed to keep `Func` small.
     pub(crate) hists: Box<Hists>,
     /// The function's Auto Scaling group (an index into `Simulation::asgs`), if it runs on one.
@@ -190,6 +206,20 @@ impl Func {
             )
         } else {
             (init, 0, false)
+        }
+    }
+
+    /// A measured cold start's init (`init` ns of an attempt of `ran` ns): counted apart from
+    /// the execution time, and taken off the bill where init is free (each attempt's time
+    /// rounded up to 1 ms with and without it; an attempt that makes calls is billed for its
+    /// whole time, so its init is taken off as if it had ended as drawn).
+    #[cold]
+    pub(crate) fn cold_billing(&mut self, init: u64, ran: u64) {
+        self.init_ns += init as u128;
+        if self.free_init {
+            let with = ran.div_ceil(1_000_000);
+            let without = ran.saturating_sub(init).div_ceil(1_000_000);
+            self.free_init_mb_ms += self.memory_mb as u128 * (with - without) as u128;
         }
     }
 

@@ -163,7 +163,8 @@ impl Lambda {
         let (mut admitted, idle) = if pc.is_some() {
             (true, pc)
         } else {
-            let ok = self.pools[p].busy < self.pools[p].cap
+            let ok = self.funcs[f as usize].rps_ramp.take(now)
+                && self.pools[p].busy < self.pools[p].cap
                 && self.pools[p].rps.take(now)
                 && (p == 0 || self.pools[0].rps.take(now));
             (ok, if ok { self.take_idle(f, now) } else { None })
@@ -290,6 +291,7 @@ impl Lambda {
             func.started += 1;
             if cold {
                 func.counted.cold_starts += 1;
+                func.cold_billing(outside, done_at - now);
             }
         }
         if cx.measuring {
@@ -519,6 +521,8 @@ impl Lambda {
 #[inline(always)]
 fn bill(func: &mut Func, it: &Instance, ran: u64, prov: bool) {
     if it.has(MEASURED) {
+        func.ran_ns += ran as u128;
+        func.ran_count += 1;
         let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
         if prov {
             func.billed_pc_mb_ms += billed;

@@ -10,7 +10,7 @@
 //! the provisioned concurrency when the run was set up.
 
 use super::Lambda;
-use super::{Event, Func, NIL, Observer, PROV, State};
+use super::{Event, Func, NIL, NS_PER_S, Observer, PROV, State};
 use crate::scenario::PcScaling;
 use crate::sim::Ctx;
 use crate::sim::ids::{FnId, InstId};
@@ -41,6 +41,12 @@ pub(crate) struct Provisioned {
     pub win0: (u128, u128, u128),
     pub bin0: (u128, u128),
     pub scaling: Option<Box<Scaler>>,
+    /// Requests per second its environments serve at most, per ready environment (0: no
+    /// limit): those above spill over to on-demand environments. The current second's end and
+    /// count.
+    pub rps_per_env: u64,
+    rps_end: u64,
+    rps_count: u64,
 }
 
 /// Application Auto Scaling of one function's provisioned concurrency.
@@ -141,7 +147,17 @@ impl Lambda {
     #[inline]
     pub(crate) fn pc_take(&mut self, f: u32, now: u64) -> Option<u32> {
         let pc = &mut self.funcs[f as usize].pc;
+        if pc.rps_per_env > 0 {
+            if now >= pc.rps_end {
+                pc.rps_end = now - now % NS_PER_S + NS_PER_S;
+                pc.rps_count = 0;
+            }
+            if pc.rps_count >= pc.rps_per_env * pc.ready as u64 {
+                return None;
+            }
+        }
         let inst = pc.idle.pop()?;
+        pc.rps_count += 1;
         pc.advance(now);
         pc.busy += 1;
         Some(inst)

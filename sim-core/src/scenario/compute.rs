@@ -254,12 +254,6 @@ impl Function {
                     ),
                 );
             }
-            if self.cold_start.is_some() {
-                return err(
-                    k("cold_start"),
-                    "does not apply with snapstart = true: a new environment restores its snapshot (give `restore`)",
-                );
-            }
             if self.package == Package::Image {
                 return err(
                     k("snapstart"),

@@ -64,9 +64,12 @@ pub struct Function {
     /// How the code is deployed: "zip" (default) or "image".
     #[serde(default)]
     pub package: super::Package,
-    /// Size of the package (unzipped) in MB: larger packages take longer to init.
+    /// Size of the package (unzipped) in MB: larger packages take longer to init, by
+    /// `init_per_package_mb` a MB (added to the runtime's preset).
     #[serde(default)]
     pub package_mb: Option<f64>,
+    #[serde(default = "default_init_per_mb")]
+    pub init_per_package_mb: Nanos,
     /// Lambda SnapStart: new environments restore a snapshot instead of running init.
     #[serde(default)]
     pub snapstart: bool,
@@ -161,6 +164,7 @@ impl Function {
             runtime: None,
             package: super::Package::Zip,
             package_mb: None,
+            init_per_package_mb: default_init_per_mb(),
             snapstart: false,
             restore: None,
             keep_alive: default_keep_alive(),
@@ -338,6 +342,11 @@ fn pc_recycle() -> Nanos {
 
 fn default_max_lifetime() -> Nanos {
     Nanos::from_secs(2 * 3600)
+}
+
+/// An assumption: no per-MB figure is published (docs/model.md).
+fn default_init_per_mb() -> Nanos {
+    Nanos::from_millis(1)
 }
 
 fn default_init_timeout() -> Nanos {

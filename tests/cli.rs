@@ -469,6 +469,81 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             ),
             &["functions.api.init_failure_probability", "between 0 and 1"],
         ),
+        bad(
+            "SnapStart with provisioned concurrency",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nruntime = \"python3.13\"\nsnapstart = true\nprovisioned_concurrency = 2",
+            ),
+            &["functions.api.snapstart", "functions.api.provisioned_concurrency"],
+        ),
+        bad(
+            "SnapStart on a runtime without it",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nruntime = \"nodejs22.x\"\nsnapstart = true",
+            ),
+            &["functions.api.snapstart", "nodejs22.x"],
+        ),
+        bad(
+            "an unknown runtime",
+            GOOD.replace("keep_alive = \"1m\"", "keep_alive = \"1m\"\nruntime = \"cobol\""),
+            &["functions.api.runtime", "cobol", "python3.13"],
+        ),
+        bad(
+            "a CPU model measured at no Lambda size",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\ncpu = { reference_memory_mb = 100 }",
+            ),
+            &["functions.api.cpu.reference_memory_mb", "128"],
+        ),
+        bad(
+            "both a duration and a profile",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nduration_profile = \"p.json\"",
+            ),
+            &["functions.api.duration", "duration_profile"],
+        ),
+        Bad {
+            what: "a memory size outside the profile",
+            scenario: GOOD.replace(
+                "duration = { dist = \"exponential\", mean = \"100ms\" }",
+                "duration_profile = \"p.json\"",
+            ),
+            extra_files: vec![(
+                "p.json",
+                r#"{"power": 512, "stats": [{"value": 512, "averagePrice": 1e-6, "averageDuration": 90}, {"value": 1024, "averagePrice": 2e-6, "averageDuration": 50}]}"#,
+            )],
+            args: vec![],
+            expect: vec!["p.json", "functions.api.memory_mb", "512 to 1024"],
+        },
+        Bad {
+            what: "a profile entry without its duration",
+            scenario: GOOD.replace(
+                "duration = { dist = \"exponential\", mean = \"100ms\" }",
+                "duration_profile = \"p.json\"",
+            ),
+            extra_files: vec![("p.json", r#"{"stats": [{"value": 256}]}"#)],
+            args: vec![],
+            expect: vec!["p.json", "$.stats[0]", "averageDuration"],
+        },
+        Bad {
+            what: "a profile CSV with a bad line",
+            scenario: GOOD.replace(
+                "duration = { dist = \"exponential\", mean = \"100ms\" }",
+                "duration_profile = \"p.csv\"",
+            ),
+            extra_files: vec![("p.csv", "memory_mb,duration_ms\n256,80\n256,fast\n")],
+            args: vec![],
+            expect: vec!["p.csv:3", "duration_ms"],
+        },
+        bad(
+            "volume tiers out of order",
+            format!("{GOOD}[pricing]\nx86_tiers = [[6e9, 0.000015], [1e9, 0.00001]]\n"),
+            &["pricing.x86_tiers.1", "increasing"],
+        ),
     ];
     let dir = temp_dir("bad");
     for case in &cases {

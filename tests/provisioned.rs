@@ -300,3 +300,40 @@ fn reused_environments_do_not_count_as_provisioned() {
         }
     }
 }
+
+/// Provisioned environments serve at most 10 requests a second each (`provisioned_rps_limit`):
+/// 5 of them, 200 short requests a second (one busy at a time) — 50 a second on them, the
+/// other 150 spill over to on-demand environments.
+#[test]
+fn provisioned_environments_serve_at_most_10_requests_a_second_each() {
+    let text = |on: bool| {
+        format!(
+            r#"
+            [simulation]
+            duration = "12m"
+            warmup = "2m"
+            sample_interval = "1m"
+            [account]
+            provisioned_rps_limit = {on}
+            [[functions]]
+            name = "api"
+            duration = {{ dist = "constant", value = "1ms" }}
+            cold_start = {{ dist = "constant", value = "100ms" }}
+            provisioned_concurrency = 5
+            [[workloads]]
+            function = "api"
+            arrivals = {{ process = "constant", rate = 200 }}
+            "#
+        )
+    };
+    let (s, rec) = record(&text(true));
+    let f = s.functions.get("api").unwrap();
+    let frac = f.spillover as f64 / f.requests as f64;
+    assert!((frac - 0.75).abs() < 0.001, "spillover {frac}");
+    // In each measured minute, 50 a second on provisioned environments.
+    for r in &rec.rows[2..] {
+        assert_eq!(r.arrivals - r.spillover, 50 * 60, "{r:?}");
+    }
+    let (s, _) = record(&text(false));
+    assert_eq!(s.functions.get("api").unwrap().spillover, 0);
+}

@@ -1,5 +1,6 @@
 //! Lambda's scaling limits: the burst rules (2023 and legacy) against their arithmetic, reserved
-//! concurrency as a floor and a ceiling, and the requests-per-second limit.
+//! concurrency as a floor and a ceiling, the requests-per-second limit and the 2023 rule's
+//! requests-per-second ramp.
 
 mod common;
 use common::record;
@@ -170,5 +171,86 @@ fn invocations_are_limited_to_10_per_second_per_unit_of_concurrency() {
     assert!((frac - 0.5).abs() < 0.01, "{frac}");
     assert!(rec.rows.iter().all(|r| r.arrivals - r.throttles <= 50 * 60));
     let (s, _) = record(&text(false));
+    assert_eq!(s.total.outcomes.throttled, 0);
+}
+
+/// 30,000 requests a second of 10 ms from time 0 under `scaling`: concurrency (300) is no limit,
+/// the requests-per-second ramp is.
+fn rps_step(scaling: &str) -> String {
+    format!(
+        r#"
+        [simulation]
+        duration = "1m"
+        sample_interval = "1s"
+        [account]
+        concurrency_limit = 10000
+        scaling = "{scaling}"
+        [[functions]]
+        name = "f"
+        duration = {{ dist = "constant", value = "10ms" }}
+        [[workloads]]
+        function = "f"
+        arrivals = {{ process = "constant", rate = 30000 }}
+        "#
+    )
+}
+
+/// The ramp worked out by hand, arrival by arrival: each second serves what the one before
+/// served, plus tokens of a bucket of 10,000 additional requests per second refilled at 1,000
+/// a second. Returns (throttled, the last second with a throttle).
+fn rps_arithmetic(rate: u64, secs: u64) -> (u64, u64) {
+    let (mut tokens, mut last_t) = (10_000.0f64, 0u64);
+    let (mut prev, mut count, mut second) = (0u64, 0u64, 0u64);
+    let (mut throttled, mut last_throttle) = (0u64, 0u64);
+    for k in 1..=rate * secs {
+        let t = k * S / rate;
+        if t / S != second {
+            prev = count;
+            count = 0;
+            second = t / S;
+        }
+        tokens = (tokens + (t - last_t) as f64 * 1000.0 / 1e9).min(10_000.0);
+        last_t = t;
+        if count < prev {
+            count += 1;
+        } else if tokens >= 1.0 {
+            tokens -= 1.0;
+            count += 1;
+        } else {
+            throttled += 1;
+            last_throttle = second;
+        }
+    }
+    (throttled, last_throttle)
+}
+
+/// "10,000 requests per second every 10 seconds" (docs/sources.md: S1): a step from nothing
+/// to 30,000 a second is throttled until the function has ramped up, about (30,000 − 10,000) /
+/// 1,000 = 20 s; without a scaling limit it is not throttled at all.
+#[test]
+fn the_2023_rule_ramps_requests_per_second_by_10000_every_10_seconds() {
+    let (s, rec) = record(&rps_step("2023"));
+    let (want, want_last) = rps_arithmetic(30_000, 60);
+    let got = s.total.outcomes.throttled;
+    assert!(
+        (got as f64 - want as f64).abs() <= 0.002 * want as f64,
+        "{got} throttled, the arithmetic gives {want}"
+    );
+    let last = rec.rows.iter().rposition(|r| r.throttles > 0).unwrap() as u64;
+    assert!((18..=20).contains(&last), "throttled until second {last}");
+    assert!(last.abs_diff(want_last) <= 1);
+    // Each second serves at most 1,000 more than the one before, after the first 10,000 (and
+    // the refill of that second).
+    for w in rec.rows.windows(2) {
+        let served = |r: &sim_core::SampleRow| r.arrivals - r.throttles;
+        assert!(
+            served(&w[1]) <= served(&w[0]) + 1_001,
+            "{} → {}",
+            served(&w[0]),
+            served(&w[1])
+        );
+    }
+    assert!(rec.rows[0].arrivals - rec.rows[0].throttles <= 11_001);
+    let (s, _) = record(&rps_step("unlimited"));
     assert_eq!(s.total.outcomes.throttled, 0);
 }

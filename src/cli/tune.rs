@@ -57,7 +57,7 @@ pub struct TuneArgs {
 const COLUMNS: [&str; 9] = [
     "invocations",
     "duration_ms",
-    "price_usd",
+    "price_per_million_usd",
     "p50_ms",
     "p99_ms",
     "cold_starts",
@@ -168,7 +168,7 @@ pub fn tune(args: &TuneArgs) -> Result<(), Exit> {
             Size {
                 memory_mb: memory[c],
                 duration_ms: v("duration_ms"),
-                price_usd: v("price_usd"),
+                price_usd: v("price_per_million_usd") / 1e6,
                 p50_ms: v("p50_ms"),
                 p99_ms: v("p99_ms"),
                 cold_starts: v("cold_starts"),

@@ -237,9 +237,12 @@ fn extra_metrics(s: &Summary, names: &[String]) -> Vec<f64> {
                 return match m {
                     "invocations" => f.invocations as f64,
                     "duration_ms" => f.duration_ms,
-                    // Compute per invocation, as Power Tuning prices it (no request charge).
-                    "price_usd" if f.invocations == 0 => f64::NAN,
-                    "price_usd" => (c.compute + c.provisioned) / f.invocations as f64,
+                    // Compute per million invocations, as Power Tuning prices an invocation
+                    // (no request charge).
+                    "price_per_million_usd" if f.invocations == 0 => f64::NAN,
+                    "price_per_million_usd" => {
+                        (c.compute + c.provisioned) / f.invocations as f64 * 1e6
+                    }
                     "p50_ms" => f.latency_ms.p50,
                     "p99_ms" => f.latency_ms.p99,
                     "cold_starts" => f.cold_starts as f64,

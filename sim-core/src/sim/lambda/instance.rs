@@ -28,7 +28,7 @@ pub(crate) enum State {
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 pub(crate) struct Instance {
-    /// When it last became idle.
+    /// When it last became idle; while busy after a cold start, when its init ends.
     pub(crate) idle_since: u64,
     /// When it was created, or last re-initialized (provisioned): for `newest` reuse, the
     /// maximum lifetime and provisioned recycling.

@@ -303,6 +303,10 @@ impl Lambda {
         it.req_id = id;
         it.arrival = now;
         it.done_at = done_at;
+        if cold {
+            // While busy the field is free: when its init ends (read if the run ends first).
+            it.idle_since = now.saturating_add(outside);
+        }
         let retryable = req.retry;
         it.flags = flags
             | (it.flags & PROV)
@@ -599,6 +603,10 @@ impl Lambda {
                 // A batch's messages are counted by their queue.
                 func.counted.outcomes.in_flight += !(it.has(BATCH) || answered) as u64;
                 let ran = it.done_at.min(end) - it.arrival;
+                if it.has(COLD) {
+                    // Its init was counted when it started; its time is not.
+                    func.init_ns -= (it.idle_since - it.arrival) as u128;
+                }
                 let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
                 if it.has(PROV) {
                     func.billed_pc_mb_ms += billed;

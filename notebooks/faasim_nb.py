@@ -185,3 +185,38 @@ def sweep(
         cmd += ["--jobs", str(jobs)]
     _check(cmd)
     return Sweep(out)
+
+
+class Tune:
+    """The outputs of one `faasim tune`: `table` (tune.csv), `power_tuning` (tune.json), `out`."""
+
+    def __init__(self, out: pathlib.Path):
+        self.out = out
+        self.table = pd.read_csv(out / "tune.csv")
+        self.power_tuning = json.loads((out / "tune.json").read_text())
+
+
+def tune(
+    scenario: str | os.PathLike,
+    memory: list[int] | None = None,
+    function: str | None = None,
+    strategy: str = "cost",
+    weight: float = 0.5,
+    replications: int = 3,
+    jobs: int | None = None,
+) -> Tune:
+    """Run `faasim tune` on a scenario (a path, or a name in scenarios/) and read its tables."""
+    path = pathlib.Path(scenario)
+    if not path.exists():
+        path = SCENARIOS / path
+    out = _fresh(path.stem + "-tune")
+    cmd = [binary(), "tune", str(path), "--out", str(out), "--quiet", "--no-plots"]
+    cmd += ["--strategy", strategy, "--weight", str(weight), "--replications", str(replications)]
+    if memory:
+        cmd += ["--memory", ",".join(str(m) for m in memory)]
+    if function:
+        cmd += ["--function", function]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    _check(cmd)
+    return Tune(out)

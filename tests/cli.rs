@@ -540,6 +540,32 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             expect: vec!["p.csv:3", "duration_ms"],
         },
         bad(
+            "a price that overflows the totals",
+            format!("{GOOD}[pricing]\nx86_gb_second = 1e308\n"),
+            &["pricing.x86_gb_second", "1e308"],
+        ),
+        bad(
+            "an instance price that overflows the totals",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\n[functions.asg]\nmax = 2\nhourly_price = 1e308",
+            ),
+            &["functions.api.asg.hourly_price", "1e308"],
+        ),
+        bad(
+            "a duration written as a bare string",
+            GOOD.replace(
+                "cold_start = { dist = \"constant\", value = \"300ms\" }",
+                "cold_start = \"300ms\"",
+            ),
+            &["s.toml:11", "functions.api.cold_start", "{ dist = \"constant\", value ="],
+        ),
+        bad(
+            "[functions] with single brackets",
+            GOOD.replace("[[functions]]", "[functions]"),
+            &["s.toml", "[[functions]]", "double brackets"],
+        ),
+        bad(
             "volume tiers out of order",
             format!("{GOOD}[pricing]\nx86_tiers = [[6e9, 0.000015], [1e9, 0.00001]]\n"),
             &["pricing.x86_tiers.1", "increasing"],

@@ -37,10 +37,11 @@ pub fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, 
     let raw = v.clone();
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = dotted_path(e.path(), Some(&raw));
+        let msg = e.inner().message();
         LoadError(format!(
-            "{file}: {}{}",
+            "{file}: {}{msg}{}",
             key_prefix(&path),
-            e.inner().message()
+            hint(msg, &path)
         ))
     })
 }
@@ -92,7 +93,26 @@ pub fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> Lo
         None => String::new(),
     };
     let msg = e.message().trim_end();
-    LoadError(format!("{file}{at}: {}{msg}", key_prefix(path)))
+    LoadError(format!(
+        "{file}{at}: {}{msg}{}",
+        key_prefix(path),
+        hint(msg, path)
+    ))
+}
+
+/// A hint for the common mistakes behind a deserializer's message about the key `path`.
+fn hint(msg: &str, path: &str) -> String {
+    if msg.contains("enum DistSpec") && msg.starts_with("invalid type: string") {
+        return "; a distribution is a table, e.g. { dist = \"constant\", value = \"100ms\" } \
+                (or exponential, lognormal, uniform, normal, quantiles, empirical)"
+            .into();
+    }
+    if msg.contains("invalid type: map, expected a sequence") && !path.contains('.') {
+        return format!(
+            "; an entry of `{path}` is written [[{path}]] (double brackets), one per entry"
+        );
+    }
+    String::new()
 }
 
 /// 1-based line and column of byte offset `pos`.

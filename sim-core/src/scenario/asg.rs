@@ -404,10 +404,14 @@ impl AsgConfig {
                 format!("must be positive, got {}", t.memory_gib),
             );
         }
-        if !(t.hourly_price.is_finite() && t.hourly_price >= 0.0) {
+        if !(t.hourly_price.is_finite() && (0.0..=super::MAX_PRICE).contains(&t.hourly_price)) {
             return fe(
                 "hourly_price",
-                format!("must be a non-negative price, got {}", t.hourly_price),
+                format!(
+                    "must be a price from 0 to {:e} (USD an hour), got {:?}",
+                    super::MAX_PRICE,
+                    t.hourly_price
+                ),
             );
         }
         if !(1..=10_000).contains(&self.slots()) {
@@ -456,12 +460,18 @@ impl AsgConfig {
         if self.mtbf.is_some_and(|m| m.0 == 0) {
             return fe("mtbf", "must be greater than 0 (omit it for no failures)");
         }
-        for (key, v) in [
-            ("volume_gb", self.volume_gb),
-            ("ebs_gb_month_price", self.ebs_gb_month_price),
+        // Bounded, so that no cost overflows: a 64 TiB volume at most (EBS's largest), a
+        // price up to MAX_PRICE.
+        for (key, v, max) in [
+            ("volume_gb", self.volume_gb, 65_536.0),
+            (
+                "ebs_gb_month_price",
+                self.ebs_gb_month_price,
+                super::MAX_PRICE,
+            ),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return fe(key, format!("must be a non-negative number, got {v}"));
+            if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                return fe(key, format!("must be a number from 0 to {max}, got {v:?}"));
             }
         }
         for (i, p) in self.policies.iter().enumerate() {

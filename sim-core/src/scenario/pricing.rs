@@ -69,6 +69,10 @@ pub enum InitBilling {
     Before,
 }
 
+/// The largest price a key takes, in USD (per unit: a request, a GB-second, an hour): far above
+/// any list price, low enough that no total overflows.
+pub const MAX_PRICE: f64 = 1e6;
+
 /// Hours in a month, for scaling the measured window to the monthly tiers and free tier (the
 /// AWS Pricing Calculator's convention, docs/sources.md: S76).
 pub const MONTH_HOURS: f64 = 730.0;
@@ -172,8 +176,11 @@ impl Pricing {
             ),
             ("pricing.snapstart_restore_gb", self.snapstart_restore_gb),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return err(key, format!("must be a non-negative price, got {v}"));
+            if !(v.is_finite() && (0.0..=MAX_PRICE).contains(&v)) {
+                return err(
+                    key,
+                    format!("must be a price from 0 to {MAX_PRICE:e} (USD), got {v:?}"),
+                );
             }
         }
         for (key, tiers) in [
@@ -182,7 +189,11 @@ impl Pricing {
         ] {
             let mut from = 0.0;
             for (i, &(start, price)) in tiers.iter().enumerate() {
-                if !(start.is_finite() && start > from && price.is_finite() && price >= 0.0) {
+                if !(start.is_finite()
+                    && start > from
+                    && price.is_finite()
+                    && (0.0..=MAX_PRICE).contains(&price))
+                {
                     return err(
                         format!("{key}.{i}"),
                         format!(

@@ -566,6 +566,22 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             &["s.toml", "[[functions]]", "double brackets"],
         ),
         bad(
+            "provisioned concurrency beyond what may be reserved",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nprovisioned_concurrency = 950",
+            ),
+            &["functions.api.provisioned_concurrency", "950", "only 900"],
+        ),
+        bad(
+            "a CPU target written as a fraction",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nplatform = \"asg\"\n[functions.asg]\nmax = 10\npolicies = [{ type = \"target_tracking\", metric = \"cpu\", target = 0.5 }]",
+            ),
+            &["functions.api.asg.policies.0.target", "percent", "0.5"],
+        ),
+        bad(
             "volume tiers out of order",
             format!("{GOOD}[pricing]\nx86_tiers = [[6e9, 0.000015], [1e9, 0.00001]]\n"),
             &["pricing.x86_tiers.1", "increasing"],
@@ -829,4 +845,34 @@ fn set_scaling_rule_by_its_year() {
         err.contains("account.scaling") && err.contains("\"legacy\""),
         "{err}"
     );
+}
+
+/// A sweep's page speaks of confidence intervals only when it has replications to make them.
+#[test]
+fn a_sweep_of_one_replication_claims_no_intervals() {
+    let dir = temp_dir("one-rep");
+    std::fs::write(dir.join("g.toml"), GROUP).unwrap();
+    for (reps, intervals) in [(1, false), (2, true)] {
+        let sweep = SWEEP.replace("replications = 3", &format!("replications = {reps}"));
+        std::fs::write(dir.join("s.sweep.toml"), sweep).unwrap();
+        let out = format!("out{reps}");
+        let o = faasim(
+            &[
+                "sweep",
+                "s.sweep.toml",
+                "--out",
+                &out,
+                "--quiet",
+                "--no-plots",
+            ],
+            &dir,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let page = std::fs::read_to_string(dir.join(&out).join("index.html")).unwrap();
+        assert_eq!(
+            page.contains("95 % confidence intervals"),
+            intervals,
+            "{reps}"
+        );
+    }
 }

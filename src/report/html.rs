@@ -115,9 +115,14 @@ pub fn sweep_index(
     b.push_str("</table>\n");
     // Intervals of the two metrics a planner trades.
     let reps = sweep.replications;
-    b.push_str(&format!(
-        "<h2>95 % confidence intervals ({reps} replications; all metrics in summary.csv)</h2>\n<table><tr><th>configuration</th><th>p99 ms</th><th>USD per 1M</th><th>cold starts</th></tr>\n"
-    ));
+    b.push_str(&if reps > 1 {
+        format!(
+            "<h2>95 % confidence intervals ({reps} replications; all metrics in summary.csv)</h2>\n"
+        )
+    } else {
+        "<h2>One replication (no confidence intervals: set replications for them)</h2>\n".into()
+    });
+    b.push_str("<table><tr><th>configuration</th><th>p99 ms</th><th>USD per 1M</th><th>cold starts</th></tr>\n");
     let mut per: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); 3]; sweep.configs.len()];
     for r in rows {
         let v = r.values();

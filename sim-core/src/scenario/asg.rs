@@ -526,6 +526,15 @@ impl ScalingPolicy {
         match self.kind {
             PolicyType::TargetTracking => {
                 match self.target {
+                    // CPU utilization is in percent, as in CloudWatch: 0.5 is a likely slip.
+                    Some(t) if self.metric == AsgMetric::Cpu && !(1.0..=100.0).contains(&t) => {
+                        return fe(
+                            "target",
+                            format!(
+                                "CPU utilization is in percent, from 1 to 100 (50 for half the slots busy), got {t}"
+                            ),
+                        );
+                    }
                     Some(t) if t.is_finite() && t > 0.0 => {}
                     Some(t) => return fe("target", format!("must be positive, got {t}")),
                     None => return fe("target", "a target tracking policy needs a target"),

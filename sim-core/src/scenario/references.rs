@@ -173,20 +173,41 @@ impl<'a> References<'a> {
 /// unreserved function, which comes out of the shared pool too) leave the account's
 /// `unreserved_minimum`.
 pub(crate) fn check_reservations(acc: &Account, functions: &[Function]) -> Result<(), ConfigError> {
-    let reserved_total: u64 = functions
+    // Each function's part and the key that sets it.
+    let parts: Vec<(String, u64)> = functions
         .iter()
-        .map(|f| match f.reserved_concurrency {
-            Some(rc) => rc as u64,
-            None => f.provisioned_concurrency as u64,
+        .filter_map(|f| match f.reserved_concurrency {
+            Some(rc) => Some((
+                format!("functions.{}.reserved_concurrency", f.name),
+                rc as u64,
+            )),
+            None if f.provisioned_concurrency > 0 => Some((
+                format!("functions.{}.provisioned_concurrency", f.name),
+                f.provisioned_concurrency as u64,
+            )),
+            None => None,
         })
-        .sum();
+        .collect();
+    let reserved_total: u64 = parts.iter().map(|p| p.1).sum();
     let reservable = acc.concurrency_limit as u64 - acc.unreserved_minimum as u64;
     if reserved_total > reservable {
+        // Named by the largest part; the message lists them all (the first few).
+        let largest = parts.iter().max_by_key(|p| p.1).expect("a part");
+        let mut listed: Vec<String> = parts
+            .iter()
+            .take(5)
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        if parts.len() > 5 {
+            listed.push(format!("{} more", parts.len() - 5));
+        }
         return err(
-            "functions.*.reserved_concurrency",
+            largest.0.clone(),
             format!(
-                "the reservations add up to {reserved_total}, but only {reservable} may be reserved (account.concurrency_limit {} minus account.unreserved_minimum {})",
-                acc.concurrency_limit, acc.unreserved_minimum
+                "reserved and provisioned concurrency (an unreserved function's provisioned concurrency is taken from the account too) add up to {reserved_total} ({}), but only {reservable} may be: account.concurrency_limit {} minus account.unreserved_minimum {}",
+                listed.join(", "),
+                acc.concurrency_limit,
+                acc.unreserved_minimum
             ),
         );
     }

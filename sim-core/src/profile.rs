@@ -74,7 +74,8 @@ impl Profile {
                         ),
                     ));
                 };
-                sizes.push(size_avg(value, avg, &format!("$.stats[{i}]"))?);
+                let (mem, ns) = measurement(value, avg, &format!("$.stats[{i}]"))?;
+                sizes.push((mem, vec![ns]));
             }
         } else if let Some(url) = root
             .pointer("/stateMachine/visualization")
@@ -126,11 +127,11 @@ impl Profile {
                     ),
                 ));
             };
-            let (mem, v) = size_avg(mem, ms, "").map_err(|(_, e)| (lineno, e))?;
+            let row = measurement(mem, ms, "").map_err(|(_, e)| (lineno, e))?;
             if rows.len() == MAX_MEASUREMENTS {
                 return Err((lineno, format!("more than {MAX_MEASUREMENTS} measurements")));
             }
-            rows.push((mem, v[0]));
+            rows.push(row);
         }
         if cols.is_none() {
             return Err((
@@ -190,8 +191,9 @@ impl Profile {
     }
 }
 
-/// One (memory, duration) pair, checked: memory a Lambda size, duration finite and ≥ 0 (ms).
-fn size_avg(mem: f64, ms: f64, at: &str) -> Result<(u32, Vec<u64>), ProfileError> {
+/// One (memory MB, duration ms) pair as (MB, ns), checked: memory a Lambda size, duration
+/// finite and ≥ 0; `at` names its place in a JSON document.
+fn measurement(mem: f64, ms: f64, at: &str) -> Result<(u32, u64), ProfileError> {
     let max = crate::scenario::MAX_MEMORY_MB as f64;
     let sep = if at.is_empty() { "" } else { ": " };
     if !(mem.fract() == 0.0 && (128.0..=max).contains(&mem)) {
@@ -206,7 +208,7 @@ fn size_avg(mem: f64, ms: f64, at: &str) -> Result<(u32, Vec<u64>), ProfileError
             format!("{at}{sep}duration {ms} ms is not between 0 and 900000 ms"),
         ));
     }
-    Ok((mem as u32, vec![(ms * 1e6).round() as u64]))
+    Ok((mem as u32, (ms * 1e6).round() as u64))
 }
 
 /// Sizes sorted and checked: at least one, none twice (an average profile).
@@ -266,7 +268,8 @@ fn visualization(url: &str) -> Result<Vec<(u32, Vec<u64>)>, ProfileError> {
         .map(|(i, (m, d))| {
             let mem = i16::from_le_bytes([m[0], m[1]]) as u16 as f64;
             let ms = f32::from_le_bytes([d[0], d[1], d[2], d[3]]) as f64;
-            size_avg(mem, ms, &format!("$.stateMachine.visualization[{i}]"))
+            measurement(mem, ms, &format!("$.stateMachine.visualization[{i}]"))
+                .map(|(mem, ns)| (mem, vec![ns]))
         })
         .collect()
 }

@@ -36,6 +36,15 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The threads `--jobs` asks for (at least 1), or the number of cores.
+fn jobs(given: Option<usize>) -> Result<usize, Exit> {
+    match given {
+        Some(0) => Err(Exit::Input("--jobs: must be at least 1".into())),
+        Some(j) => Ok(j),
+        None => Ok(cores()),
+    }
+}
+
 /// Writes to stdout; a closed pipe (`faasim run … | head`) is not an error.
 fn print_out(text: &str) {
     use std::io::Write;

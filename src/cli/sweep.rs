@@ -1,7 +1,7 @@
 //! `faasim sweep`: a sweep run (or one shard of it, or its remaining runs) and its report; the
 //! report writing `faasim merge` shares (`sweep_out`, `write_report`).
 
-use super::{Exit, cores, print_out, wrote};
+use super::{Exit, jobs, print_out, wrote};
 use crate::report::{html, sweep_plots, sweep_tables};
 use crate::sweep::config::{Sweep, load};
 use crate::sweep::execute::{RunOptions, run};
@@ -42,11 +42,7 @@ pub struct SweepArgs {
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Exit> {
     let file = &args.sweep;
-    let jobs = match args.jobs {
-        Some(0) => return Err(Exit::Input("--jobs: must be at least 1".into())),
-        Some(j) => j,
-        None => cores(),
-    };
+    let jobs = jobs(args.jobs)?;
     let sweep = load(file, jobs)?;
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let (stem, dir) = sweep_out(file, args.out.clone())?;

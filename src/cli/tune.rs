@@ -4,7 +4,7 @@
 //! Tuning's table and picks (`report::tune`) and its plot.
 
 use super::sweep::{sweep_out, write_report};
-use super::{Exit, cores, print_out, wrote};
+use super::{Exit, jobs, print_out, wrote};
 use crate::input::scenario::ScenarioFile;
 use crate::report::plot::tune as tune_plot;
 use crate::report::tune::{Size, Strategy, csv, json, table};
@@ -67,11 +67,7 @@ const COLUMNS: [&str; 9] = [
 ];
 
 pub fn tune(args: &TuneArgs) -> Result<(), Exit> {
-    let jobs = match args.jobs {
-        Some(0) => return Err(Exit::Input("--jobs: must be at least 1".into())),
-        Some(j) => j,
-        None => cores(),
-    };
+    let jobs = jobs(args.jobs)?;
     if !(0.0..=1.0).contains(&args.weight) {
         return Err(Exit::Input(format!(
             "--weight: must be between 0 and 1, got {}",

@@ -28,11 +28,11 @@ pub struct Account {
     pub burst: Option<u32>,
     /// Enforce the requests-per-second limit of 10 × concurrency (account, and functions with
     /// reserved concurrency).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub rps_limit: bool,
     /// Limit the requests per second provisioned environments serve to 10 × the provisioned
     /// concurrency ready; requests above it spill over to on-demand environments.
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub provisioned_rps_limit: bool,
     /// How provisioned concurrency is allocated: "current" (after the delay, at each function's
     /// `provisioned_allocation_rate`) or "legacy" (until 2022: the Region's burst at once, then
@@ -147,10 +147,6 @@ impl ScalingRule {
 fn default_region() -> String {
     "us-east-1".into()
 }
-fn yes() -> bool {
-    true
-}
-
 fn default_api_rate() -> f64 {
     super::ACCOUNT_API_RATE
 }

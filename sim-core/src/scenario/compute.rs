@@ -25,7 +25,7 @@ pub struct CpuModel {
     #[serde(default = "one")]
     pub cpu_fraction: f64,
     /// vCPUs the work can use at once (1: single-threaded).
-    #[serde(default = "one_u32")]
+    #[serde(default = "super::one_u32")]
     pub threads: u32,
     /// CPU speed on arm64 relative to x86_64 (an assumption: 1 unless measured).
     #[serde(default = "one")]
@@ -38,9 +38,6 @@ pub struct CpuModel {
 
 fn one() -> f64 {
     1.0
-}
-fn one_u32() -> u32 {
-    1
 }
 
 impl CpuModel {

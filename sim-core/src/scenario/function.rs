@@ -287,7 +287,7 @@ impl Default for HybridConfig {
 #[serde(deny_unknown_fields)]
 pub struct PcScaling {
     pub target: f64,
-    #[serde(default = "one_u32")]
+    #[serde(default = "super::one_u32")]
     pub min: u32,
     pub max: u32,
     #[serde(default = "s_out")]
@@ -314,9 +314,6 @@ pub struct ScheduledAction {
     pub max: u32,
 }
 
-fn one_u32() -> u32 {
-    1
-}
 fn s_out() -> u32 {
     3
 }

@@ -53,6 +53,14 @@ pub use settings::*;
 pub use workflow::*;
 pub use workload::*;
 
+/// Defaults shared by several tables: on, and one.
+fn yes() -> bool {
+    true
+}
+fn one_u32() -> u32 {
+    1
+}
+
 use references::References;
 use settings::{default_sample_interval, default_seed};
 

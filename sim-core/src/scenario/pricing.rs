@@ -32,7 +32,7 @@ pub struct Pricing {
     pub init_billing: InitBilling,
     /// Apply the monthly volume tiers of on-demand compute (per architecture, over the
     /// account's functions, the measured window scaled to a month of 730 hours).
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     pub volume_tiers: bool,
     /// The tiers after the first, per architecture: [GB-seconds a month from which it
     /// applies, price per GB-second].
@@ -77,9 +77,6 @@ pub const MAX_PRICE: f64 = 1e6;
 /// AWS Pricing Calculator's convention, docs/sources.md: S76).
 pub const MONTH_HOURS: f64 = 730.0;
 
-fn yes() -> bool {
-    true
-}
 fn t_x86() -> Vec<(f64, f64)> {
     vec![(6e9, 0.000_015), (15e9, 0.000_013_333_4)]
 }

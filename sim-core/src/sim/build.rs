@@ -266,6 +266,7 @@ fn function(
             _ => None,
         },
     );
+    let (snap_cache, snap_restore) = snap_charge(scenario, f);
     Ok(Func {
         memory_mb: f.memory_mb as u64,
         timeout: f.timeout.0,
@@ -281,14 +282,10 @@ fn function(
             && !f.snapstart,
         free_init_mb_ms: 0,
         ran_ns: 0,
-        ran_count: 0,
+        unended: 0,
         init_ns: 0,
-        snap_cache: snap_charge(scenario, f).0,
-        snap_restore: snap_charge(scenario, f).1,
-        gb_s_price: match f.architecture {
-            Architecture::X86_64 => scenario.pricing.x86_gb_second,
-            Architecture::Arm64 => scenario.pricing.arm64_gb_second,
-        },
+        snap_cache,
+        snap_restore,
         base_error_p: f.error_probability,
         base_service_p: f.service_error_probability,
         service_p: f.service_error_probability,

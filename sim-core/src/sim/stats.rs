@@ -172,9 +172,9 @@ impl Simulation {
             } else {
                 0.0
             };
-            let duration_ms = if func.ran_count > 0 {
+            let duration_ms = if func.ran_ns > 0 {
                 round_sig(
-                    func.ran_ns.saturating_sub(func.init_ns) as f64 / func.ran_count as f64 / 1e6,
+                    func.ran_ns.saturating_sub(func.init_ns) as f64 / func.ended() as f64 / 1e6,
                 )
             } else {
                 0.0
@@ -270,9 +270,15 @@ impl Simulation {
             total.cost_usd.free_tier = Some(-round_sig(free));
             total.cost_usd.total = round_sig(total.cost_usd.total - free);
         }
-        let (ran, init, n) = self.lambda.funcs.iter().fold((0u128, 0u128, 0u64), |a, f| {
-            (a.0 + f.ran_ns, a.1 + f.init_ns, a.2 + f.ran_count)
-        });
+        // Lambda functions only (a group's attempts are not Lambda invocations).
+        let (ran, init, n) = self
+            .lambda
+            .funcs
+            .iter()
+            .filter(|f| f.group.is_none())
+            .fold((0u128, 0u128, 0u64), |a, f| {
+                (a.0 + f.ran_ns, a.1 + f.init_ns, a.2 + f.ended())
+            });
         total.invocations = started;
         if n > 0 {
             total.duration_ms = round_sig(ran.saturating_sub(init) as f64 / n as f64 / 1e6);

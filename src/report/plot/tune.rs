@@ -25,6 +25,16 @@ fn range(values: impl Iterator<Item = f64>) -> f64 {
     if hi > 0.0 { hi * 1.15 } else { 1.0 }
 }
 
+/// (size's position, value) of the sizes where `value` is finite.
+fn points(sizes: &[Size], value: fn(&Size) -> f64) -> Vec<(f64, f64)> {
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i as f64, value(s)))
+        .filter(|p| p.1.is_finite())
+        .collect()
+}
+
 fn draw_tune<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -76,18 +86,8 @@ where
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 14))
         .draw()?;
-    let dur: Vec<(f64, f64)> = sizes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.duration_ms.is_finite())
-        .map(|(i, s)| (i as f64, s.duration_ms))
-        .collect();
-    let cost: Vec<(f64, f64)> = sizes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.price_usd.is_finite())
-        .map(|(i, s)| (i as f64, s.price_usd * 1e6))
-        .collect();
+    let dur = points(sizes, |s| s.duration_ms);
+    let cost = points(sizes, |s| s.price_usd * 1e6);
     chart
         .draw_series(LineSeries::new(dur.iter().copied(), blue.stroke_width(2)))?
         .label("duration")
@@ -136,12 +136,7 @@ where
         .axis_desc_style(("sans-serif", 14))
         .draw()?;
     let green = RGBColor(44, 160, 44);
-    let p99: Vec<(f64, f64)> = sizes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.p99_ms.is_finite())
-        .map(|(i, s)| (i as f64, s.p99_ms))
-        .collect();
+    let p99 = points(sizes, |s| s.p99_ms);
     lat.draw_series(LineSeries::new(p99.iter().copied(), green.stroke_width(2)))?;
     lat.draw_series(p99.iter().map(|&p| Circle::new(p, 4, green.filled())))?;
     Ok(())

@@ -84,7 +84,6 @@ pub(crate) struct Func {
     pub(crate) bin: Bin,
     pub(crate) cold_start: Dist,
     pub(crate) rng: SimRng,
-    pub(crate) gb_s_price: f64,
     /// Faults: the function's own error probability (`error_p` adds active incidents), init
     /// failures, crashes (`mtbf` in ns, 0 for none), incident slow-downs.
     pub(crate) base_error_p: f64,
@@ -123,10 +122,11 @@ pub(crate) struct Func {
     pub(crate) arm64: bool,
     pub(crate) free_init: bool,
     pub(crate) free_init_mb_ms: u128,
-    /// Time of measured attempts that ended (init and execution), their number, and the init
-    /// before the invocation of measured cold attempts.
+    /// Time of measured attempts that ended (init and execution); measured attempts still
+    /// running at the end (the others of `started` ended); the init before the invocation of
+    /// measured cold attempts that ended.
     pub(crate) ran_ns: u128,
-    pub(crate) ran_count: u64,
+    pub(crate) unended: u64,
     pub(crate) init_ns: u128,
     /// SnapStart's charges: per GB-second of memory cached, per GB restored (0: none).
     pub(crate) snap_cache: f64,
@@ -207,6 +207,11 @@ impl Func {
         } else {
             (init, 0, false)
         }
+    }
+
+    /// Measured attempts that ended.
+    pub(crate) fn ended(&self) -> u64 {
+        self.started - self.unended
     }
 
     /// A measured cold start's init (`init` ns of an attempt of `ran` ns): counted apart from

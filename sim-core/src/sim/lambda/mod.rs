@@ -526,7 +526,6 @@ impl Lambda {
 fn bill(func: &mut Func, it: &Instance, ran: u64, prov: bool) {
     if it.has(MEASURED) {
         func.ran_ns += ran as u128;
-        func.ran_count += 1;
         let billed = func.memory_mb as u128 * ran.div_ceil(1_000_000) as u128;
         if prov {
             func.billed_pc_mb_ms += billed;
@@ -603,6 +602,7 @@ impl Lambda {
                 // A batch's messages are counted by their queue.
                 func.counted.outcomes.in_flight += !(it.has(BATCH) || answered) as u64;
                 let ran = it.done_at.min(end) - it.arrival;
+                func.unended += 1;
                 if it.has(COLD) {
                     // Its init was counted when it started; its time is not.
                     func.init_ns -= (it.idle_since - it.arrival) as u128;

@@ -319,3 +319,26 @@ fn the_command_line_exits_2_naming_a_bad_api_key_and_the_file() {
         assert!(!err.contains("panicked"));
     }
 }
+
+/// A request whose 504 would come after the end of the run is still in flight: counted once,
+/// logged once. One request every 10 s for 10 minutes, each working 40 s behind a 29 s
+/// integration timeout: those arriving at 580 s and 590 s (their 504s due at 609 s and 619 s)
+/// are in flight at 600 s; every earlier one was answered 504.
+#[test]
+fn a_504_due_after_the_end_leaves_its_request_in_flight() {
+    let (s, rec) = record(&SLOW.replace(", end = \"5m\"", ""));
+    let m = s.functions.get("report").unwrap();
+    assert_eq!(m.requests, 59, "one every 10 s from 10 s to 590 s");
+    // Answered by 600 s: those arriving up to 571 s (10 s … 570 s).
+    assert_eq!(m.outcomes.timed_out, 57);
+    assert_eq!(m.outcomes.in_flight, 2);
+    assert_eq!(m.outcomes.total(), m.requests);
+    let logged: Vec<_> = rec
+        .attempts
+        .iter()
+        .filter(|a| a.outcome == Outcome::InFlight)
+        .map(|a| a.arrival.0 / 1_000_000_000)
+        .collect();
+    assert_eq!(logged, vec![580, 590]);
+    assert_eq!(rec.attempts.len() as u64, m.requests);
+}

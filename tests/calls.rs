@@ -648,3 +648,46 @@ fn a_callers_timeout_cuts_its_calls_retries() {
     );
     assert_eq!(s.calls[0].abandoned, a.requests);
 }
+
+/// A call waiting for its retry when the run ends belongs to its caller's request, which is
+/// in flight once: the outcomes add up to the requests, and the in-flight count is the
+/// request log's. (A dependency of one slot, overloaded, so that calls wait for a retry at the
+/// end.)
+#[test]
+fn a_call_waiting_for_its_retry_at_the_end_is_counted_once() {
+    let (s, rec) = record(
+        r#"
+        [simulation]
+        duration = "10m"
+        [[functions]]
+        name = "checkout"
+        timeout = "15s"
+        duration = { dist = "lognormal", median = "20ms", p99 = "80ms" }
+        cold_start = { dist = "lognormal", median = "500ms", p99 = "1.2s" }
+        calls = [{ to = "db", count = 2, at = 0.5, retry = "db-client" }]
+        [[dependencies]]
+        name = "db"
+        latency = { dist = "lognormal", median = "8ms", p99 = "60ms" }
+        max_concurrency = 1
+        queue = 50
+        [[retry_policies]]
+        name = "db-client"
+        max_attempts = 3
+        base = "50ms"
+        cap = "1s"
+        jitter = "full"
+        [[workloads]]
+        function = "checkout"
+        arrivals = { process = "poisson", rate = 100 }
+        "#,
+    );
+    let o = &s.total.outcomes;
+    assert_eq!(o.total(), s.total.requests, "{o:?}");
+    let logged = rec
+        .attempts
+        .iter()
+        .filter(|a| a.function == 0 && a.outcome == Outcome::InFlight)
+        .count() as u64;
+    assert!(logged > 0, "some requests are still running at the end");
+    assert_eq!(o.in_flight, logged);
+}

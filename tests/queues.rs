@@ -257,6 +257,7 @@ fn sqs_pollers_scale_by_300_a_minute() {
             [simulation]
             duration = "2m"
             sample_interval = "10s"
+            max_backlog = 100000000
             [[functions]]
             name = "f"
             timeout = "30s"
@@ -295,4 +296,35 @@ fn sqs_pollers_scale_by_300_a_minute() {
             "legacy interval {k}: {b} busy vs {want}"
         );
     }
+}
+
+/// Messages whose work is 2^63 ns and 5 ms: a batch of two adds up to more than 2^64 ns and
+/// must saturate, not wrap around to a 10 ms batch that "succeeds". Every batch times out; no
+/// message succeeds, and the outcomes add up to the messages.
+#[test]
+fn a_batch_of_enormous_work_times_out_and_never_wraps() {
+    let (s, rec) = record(
+        r#"
+        [simulation]
+        duration = "5m"
+        [[functions]]
+        name = "f"
+        timeout = "10s"
+        duration = { dist = "constant", value = "9223372036859775808ns" }
+        [[workloads]]
+        function = "f"
+        invocation = "sqs"
+        arrivals = { process = "poisson", rate = 50 }
+        [workloads.sqs]
+        batch_size = 2
+        batching_window = "2s"
+        visibility_timeout = "60s"
+        report_batch_item_failures = true
+        "#,
+    );
+    let o = &s.total.outcomes;
+    assert_eq!(o.succeeded, 0, "{o:?}");
+    assert_eq!(o.total(), s.total.requests, "{o:?}");
+    assert!(rec.attempts.iter().all(|a| a.outcome != Outcome::Succeeded));
+    assert!(rec.attempts.iter().any(|a| a.outcome == Outcome::TimedOut));
 }

@@ -174,6 +174,11 @@ impl Apis {
     }
 
     /// The answer in `slot`.
+    /// The 504 answers not yet given (at the end of the run).
+    pub(crate) fn pending_answers(&self) -> impl Iterator<Item = &Answer> {
+        self.answers.iter()
+    }
+
     pub(crate) fn peek_answer(&self, slot: AnswerId) -> Option<&Answer> {
         self.answers.get(slot.0)
     }

@@ -228,6 +228,11 @@ pub(crate) struct Sqs {
 }
 
 impl Sqs {
+    /// Messages kept now (in a queue or in a batch).
+    pub(crate) fn live_messages(&self) -> u64 {
+        (self.msgs.len() - self.msg_free.len()) as u64
+    }
+
     /// The end of the run: measured messages still in a queue or in a batch are in flight.
     pub(crate) fn count_in_flight(&self, funcs: &mut [Func]) {
         for m in &self.msgs {
@@ -510,11 +515,11 @@ impl Sqs {
                 // The handler already stopped at an earlier message.
                 (u64::MAX, false)
             } else if failed && !partial {
-                off += (work as f64 * wl.fault.uniform()) as u64;
+                off = off.saturating_add((work as f64 * wl.fault.uniform()) as u64);
                 errored = true;
                 (off, true)
             } else {
-                off += work;
+                off = off.saturating_add(work);
                 (off, failed)
             };
             list.push(BatchMsg {

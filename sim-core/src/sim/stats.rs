@@ -6,6 +6,7 @@ use super::{
     Simulation, Summary, round_sig,
 };
 use crate::sim::ids::FnId;
+use crate::{Outcome, RequestRecord};
 
 impl Simulation {
     /// The end of warmup: every owner starts its measured window at `now`.
@@ -91,10 +92,37 @@ impl Simulation {
         // Requests still executing, waiting for a retry, or in an SQS queue or batch.
         self.lambda
             .finish(end, self.cx.want_requests, &self.sqs, obs);
+        // A call waiting for its retry is part of its caller's request, which is counted where
+        // it waits (its environment, or its workflow's task).
         for req in self.parked.iter() {
-            if req.measured {
+            if req.measured && req.caller.is_none() {
                 let f = self.workloads[req.w as usize].function;
                 self.lambda.funcs[f as usize].counted.outcomes.in_flight += 1;
+            }
+        }
+        // An attempt known at its start to run past its API's timeout is answered 504 at the
+        // timeout; if that comes after the end, the request is still in flight (its
+        // environment, marked answered, is only billed above). One whose end was not known
+        // (it makes calls) is counted with its environment.
+        for a in self.apis.pending_answers() {
+            if a.inst.is_some() {
+                continue;
+            }
+            if a.req.measured {
+                self.lambda.funcs[a.f as usize].counted.outcomes.in_flight += 1;
+            }
+            if self.cx.want_requests {
+                obs.request(&RequestRecord {
+                    id: a.req.id,
+                    function: a.f,
+                    arrival: Nanos(a.arrival),
+                    start: Some(Nanos(a.arrival)),
+                    end: None,
+                    cold: a.cold,
+                    outcome: Outcome::InFlight,
+                    attempt: a.req.attempt,
+                    measured: a.req.measured,
+                });
             }
         }
         self.sqs.count_in_flight(&mut self.lambda.funcs);

@@ -141,7 +141,8 @@ fn an_mmpp_matches_its_rate_and_burstiness() {
         quiet_rate,
         burst * 1e9,
         quiet * 1e9,
-        Vec::new(),
+        &[],
+        u64::MAX,
         SimRng::new(3, 77),
     );
     let n = 2_000_000;
@@ -170,14 +171,15 @@ fn an_mmpp_matches_its_rate_and_burstiness() {
 
 #[test]
 fn thinning_follows_a_step_exactly_in_expectation() {
-    // A rate of 10 with a 3× spike: thinning against the bound 30.
+    // A rate of 10 with a 3× spike.
     let mut src = ArrivalSource::varying(
         RateShape::Constant(10.0),
-        vec![Spike {
+        &[Spike {
             start: 100_000_000_000,
             end: 200_000_000_000,
             factor: 3.0,
         }],
+        u64::MAX,
         SimRng::new(9, 1),
     );
     let (mut before, mut during) = (0, 0);
@@ -256,7 +258,7 @@ fn a_spike_that_outlasts_a_dip_is_not_cut_short() {
     // ×0.5 over 0–100 s and ×4 over 50–200 s: the rate is 4 × 10 from 100 to 200 s.
     let mut src = ArrivalSource::varying(
         RateShape::Constant(10.0),
-        vec![
+        &[
             Spike {
                 start: 0,
                 end: 100_000_000_000,
@@ -268,6 +270,7 @@ fn a_spike_that_outlasts_a_dip_is_not_cut_short() {
                 factor: 4.0,
             },
         ],
+        u64::MAX,
         SimRng::new(4, 2),
     );
     let mut late = 0;

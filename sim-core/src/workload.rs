@@ -1,6 +1,6 @@
 //! Arrival processes: generated (Poisson, constant rate) and traces read as streams.
 //!
-//! Traces are read by [`crate::trace`].
+//! Traces are read by [`crate::trace`]; rates as functions of time are [`crate::rates`].
 
 pub use crate::error::InputError;
 use crate::rng::SimRng;
@@ -25,98 +25,31 @@ pub enum ArrivalSource {
     Feed,
 }
 
-/// A multiplication of the rate by `factor` over `[start, end)` (ns).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Spike {
-    pub start: u64,
-    pub end: u64,
-    pub factor: f64,
-}
+pub use crate::rates::{RateShape, Spike, SpikeSteps, spike_factor};
 
-/// The product of the factors of the spikes active at `t`.
-pub(crate) fn spike_factor(spikes: &[Spike], t: u64) -> f64 {
-    spikes
-        .iter()
-        .filter(|s| s.start <= t && t < s.end)
-        .map(|s| s.factor)
-        .product()
-}
-
-/// The largest product of spike factors at any time (at least 1): the product changes only where
-/// a spike starts or ends.
-fn spike_bound(spikes: &[Spike]) -> f64 {
-    spikes
-        .iter()
-        .flat_map(|s| [s.start, s.end])
-        .map(|t| spike_factor(spikes, t))
-        .fold(1.0, f64::max)
-}
-
-/// A rate over time, in requests per second.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RateShape {
-    Constant(f64),
-    /// `trough + (peak − trough) · (1 + cos 2π (t − peak_at) / period) / 2`.
-    Diurnal {
-        trough: f64,
-        peak: f64,
-        period: u64,
-        peak_at: u64,
-    },
-    /// Linear between the points (time in ns, rate); constant before the first and after the last.
-    Profile(Vec<(u64, f64)>),
-}
-
-impl RateShape {
-    fn max(&self) -> f64 {
-        match self {
-            RateShape::Constant(r) => *r,
-            RateShape::Diurnal { trough, peak, .. } => peak.max(*trough),
-            RateShape::Profile(p) => p.iter().map(|x| x.1).fold(0.0, f64::max),
-        }
-    }
-
-    /// The rate at `t`; `cursor` remembers the profile segment (times only grow).
-    fn at(&self, t: u64, cursor: &mut usize) -> f64 {
-        match self {
-            RateShape::Constant(r) => *r,
-            RateShape::Diurnal {
-                trough,
-                peak,
-                period,
-                peak_at,
-            } => {
-                let phase = (t as f64 - *peak_at as f64) / *period as f64;
-                trough + (peak - trough) * 0.5 * (1.0 + (std::f64::consts::TAU * phase).cos())
-            }
-            RateShape::Profile(p) => {
-                while *cursor + 1 < p.len() && p[*cursor + 1].0 <= t {
-                    *cursor += 1;
-                }
-                let (t0, r0) = p[*cursor];
-                if t < t0 || *cursor + 1 == p.len() {
-                    return r0;
-                }
-                let (t1, r1) = p[*cursor + 1];
-                r0 + (r1 - r0) * (t - t0) as f64 / (t1 - t0) as f64
-            }
-        }
-    }
-}
-
-/// A non-homogeneous Poisson process by thinning.
+/// A non-homogeneous Poisson process by thinning, piece by piece: a piece is where the spikes'
+/// factor is constant and the shape is closely bounded (a profile's segment, a 64th of a
+/// diurnal period); candidates come at the piece's largest rate, so that the work per arrival
+/// does not depend on how far away the highest rate is.
 pub struct Thinned {
     rng: SimRng,
     last: u64,
-    /// The largest rate (per ns): candidates come at this rate.
-    bound: f64,
     shape: RateShape,
-    spikes: Vec<Spike>,
+    steps: SpikeSteps,
     cursor: usize,
+    step_cursor: usize,
+    /// Arrivals stop here.
+    horizon: u64,
+    /// The current piece: its end, its spike factor and its largest rate (per ns).
+    piece_end: u64,
+    factor: f64,
+    bound: f64,
 }
 
 /// A two-state Markov-modulated Poisson process: rate `rates[1]` during bursts of mean length
-/// `means[1]`, `rates[0]` during quiet spells of mean length `means[0]` (exponential).
+/// `means[1]`, `rates[0]` during quiet spells of mean length `means[0]` (exponential), times the
+/// spikes' factor. The rate is constant between a state change and a spike's edge, so arrivals
+/// are drawn exactly, without thinning.
 pub struct Mmpp {
     rng: SimRng,
     last: u64,
@@ -125,36 +58,41 @@ pub struct Mmpp {
     /// Per ns.
     rates: [f64; 2],
     means: [f64; 2],
-    spikes: Vec<Spike>,
-    kmax: f64,
+    steps: SpikeSteps,
+    step_cursor: usize,
+    horizon: u64,
 }
 
 impl Mmpp {
     fn next(&mut self) -> u64 {
         loop {
-            let rate = self.rates[self.on as usize] * self.kmax;
+            if self.last >= self.horizon {
+                return u64::MAX;
+            }
+            let (f, step_end) = self.steps.at(self.last, &mut self.step_cursor);
+            let rate = self.rates[self.on as usize] * f;
+            let until = self.switch_at.min(step_end);
             let gap = if rate > 0.0 {
                 let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.rng);
                 e / rate
             } else {
                 f64::INFINITY
             };
-            if self.last as f64 + gap >= self.switch_at as f64 {
-                // The state changes first; the exponential gap starts afresh (memoryless).
-                self.last = self.switch_at;
-                self.on = !self.on;
-                let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.rng);
-                self.switch_at = self
-                    .last
-                    .saturating_add((e * self.means[self.on as usize]).max(1.0) as u64);
+            if self.last as f64 + gap >= until as f64 {
+                // The state or the spike factor changes first; the exponential gap starts
+                // afresh (memoryless).
+                self.last = until;
+                if until == self.switch_at {
+                    self.on = !self.on;
+                    let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.rng);
+                    self.switch_at = self
+                        .last
+                        .saturating_add((e * self.means[self.on as usize]).max(1.0) as u64);
+                }
                 continue;
             }
             self.last = (self.last as f64 + gap + 0.5) as u64;
-            if self.kmax == 1.0
-                || self.rng.uniform() * self.kmax < spike_factor(&self.spikes, self.last)
-            {
-                return self.last;
-            }
+            return self.last;
         }
     }
 }
@@ -175,33 +113,38 @@ impl ArrivalSource {
         }
     }
 
-    /// A Poisson process whose rate follows `shape`, multiplied by `spikes`.
-    pub fn varying(shape: RateShape, spikes: Vec<Spike>, rng: SimRng) -> Self {
-        let bound = shape.max() * spike_bound(&spikes) / NS_PER_S as f64;
+    /// A Poisson process whose rate follows `shape`, multiplied by `spikes`, until `horizon`.
+    pub fn varying(shape: RateShape, spikes: &[Spike], horizon: u64, rng: SimRng) -> Self {
         ArrivalSource::Thinned(Box::new(Thinned {
             rng,
             last: 0,
-            bound,
             shape,
-            spikes,
+            steps: SpikeSteps::new(spikes),
             cursor: 0,
+            step_cursor: 0,
+            horizon,
+            piece_end: 0,
+            factor: 1.0,
+            bound: 0.0,
         }))
     }
 
     /// A two-state MMPP: `burst_rate` during bursts of mean `burst` ns, `quiet_rate` during quiet
-    /// spells of mean `quiet` ns; it starts in either state with its stationary probability.
+    /// spells of mean `quiet` ns, until `horizon`; it starts in either state with its
+    /// stationary probability.
+    #[allow(clippy::too_many_arguments)]
     pub fn mmpp(
         burst_rate: f64,
         quiet_rate: f64,
         burst: f64,
         quiet: f64,
-        spikes: Vec<Spike>,
+        spikes: &[Spike],
+        horizon: u64,
         mut rng: SimRng,
     ) -> Self {
         let on = rng.uniform() < burst / (burst + quiet);
         let mean = if on { burst } else { quiet };
         let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut rng);
-        let kmax = spike_bound(&spikes);
         ArrivalSource::Mmpp(Box::new(Mmpp {
             rng,
             last: 0,
@@ -209,8 +152,9 @@ impl ArrivalSource {
             switch_at: (e * mean).max(1.0) as u64,
             rates: [quiet_rate / NS_PER_S as f64, burst_rate / NS_PER_S as f64],
             means: [quiet, burst],
-            spikes,
-            kmax,
+            steps: SpikeSteps::new(spikes),
+            step_cursor: 0,
+            horizon,
         }))
     }
 
@@ -256,22 +200,47 @@ impl ArrivalSource {
 impl Thinned {
     #[inline(never)]
     fn next(&mut self) -> u64 {
-        if self.bound <= 0.0 {
-            return u64::MAX;
-        }
         loop {
-            let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.rng);
-            self.last = self.last.saturating_add((e / self.bound + 0.5) as u64);
-            if self.last == u64::MAX {
+            if self.last >= self.horizon {
                 return u64::MAX;
             }
-            let rate = self.shape.at(self.last, &mut self.cursor)
-                * spike_factor(&self.spikes, self.last)
-                / NS_PER_S as f64;
+            if self.last >= self.piece_end {
+                self.new_piece();
+            }
+            if self.bound <= 0.0 {
+                self.last = self.piece_end;
+                continue;
+            }
+            let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.rng);
+            let at = self.last as f64 + e / self.bound + 0.5;
+            if at >= self.piece_end as f64 {
+                // Past the piece: the next starts afresh from its beginning (memoryless).
+                self.last = self.piece_end;
+                continue;
+            }
+            self.last = at as u64;
+            if let RateShape::Constant(_) = self.shape {
+                return self.last;
+            }
+            let rate = self.shape.at(self.last, &mut self.cursor) * self.factor / NS_PER_S as f64;
             if self.rng.uniform() * self.bound < rate {
                 return self.last;
             }
         }
+    }
+
+    /// The piece that starts at `last`: to the next spike edge or shape piece, at most the
+    /// horizon.
+    fn new_piece(&mut self) {
+        let (factor, step_end) = self.steps.at(self.last, &mut self.step_cursor);
+        let end = self
+            .shape
+            .piece_end(self.last)
+            .min(step_end)
+            .min(self.horizon);
+        self.piece_end = end;
+        self.factor = factor;
+        self.bound = self.shape.max_over(self.last, end) * factor / NS_PER_S as f64;
     }
 }
 

@@ -33,6 +33,37 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// The longest line an input file may have (1 MiB): a file without line breaks is refused
+/// instead of read whole.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Reads one line (with its `\n`) into `buf` (cleared first), at most [`MAX_LINE`] bytes;
+/// returns the bytes read (0 at the end), or a message for a longer line or a read error.
+pub fn read_line(reader: &mut dyn std::io::BufRead, buf: &mut Vec<u8>) -> Result<usize, String> {
+    use std::io::{BufRead, Read};
+    buf.clear();
+    let n = reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if buf.len() > MAX_LINE {
+        return Err(format!(
+            "a line longer than {} MiB (is this a text file with line breaks?)",
+            MAX_LINE >> 20
+        ));
+    }
+    Ok(n)
+}
+
+/// `s` as quoted in a message: at most 80 characters, the rest elided (`…`, with its length).
+pub fn shorten(s: &str) -> std::borrow::Cow<'_, str> {
+    const KEEP: usize = 80;
+    match s.char_indices().nth(KEEP) {
+        None => s.into(),
+        Some((i, _)) => format!("{}… ({} bytes)", &s[..i], s.len()).into(),
+    }
+}
+
 /// Why a run could not start or could not finish.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimError {
@@ -55,5 +86,14 @@ impl std::error::Error for SimError {}
 impl From<InputError> for SimError {
     fn from(e: InputError) -> Self {
         SimError::Input(e)
+    }
+}
+
+/// A count as a message gives it: whole below 10,000, else in scientific notation (3.60e12).
+pub fn approx(x: f64) -> String {
+    if x < 1e4 {
+        format!("{:.0}", x.ceil())
+    } else {
+        format!("{x:.2e}")
     }
 }

@@ -32,6 +32,7 @@ pub mod inputs;
 pub mod metrics;
 pub mod observer;
 pub mod profile;
+pub mod rates;
 pub mod resources;
 pub mod retry;
 pub mod rng;

@@ -62,7 +62,7 @@ fn one_u32() -> u32 {
 }
 
 use references::References;
-use settings::{default_sample_interval, default_seed};
+use settings::{default_max_backlog, default_sample_interval, default_seed};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -113,6 +113,7 @@ impl Scenario {
                 warmup: Nanos::ZERO,
                 seed: default_seed(),
                 sample_interval: default_sample_interval(),
+                max_backlog: default_max_backlog(),
             },
             account: Account::default(),
             pricing: Pricing::default(),

@@ -22,13 +22,36 @@ pub struct Settings {
     /// Resolution of the time series.
     #[serde(default = "default_sample_interval")]
     pub sample_interval: Nanos,
+    /// Requests and events the run may hold at once before it stops (a queue that grows
+    /// without end).
+    #[serde(default = "default_max_backlog")]
+    pub max_backlog: u64,
 }
 
 pub(super) fn default_seed() -> u64 {
     1
 }
+pub(super) fn default_max_backlog() -> u64 {
+    10_000_000
+}
 pub(super) fn default_sample_interval() -> Nanos {
     Nanos::from_secs(60)
+}
+
+/// The sample interval of a run that does not choose one: one minute, or for a run shorter
+/// than an hour the longest of 100 ms, 200 ms, 500 ms, 1 s, 2 s, 5 s and 10 s that still gives
+/// at least 60 samples (100 ms below 6 s). Each divides 10 s, so every alarm period stays a
+/// multiple of it.
+pub fn auto_sample_interval(duration: Nanos) -> Nanos {
+    if duration >= Nanos::from_secs(3600) {
+        return default_sample_interval();
+    }
+    const MS: u64 = 1_000_000;
+    [10_000, 5_000, 2_000, 1_000, 500, 200, 100]
+        .into_iter()
+        .map(|ms| Nanos(ms * MS))
+        .find(|&i| duration.0 / i.0 >= 60)
+        .unwrap_or(Nanos(100 * MS))
 }
 
 impl Settings {
@@ -44,6 +67,12 @@ impl Settings {
                     "must be shorter than simulation.duration ({}), got {}",
                     self.duration, self.warmup
                 ),
+            );
+        }
+        if !(1_000..=1_000_000_000).contains(&self.max_backlog) {
+            return err(
+                "simulation.max_backlog",
+                format!("must be 1000 to 1e9, got {}", self.max_backlog),
             );
         }
         if self.sample_interval.0 == 0 {

@@ -1,6 +1,7 @@
 //! Building a run from a checked scenario: the Lambda functions and pools, the workloads and
 //! their sources, the client policies, the queues and the event queue's sizing.
 
+use super::limits::Work;
 use super::{
     AllocationRule, Apis, Architecture, ArrivalSource, Asg, AsyncPolicy, Bin, BinaryHeap, Bucket,
     ClientRetry, Counted, Ctx, DistSpec, Event, EventQueue, Feed, Func, GroupSpec, HashMap, Hists,
@@ -9,6 +10,8 @@ use super::{
     RpsRamp, Scaler, ScalingRule, Scenario, SimError, SimRng, Simulation, Sqs, SqsSource, Target,
     Workload, incidents, load_dist, open_trace, read_points, stream,
 };
+use crate::error::ConfigError;
+use crate::rates::MAX_RATE;
 use crate::scenario::{InitBilling, Platform, SnapCharge};
 use crate::sim::ids::{FnId, GroupId, WfId};
 
@@ -20,7 +23,10 @@ impl Simulation {
         let seed = sim.seed;
         let acc = &scenario.account;
         let (funcs, pools) = lambda_functions(scenario, res)?;
-        let (mut workloads, sqs, feeds) = workloads(scenario, res)?;
+        let (mut workloads, sqs, feeds, mut work) = workloads(scenario, res)?;
+        // The time series: a row per function and a total row per interval.
+        work.rows = sim.duration.0.div_ceil(sim.sample_interval.0.max(1)) as f64
+            * (scenario.functions.len() + 1) as f64;
         let (mut backends, steps) = super::calls::build(scenario, res, &mut workloads)?;
         let workflows = super::workflows::build(scenario, res, &mut workloads, &mut backends)?;
         let queue = event_queue(scenario, &funcs);
@@ -94,6 +100,25 @@ impl Simulation {
             boundary: 0,
             want_samples: true,
             fn_names: scenario.functions.iter().map(|f| f.name.clone()).collect(),
+            work,
+            ready_at_start: scenario
+                .functions
+                .iter()
+                .map(|f| f.provisioned_ready_at_start)
+                .collect(),
+            initial: scenario
+                .functions
+                .iter()
+                .map(|f| {
+                    if f.platform == Platform::Lambda {
+                        f.initial_instances
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+            max_requests: u64::MAX,
+            max_backlog: sim.max_backlog,
         };
         simulation.groups(scenario, res)?;
         Ok(simulation)
@@ -140,61 +165,101 @@ impl Simulation {
     }
 }
 
-/// The arrival source of a generated process (validated).
+/// The arrival source of a generated process (validated) from `start` until `horizon`, and the
+/// work it expects; `key` names the workload (`workloads.NAME`) in errors. A rate that `scale`
+/// and spikes push above [`MAX_RATE`] is refused.
 pub(crate) fn generated(
     a: &crate::scenario::Arrivals,
     process: Process,
     points: &[(u64, f64)],
+    (start, horizon): (u64, u64),
+    key: &str,
     rng: SimRng,
-) -> ArrivalSource {
-    use crate::workload::{RateShape, Spike};
+) -> Result<(ArrivalSource, Work), ConfigError> {
+    use crate::rates::{RateShape, Spike, SpikeSteps};
     let k = a.factor();
     let spikes: Vec<Spike> = a
         .spikes
         .iter()
+        .filter(|s| s.at.0 < horizon)
         .map(|s| Spike {
             start: s.at.0,
-            end: s.at.0.saturating_add(s.duration.0),
+            end: s.at.0.saturating_add(s.duration.0).min(horizon),
             factor: s.factor,
         })
         .collect();
-    match process {
-        Process::Poisson if spikes.is_empty() => {
-            ArrivalSource::poisson(a.rate.expect("validated") * k, rng)
-        }
-        Process::Poisson => ArrivalSource::varying(
-            RateShape::Constant(a.rate.expect("validated") * k),
-            spikes,
-            rng,
-        ),
-        Process::Constant => ArrivalSource::constant(a.rate.expect("validated") * k),
+    let rate = || a.rate.expect("validated") * k;
+    let shape = match process {
+        Process::Poisson | Process::Constant => RateShape::Constant(rate()),
         Process::Diurnal => {
             let period = a.period.map(|p| p.0).unwrap_or(86_400 * NS_PER_S);
-            ArrivalSource::varying(
-                RateShape::Diurnal {
-                    trough: a.trough.expect("validated") * k,
-                    peak: a.peak.expect("validated") * k,
-                    period,
-                    peak_at: a.peak_at.map(|p| p.0).unwrap_or(period / 2),
-                },
-                spikes,
-                rng,
-            )
+            RateShape::Diurnal {
+                trough: a.trough.expect("validated") * k,
+                peak: a.peak.expect("validated") * k,
+                period,
+                peak_at: a.peak_at.map(|p| p.0).unwrap_or(period / 2),
+            }
         }
-        Process::Profile => ArrivalSource::varying(
-            RateShape::Profile(points.iter().map(|&(t, r)| (t, r * k)).collect()),
-            spikes,
-            rng,
-        ),
+        Process::Profile => RateShape::Profile(points.iter().map(|&(t, r)| (t, r * k)).collect()),
+        // The mean rate, for the work expected; the highest is `rate`.
+        Process::Mmpp => {
+            let (b, q) = (a.burst.expect("validated").0, a.quiet.expect("validated").0);
+            let quiet_rate = a.quiet_rate.unwrap_or(0.0) * k;
+            RateShape::Constant((rate() * b as f64 + quiet_rate * q as f64) / (b as f64 + q as f64))
+        }
+    };
+    // The highest rate and the work, step by step of the spikes' factor.
+    let steps = SpikeSteps::new(&spikes);
+    let mut work = Work::default();
+    for (x, y, f) in steps.over(start, horizon) {
+        let top = match process {
+            Process::Mmpp => rate().max(a.quiet_rate.unwrap_or(0.0) * k),
+            _ => shape.max_over(x, y),
+        } * f;
+        if top.is_nan() || top > MAX_RATE * (1.0 + 1e-9) {
+            let field = if a.spikes.iter().any(|s| s.factor > 1.0) {
+                "spikes"
+            } else {
+                "scale"
+            };
+            return Err(ConfigError {
+                key: format!("{key}.arrivals.{field}"),
+                message: format!(
+                    "the rate reaches {top:.4e} requests per second at {} (the process's rate × scale × the spikes' factors); at most 1e9",
+                    Nanos(x)
+                ),
+            });
+        }
+        work.requests += shape.integral(x, y) * f;
+        work.events += 1.0;
+    }
+    let span = horizon.saturating_sub(start) as f64;
+    match &shape {
+        RateShape::Diurnal { period, .. } => {
+            work.events += span / (period / 64).max(1_000_000) as f64;
+        }
+        RateShape::Profile(p) => work.events += p.len() as f64,
+        RateShape::Constant(_) if process == Process::Mmpp => {
+            let (b, q) = (a.burst.expect("validated").0, a.quiet.expect("validated").0);
+            work.events += 2.0 * span / (b as f64 + q as f64);
+        }
+        RateShape::Constant(_) => {}
+    }
+    let source = match process {
+        Process::Poisson if spikes.is_empty() => ArrivalSource::poisson(rate(), rng),
+        Process::Constant => ArrivalSource::constant(rate()),
         Process::Mmpp => ArrivalSource::mmpp(
-            a.rate.expect("validated") * k,
+            rate(),
             a.quiet_rate.unwrap_or(0.0) * k,
             a.burst.expect("validated").0 as f64,
             a.quiet.expect("validated").0 as f64,
-            spikes,
+            &spikes,
+            horizon,
             rng,
         ),
-    }
+        _ => ArrivalSource::varying(shape, &spikes, horizon, rng),
+    };
+    Ok((source.starting_at(start), work))
 }
 
 /// The Lambda functions ready to run (distributions loaded through `res`) and the concurrency
@@ -386,7 +451,7 @@ fn snap_charge(scenario: &Scenario, f: &crate::scenario::Function) -> (f64, f64)
 }
 
 /// The workloads, the SQS sources they send to and the trace feeds they replay.
-type Inflow = (Vec<Workload>, Vec<SqsSource>, Vec<Feed>);
+type Inflow = (Vec<Workload>, Vec<SqsSource>, Vec<Feed>, Work);
 
 /// The workloads (one per function a trace of many functions invokes), with their arrival
 /// sources, client retry policies and async policies; the SQS sources; the trace feeds.
@@ -396,6 +461,7 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
     let mut workloads: Vec<Workload> = Vec::with_capacity(scenario.workloads.len());
     let mut sqs = Vec::new();
     let mut feeds: Vec<Feed> = Vec::new();
+    let mut work = Work::default();
     for (wi, w) in scenario.workloads.iter().enumerate() {
         let a = &w.arrivals;
         let key = format!("workloads.{}", w.name.clone().unwrap_or(wi.to_string()));
@@ -434,6 +500,14 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
         } else {
             None
         };
+        let (start, until) = if a.trace.is_some() {
+            (0, sim.duration.0)
+        } else {
+            (
+                a.start.map(|t| t.0).unwrap_or(0),
+                a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
+            )
+        };
         for &function in &targets {
             let i = workloads.len();
             let source = match a.process {
@@ -442,12 +516,18 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                         Some(path) => read_points(res, path, &format!("{key}.arrivals"))?,
                         None => a.points.iter().map(|&(t, r)| (t.0, r)).collect(),
                     };
-                    generated(
+                    let (source, w) = generated(
                         a,
                         process,
                         &points,
+                        (start, until),
+                        &key,
                         SimRng::new(seed, stream::ARRIVALS | i as u64),
                     )
+                    .map_err(SimError::Config)?;
+                    work.requests += w.requests;
+                    work.events += w.events;
+                    source
                 }
                 None => ArrivalSource::Feed,
             };
@@ -485,17 +565,9 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 ));
                 (sqs.len() - 1) as u32
             });
-            let (start, until) = if a.trace.is_some() {
-                (0, sim.duration.0)
-            } else {
-                (
-                    a.start.map(|t| t.0).unwrap_or(0),
-                    a.end.map(|t| t.0).unwrap_or(u64::MAX).min(sim.duration.0),
-                )
-            };
             workloads.push(Workload {
                 function,
-                source: source.starting_at(start),
+                source,
                 until,
                 service: SimRng::new(seed, stream::SERVICE | i as u64),
                 fault: SimRng::new(seed, stream::FAULT | i as u64),
@@ -528,7 +600,7 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
             });
         }
     }
-    Ok((workloads, sqs, feeds))
+    Ok((workloads, sqs, feeds, work))
 }
 
 /// The event queue, its slot width sized from the arrival rate and its reach from the longest

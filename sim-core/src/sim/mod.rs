@@ -23,7 +23,7 @@
 
 use crate::dist::{Dist, DistSpec};
 use crate::engine::EventQueue;
-use crate::error::{InputError, SimError};
+use crate::error::{ConfigError, InputError, SimError};
 use crate::inputs::{load_dist, open_trace, read_points};
 use crate::metrics::{
     Cost, Ec2Cost, Instances, LatencyHist, Metrics, Named, Outcome, Outcomes, Summary, round_sig,
@@ -55,6 +55,7 @@ mod groups;
 pub(crate) mod ids;
 mod incidents;
 mod lambda;
+pub mod limits;
 mod queues;
 mod request;
 mod route;
@@ -70,7 +71,7 @@ use asg::{Asg, GroupCx, GroupSpec, InstEv};
 use calls::Backends;
 use clients::ClientRetry;
 use event::{Event, Tick};
-use ids::{IncidentId, WorkloadId};
+use ids::{FnId, IncidentId, WorkloadId};
 use incidents::{IncidentState, Incidents};
 use lambda::{
     Attempt, Bin, Bucket, Counted, Func, Hists, KeepAlive, Lambda, Live, NIL, PENDING, Pool,
@@ -127,6 +128,13 @@ pub struct Simulation {
     boundary: u64,
     want_samples: bool,
     fn_names: Vec<String>,
+    /// The work expected, the requests after which the run stops, and the backlog it may hold.
+    work: limits::Work,
+    /// Per function: provisioned environments ready at time 0; on-demand ones idle at time 0.
+    ready_at_start: Vec<bool>,
+    initial: Vec<u32>,
+    max_requests: u64,
+    max_backlog: u64,
 }
 
 /// What every owner's handlers share: the event queue, the end of the run and of its warmup,
@@ -191,7 +199,13 @@ impl Simulation {
             }
         }
         for f in 0..self.lambda.funcs.len() {
-            self.lambda.pc_request(&mut self.cx, f as u32, 0);
+            if self.ready_at_start[f] {
+                self.lambda.on_pc_ready(&mut self.cx, FnId(f as u32), 0);
+            } else {
+                self.lambda.pc_request(&mut self.cx, f as u32, 0);
+            }
+            self.lambda
+                .warm_start(&mut self.cx, f as u32, self.initial[f]);
         }
         self.lambda.pc_start_scaling(&mut self.cx);
         self.start_groups(obs);

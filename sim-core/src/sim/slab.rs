@@ -46,6 +46,11 @@ impl<T> Slab<T> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
     }
 
+    /// The number of values kept now.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     /// The values kept now.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().flatten()

@@ -146,6 +146,9 @@ impl Simulation {
             }
             if let Target::Asg(a) = self.workloads[w as usize].target {
                 self.group_request(a, w, now, given, obs);
+                if self.next_req.is_multiple_of(super::limits::CHECK_EVERY) {
+                    self.check_limits()?;
+                }
                 return Ok(());
             }
         } else if let Target::Asg(a) = self.workloads[w as usize].target {
@@ -161,6 +164,9 @@ impl Simulation {
                 self.start_execution(flow.0, now, obs);
                 return Ok(());
             }
+        }
+        if self.next_req.is_multiple_of(super::limits::CHECK_EVERY) {
+            self.check_limits()?;
         }
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;

@@ -406,6 +406,9 @@ fn to_ns(v: f64) -> u64 {
     }
 }
 
+/// The most values an empirical-distribution file may hold.
+pub const MAX_EMPIRICAL: usize = 10_000_000;
+
 /// Parses an empirical-distribution file: one non-negative number a line in `unit`; blank lines
 /// and lines starting with `#` are skipped; a first line that is not a number is a header.
 /// Errors name the 1-based line.
@@ -416,9 +419,25 @@ pub fn parse_empirical<R: std::io::BufRead>(
     let scale = unit_ns(unit).ok_or((0, format!("unknown unit \"{unit}\"")))?;
     let mut values = Vec::new();
     let mut first = true;
-    for (i, line) in reader.lines().enumerate() {
-        let lineno = i as u64 + 1;
-        let line = line.map_err(|e| (lineno, format!("cannot read: {e}")))?;
+    let mut reader = reader;
+    let mut buf = Vec::new();
+    let mut lineno = 0;
+    loop {
+        lineno += 1;
+        match crate::error::read_line(&mut reader, &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(m) => return Err((lineno, m)),
+        }
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            return Err((lineno, "expected text (UTF-8)".into()));
+        };
+        if values.len() >= MAX_EMPIRICAL {
+            return Err((
+                lineno,
+                format!("at most {MAX_EMPIRICAL} values; sample the measurements"),
+            ));
+        }
         let field = line.split(',').next().unwrap_or("").trim();
         if field.is_empty() || field.starts_with('#') {
             continue;
@@ -435,7 +454,10 @@ pub fn parse_empirical<R: std::io::BufRead>(
             Err(_) => {
                 return Err((
                     lineno,
-                    format!("expected a number (a duration in {unit}), found \"{field}\""),
+                    format!(
+                        "expected a number (a duration in {unit}), found \"{}\"",
+                        crate::error::shorten(field)
+                    ),
                 ));
             }
         }

@@ -123,6 +123,9 @@ pub fn replay_options(
 }
 
 /// Reads a rate profile: `time,rate` rows (seconds, requests per second), times increasing.
+/// The most points a `points_file` may hold.
+pub const MAX_POINTS: usize = 10_000_000;
+
 pub(crate) fn read_points(
     res: &dyn Resources,
     path: &str,
@@ -142,12 +145,15 @@ pub(crate) fn read_points(
         }
         let t = rows.number(0, "a time in seconds")?;
         let r = rows.number(1, "a rate in requests per second")?;
-        if t < 0.0 || !(0.0..=1e9).contains(&r) {
+        if !(t.is_finite() && t >= 0.0 && (0.0..=1e9).contains(&r)) {
             return Err(rows
                 .error(format!(
                     "expected a time ≥ 0 s and a rate in [0, 1e9], found {t}, {r}"
                 ))
                 .into());
+        }
+        if out.len() >= MAX_POINTS {
+            return Err(rows.error(format!("at most {MAX_POINTS} points")).into());
         }
         let t = (t * 1e9).round() as u64;
         if let Some(&(t0, _)) = out.last()

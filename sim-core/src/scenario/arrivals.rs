@@ -8,6 +8,11 @@ use crate::error::ConfigError;
 use crate::time::Nanos;
 use serde::{Deserialize, Serialize};
 
+/// Spikes a workload may give (each adds an edge to its rate).
+pub const MAX_SPIKES: usize = 10_000;
+/// The largest factor (`scale` × the spikes' factors) a trace may be replayed with.
+pub const MAX_TRACE_FACTOR: f64 = 1e6;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
@@ -240,7 +245,7 @@ impl Arrivals {
 
     /// Checks a workload's arrivals, `key` naming them (`workloads.0.arrivals`): either a
     /// generated process with its keys or a trace with its format and keys.
-    pub(crate) fn check(&self, key: &str) -> Result<(), ConfigError> {
+    pub fn check(&self, key: &str) -> Result<(), ConfigError> {
         let k = |field: &str| format!("{key}.{field}");
         match (&self.process, &self.trace) {
             (Some(_), Some(_)) => {
@@ -537,6 +542,45 @@ impl Arrivals {
                     format!(
                         "each spike needs a factor ≥ 0 and a duration > 0, got factor {} for {}",
                         sp.factor, sp.duration
+                    ),
+                ));
+            }
+        }
+        if self.spikes.len() > MAX_SPIKES {
+            return Err((
+                "spikes",
+                format!(
+                    "at most {MAX_SPIKES} spikes, got {}; a `profile` describes a rate that changes often",
+                    self.spikes.len()
+                ),
+            ));
+        }
+        if self.trace.is_some() {
+            // A trace's arrivals are replayed scale × factor times over: bounded.
+            let spikes: Vec<crate::rates::Spike> = self
+                .spikes
+                .iter()
+                .map(|s| crate::rates::Spike {
+                    start: s.at.0,
+                    end: s.at.0.saturating_add(s.duration.0),
+                    factor: s.factor,
+                })
+                .collect();
+            let top = crate::rates::SpikeSteps::new(&spikes)
+                .over(0, u64::MAX)
+                .map(|(_, _, f)| f)
+                .fold(0.0, f64::max)
+                * self.factor();
+            if top > MAX_TRACE_FACTOR {
+                let field = if self.spikes.is_empty() {
+                    "scale"
+                } else {
+                    "spikes"
+                };
+                return Err((
+                    field,
+                    format!(
+                        "a trace is replayed at most {MAX_TRACE_FACTOR:e} times over; scale × the spikes' factors reaches {top:e}"
                     ),
                 ));
             }

@@ -446,8 +446,14 @@ impl AsgConfig {
         if let Err(m) = self.launch_time.check() {
             return fe("launch_time", m);
         }
-        if self.metric_period.0 == 0 {
-            return fe("metric_period", "must be greater than 0");
+        if self.metric_period < Nanos::from_secs(1) {
+            return fe(
+                "metric_period",
+                format!(
+                    "must be at least 1s (CloudWatch's finest resolution), got {}",
+                    self.metric_period
+                ),
+            );
         }
         if let Some(l) = self.max_instance_lifetime
             && l < Nanos::from_secs(86_400)
@@ -480,8 +486,11 @@ impl AsgConfig {
         }
         for (i, a) in self.schedule.iter().enumerate() {
             let k = |f: &str| format!("schedule.{i}.{f}");
-            if a.every.is_some_and(|e| e.0 == 0) {
-                return fe(k("every"), "must be greater than 0");
+            if a.every.is_some_and(|e| e < Nanos::from_secs(60)) {
+                return fe(
+                    k("every"),
+                    "must be at least 1m (scheduled actions run at most once a minute)",
+                );
             }
             if a.min.is_none() && a.max.is_none() && a.desired.is_none() {
                 return fe(k("desired"), "give at least one of min, max and desired");

@@ -104,6 +104,14 @@ pub struct Function {
     /// them spill over to on-demand environments).
     #[serde(default)]
     pub provisioned_concurrency: u32,
+    /// The provisioned environments are allocated before the run starts (usable at time 0)
+    /// instead of requested at time 0.
+    #[serde(default)]
+    pub provisioned_ready_at_start: bool,
+    /// On-demand environments warm and idle at time 0 (a run that starts from a warmed-up
+    /// state), each kept as the keep-alive policy keeps an environment that just finished.
+    #[serde(default)]
+    pub initial_instances: u32,
     /// Time from configuring provisioned concurrency until allocation starts (AWS: "a minute or
     /// two"); the environments then come at `provisioned_allocation_rate` per minute and are
     /// usable when all are allocated.
@@ -176,6 +184,8 @@ impl Function {
             architecture: Architecture::default(),
             reserved_concurrency: None,
             provisioned_concurrency: 0,
+            provisioned_ready_at_start: false,
+            initial_instances: 0,
             provisioned_allocation_delay: pc_delay(),
             provisioned_allocation_rate: pc_rate(),
             provisioned_recycle: pc_recycle(),
@@ -337,6 +347,9 @@ fn pc_recycle() -> Nanos {
     Nanos::from_secs(2 * 3600)
 }
 
+/// The most on-demand environments a function may start with.
+pub const MAX_INITIAL: u32 = 1_000_000;
+
 fn default_max_lifetime() -> Nanos {
     Nanos::from_secs(2 * 3600)
 }
@@ -472,6 +485,21 @@ impl Function {
                 );
             }
         }
+        if self.provisioned_ready_at_start && self.provisioned_concurrency == 0 {
+            return err(
+                k("provisioned_ready_at_start"),
+                "needs provisioned_concurrency > 0",
+            );
+        }
+        if self.initial_instances > MAX_INITIAL {
+            return err(
+                k("initial_instances"),
+                format!(
+                    "at most {MAX_INITIAL} (environments a function may scale to), got {}",
+                    self.initial_instances
+                ),
+            );
+        }
         if let Some(rc) = self.reserved_concurrency
             && self.provisioned_concurrency > rc
         {
@@ -539,6 +567,12 @@ impl Function {
                 }
                 if self.mtbf.is_some() {
                     return err(k("mtbf"), "is a Lambda setting; use asg.mtbf");
+                }
+                if self.initial_instances > 0 {
+                    return err(
+                        k("initial_instances"),
+                        "is a Lambda setting; a group starts with asg.desired instances",
+                    );
                 }
             }
             (Platform::Lambda, None) => {}
@@ -608,17 +642,23 @@ impl PcScaling {
                 format!("must not exceed reserved_concurrency ({rc})"),
             );
         }
-        if self.scale_out_datapoints == 0 || self.scale_in_datapoints == 0 || self.period.0 == 0 {
+        if self.scale_out_datapoints == 0
+            || self.scale_in_datapoints == 0
+            || self.period < Nanos::from_secs(1)
+        {
             return err(
                 k("period"),
-                "the period and the datapoint counts must be greater than 0",
+                format!(
+                    "the period must be at least 1s (CloudWatch's finest resolution) and the datapoint counts greater than 0, got {}",
+                    self.period
+                ),
             );
         }
         for (j, a) in self.schedule.iter().enumerate() {
-            if a.min > a.max || a.every.is_some_and(|e| e.0 == 0) {
+            if a.min > a.max || a.every.is_some_and(|e| e < Nanos::from_secs(60)) {
                 return err(
                     k(&format!("schedule.{j}")),
-                    "needs min ≤ max and a positive `every`",
+                    "needs min ≤ max and an `every` of at least 1m (scheduled actions run at most once a minute)",
                 );
             }
             if let Some(rc) = reserved

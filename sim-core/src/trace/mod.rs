@@ -35,7 +35,7 @@ pub use huawei::HuaweiReader;
 pub use replay::{Replay, ReplayOptions};
 pub use request::RequestReader;
 pub use rows::Rows;
-pub use stats::{FunctionStats, Running, TraceStats};
+pub use stats::{FunctionStats, Running, TraceStats, too_many};
 
 use crate::error::InputError;
 use crate::resources::Resources;

@@ -43,11 +43,13 @@ impl Rows {
     /// Reads the next row; false at the end of the file.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
         loop {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|e| self.error(format!("cannot read: {e}")))?;
+            let n = match crate::error::read_line(&mut self.reader, &mut self.buf) {
+                Ok(n) => n,
+                Err(m) => {
+                    self.line += 1;
+                    return Err(self.error(m));
+                }
+            };
             if n == 0 {
                 return Ok(false);
             }

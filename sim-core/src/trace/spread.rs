@@ -108,16 +108,21 @@ pub(super) fn scaled(count: u64, factor: f64, rng: &mut SimRng) -> u64 {
 }
 
 /// A count parsed from a cell: empty or NaN is 0; a whole non-negative number otherwise.
+/// The most invocations one cell of a count trace may give (a million a second over a
+/// 10-second interval, a hundred thousand a second over a minute).
+pub const MAX_COUNT: u64 = 10_000_000;
+
 pub(super) fn count_cell(rows: &Rows, i: usize) -> Result<u64, InputError> {
     let f = rows.field(i);
     if f.is_empty() || f.eq_ignore_ascii_case("nan") {
         return Ok(0);
     }
     match f.parse::<f64>() {
-        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < 1e15 => Ok(v as u64),
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v <= MAX_COUNT as f64 => Ok(v as u64),
         _ => Err(rows.error(format!(
-            "expected a whole non-negative count in column {}, found \"{f}\"",
-            i + 1
+            "expected a whole non-negative count, at most {MAX_COUNT}, in column {}, found \"{}\"",
+            i + 1,
+            crate::error::shorten(f)
         ))),
     }
 }

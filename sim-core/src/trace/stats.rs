@@ -84,9 +84,31 @@ pub struct TraceStats {
 
 const MAX_BINS: usize = 1 << 20;
 
+/// The error of a trace of more than `max` invocations.
+pub fn too_many(file: &str, max: u64) -> InputError {
+    InputError {
+        file: file.to_string(),
+        line: 0,
+        message: format!(
+            "the trace holds more than {} invocations, more than --max-events allows; replay a window of it (`start`, `end`), or allow more with --max-events",
+            crate::error::approx(max as f64)
+        ),
+    }
+}
+
 impl TraceStats {
     /// Reads `stream` to its end.
     pub fn scan(stream: &mut dyn TraceStream) -> Result<TraceStats, InputError> {
+        Self::scan_at_most(stream, u64::MAX, "")
+    }
+
+    /// Reads `stream` (of the file `file`) to its end, refusing one of more than `max`
+    /// invocations: a count trace expands to as many arrivals as it counts.
+    pub fn scan_at_most(
+        stream: &mut dyn TraceStream,
+        max: u64,
+        file: &str,
+    ) -> Result<TraceStats, InputError> {
         let mut s = TraceStats {
             bin: 1_000_000_000,
             ..TraceStats::default()
@@ -97,6 +119,9 @@ impl TraceStats {
                 s.first = a.time;
             }
             s.invocations += 1;
+            if s.invocations > max {
+                return Err(too_many(file, max));
+            }
             s.last = a.time;
             if a.cold {
                 s.cold_labelled += 1;

@@ -218,6 +218,17 @@ impl Lambda {
         }
     }
 
+    /// `n` on-demand environments of `f` warm at `now` (the run's start): each idle, kept as
+    /// one that just finished.
+    pub(crate) fn warm_start(&mut self, cx: &mut Ctx, f: u32, n: u32) {
+        let now = cx.q.now();
+        for _ in 0..n {
+            let inst = self.create(cx, f, now);
+            self.insts[inst as usize].flags = 0;
+            self.make_idle(cx, inst, now);
+        }
+    }
+
     /// A pre-warmed environment of `f` is ready: idle, kept for the keep-alive window.
     pub(crate) fn on_prewarm(&mut self, cx: &mut Ctx, f: FnId, now: u64) {
         let f = f.0;

@@ -213,6 +213,7 @@ name = "ts"
 [simulation]
 duration = "20m"
 seed = 3
+sample_interval = "1m"
 [function_defaults]
 cold_start = { dist = "constant", value = "0s" }
 keep_alive = "10m"

@@ -16,9 +16,38 @@ impl std::fmt::Display for LoadError {
 }
 impl std::error::Error for LoadError {}
 
+/// The largest scenario or sweep file read (TOML, read whole).
+const MAX_TEXT: u64 = 16 << 20;
+
+/// A scenario or sweep file's text: at most 16 MiB, UTF-8 (a bad byte is named by its line).
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| LoadError(format!("{}: cannot read: {e}", path.display())))
+    use std::io::Read;
+    let file = path.display();
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_TEXT + 1).read_to_end(&mut bytes))
+        .map_err(|e| LoadError(format!("{file}: cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_TEXT {
+        return Err(LoadError(format!(
+            "{file}: larger than {} MiB; a scenario or sweep file is a short TOML text",
+            MAX_TEXT >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        LoadError(format!(
+            "{file}:{line}:{col}: not UTF-8 text (byte 0x{:02x}); save the file as UTF-8",
+            bytes[at]
+        ))
+    })
 }
 
 /// Deserializes TOML text, reporting `file:line:column: key: message` on error.
@@ -37,11 +66,11 @@ pub fn from_value<T: DeserializeOwned>(v: toml::Value, file: &str) -> Result<T, 
     let raw = v.clone();
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = dotted_path(e.path(), Some(&raw));
-        let msg = e.inner().message();
+        let msg = shorten_quoted(e.inner().message());
         LoadError(format!(
             "{file}: {}{msg}{}",
             key_prefix(&path),
-            hint(msg, &path)
+            hint(&msg, &path)
         ))
     })
 }
@@ -80,8 +109,31 @@ fn key_prefix(path: &str) -> String {
     if path.is_empty() || path == "." {
         String::new()
     } else {
-        format!("key `{path}`: ")
+        format!("key `{}`: ", sim_core::error::shorten(path))
     }
+}
+
+/// `msg` with every quoted part (between backticks or double quotes) of more than 80
+/// characters shortened, so that a huge key or value is not echoed whole.
+pub fn shorten_quoted(msg: &str) -> String {
+    if msg.len() <= 160 {
+        return msg.to_string();
+    }
+    let mut out = String::new();
+    for (i, part) in msg.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let mut first = true;
+        for q in part.split('"') {
+            if !first {
+                out.push('"');
+            }
+            first = false;
+            out.push_str(&sim_core::error::shorten(q));
+        }
+    }
+    out
 }
 
 pub fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> LoadError {
@@ -92,11 +144,11 @@ pub fn toml_error(file: &str, text: &str, e: &toml::de::Error, path: &str) -> Lo
         }
         None => String::new(),
     };
-    let msg = e.message().trim_end();
+    let msg = shorten_quoted(e.message().trim_end());
     LoadError(format!(
         "{file}{at}: {}{msg}{}",
         key_prefix(path),
-        hint(msg, path)
+        hint(&msg, path)
     ))
 }
 

@@ -20,6 +20,8 @@ pub struct ScenarioFile {
     file: String,
     text: String,
     table: toml::Table,
+    /// The invocations the traces that make functions may hold together (`--max-events`).
+    pub max_events: u64,
 }
 
 impl ScenarioFile {
@@ -32,6 +34,7 @@ impl ScenarioFile {
             file,
             text,
             table,
+            max_events: sim_core::sim::limits::DEFAULT_MAX_EVENTS,
         })
     }
 
@@ -54,6 +57,7 @@ impl ScenarioFile {
     ) -> Result<Scenario, LoadError> {
         let file = &self.file;
         let expand = needs_trace_functions(&self.table);
+        let mut interval_given = has_sample_interval(&self.table);
         let mut scenario: Scenario = if sets.is_empty() && !expand && !skip_bad_rows {
             parse_toml(&self.text, file)?
         } else {
@@ -61,6 +65,7 @@ impl ScenarioFile {
             for s in sets {
                 apply_set(&mut table, s).map_err(|m| LoadError(format!("--set {s}: {m}")))?;
             }
+            interval_given = has_sample_interval(&table);
             if skip_bad_rows {
                 mark_skip_bad_rows(&mut table);
             }
@@ -70,11 +75,12 @@ impl ScenarioFile {
                 format!("{file} (with --set)")
             };
             if needs_trace_functions(&table) {
-                add_trace_functions(&mut table, &self.base_dir(), &label)?;
+                add_trace_functions(&mut table, &self.base_dir(), &label, self.max_events)?;
             } else {
                 table.remove("function_defaults");
             }
-            from_value(toml::Value::Table(table), &label)?
+            from_value(toml::Value::Table(table), &label)
+                .map_err(|e| self.locate(e, &label, sets))?
         };
         if scenario.name.is_none() {
             let stem = self
@@ -87,10 +93,45 @@ impl ScenarioFile {
         if let Some(seed) = seed {
             scenario.simulation.seed = seed;
         }
+        if !interval_given {
+            let sim = &mut scenario.simulation;
+            sim.sample_interval = sim_core::scenario::auto_sample_interval(sim.duration);
+        }
         scenario
             .validate()
             .map_err(|e| LoadError(format!("{file}: {e}")))?;
         Ok(scenario)
+    }
+}
+
+impl ScenarioFile {
+    /// An error of the scenario with overrides (`label`: the file, with --set) told as
+    /// precisely as it can be: with the file's line and column when the file alone gives it,
+    /// else naming the `--set` that gave the key.
+    fn locate(&self, e: LoadError, label: &str, sets: &[String]) -> LoadError {
+        let Some(tail) = e.0.strip_prefix(label).map(|t| t.trim_start_matches(": ")) else {
+            return e;
+        };
+        if let Err(orig) = parse_toml::<Scenario>(&self.text, &self.file)
+            && orig.0.ends_with(tail)
+        {
+            return orig;
+        }
+        let key = tail
+            .strip_prefix("key `")
+            .and_then(|t| t.split('`').next())
+            .unwrap_or("");
+        for s in sets {
+            let path = s.split('=').next().unwrap_or("");
+            if !path.is_empty() && (key == path || key.starts_with(&format!("{path}."))) {
+                return LoadError(format!(
+                    "{}: --set {}: {tail}",
+                    self.file,
+                    sim_core::error::shorten(s)
+                ));
+            }
+        }
+        e
     }
 }
 
@@ -102,12 +143,22 @@ pub fn load_scenario(
     sets: &[String],
     seed: Option<u64>,
     skip_bad_rows: bool,
+    max_events: u64,
 ) -> Result<Loaded, LoadError> {
-    let file = ScenarioFile::read(path)?;
+    let mut file = ScenarioFile::read(path)?;
+    file.max_events = max_events;
     Ok(Loaded {
         scenario: file.scenario(sets, seed, skip_bad_rows)?,
         base_dir: file.base_dir(),
     })
+}
+
+/// Whether the scenario chooses its sample interval (else it follows the run's length).
+fn has_sample_interval(table: &toml::Table) -> bool {
+    table
+        .get("simulation")
+        .and_then(toml::Value::as_table)
+        .is_some_and(|t| t.contains_key("sample_interval"))
 }
 
 /// Whether a workload replays a trace without naming a function (or function defaults are

@@ -24,7 +24,10 @@ pub fn add_trace_functions(
     table: &mut toml::Table,
     base: &Path,
     file: &str,
+    max_events: u64,
 ) -> Result<(), LoadError> {
+    // The traces are read through before the run: together, at most `max_events` invocations.
+    let mut left = max_events;
     let defaults = match table.remove("function_defaults") {
         None => toml::Table::new(),
         Some(toml::Value::Table(t)) => t,
@@ -77,6 +80,9 @@ pub fn add_trace_functions(
     for (label, arrivals) in workloads {
         let key = format!("workloads.{label}.arrivals");
         let a: Arrivals = from_value(arrivals, &format!("{file} ({key})"))?;
+        // The arrivals' own keys are checked before the trace is read.
+        a.check(&format!("workloads.{label}.arrivals"))
+            .map_err(|e| LoadError(format!("{file}: {e}")))?;
         let Some(format) = a.format else {
             continue; // validation names the missing format
         };
@@ -87,7 +93,18 @@ pub fn add_trace_functions(
         let path = a.trace.clone().unwrap_or_default();
         let stream = trace::open(&res, &path, &opts, None).map_err(input)?;
         let mut replay = Replay::new(stream, sim_core::inputs::replay_options(&a, u64::MAX, seed));
-        let stats = TraceStats::scan(&mut replay).map_err(input)?;
+        let shown = res.display(&path);
+        let stats = TraceStats::scan_at_most(&mut replay, left, &shown).map_err(|e| {
+            if left < max_events && e == sim_core::trace::too_many(&shown, left) {
+                LoadError(format!(
+                    "{shown}: the traces read before the run (to make their functions) hold more than {} invocations together, more than --max-events allows; replay windows of them (`start`, `end`), or allow more with --max-events",
+                    sim_core::sim::limits::approx(max_events as f64)
+                ))
+            } else {
+                input(e)
+            }
+        })?;
+        left -= stats.invocations;
         let chosen = select(&stats.functions, a.select.as_ref())
             .map_err(|m| LoadError(format!("{file}: key `{key}.select`: {m}")))?;
         let durations = match &a.durations {
@@ -251,7 +268,7 @@ mod tests {
             arrivals = { trace = "traces/azure2019-slice/exp_sim_invocation_traces_0.csv", format = "azure2019", durations = "traces/azure2019-slice/exp_sim_duration_traces_0.csv", memory = "traces/azure2019-slice/exp_sim_memory_traces_0.csv", select = { ids = ["0", "1", "2"] } }
         "#;
         let mut table: toml::Table = toml::from_str(text).unwrap();
-        add_trace_functions(&mut table, root, "t.toml").unwrap();
+        add_trace_functions(&mut table, root, "t.toml", u64::MAX).unwrap();
         let fns = table["functions"].as_array().unwrap();
         // "1" was written by hand and is kept; "0" and "2" are made.
         let names: Vec<&str> = fns.iter().map(|f| f["name"].as_str().unwrap()).collect();

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Count and report bad trace rows instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Refuse a run expected to take more than N requests and generator events (default 1e9,
+    /// about two minutes), and stop one that passes it by 10 %.
+    #[arg(long, value_name = "N", default_value_t = sim_core::sim::limits::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Exit> {
@@ -46,13 +50,18 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
     } = args;
     let (seed, with_requests, quiet, no_plots) =
         (args.seed, args.requests, args.quiet, args.no_plots);
-    let loaded = load_scenario(file, sets, seed, args.skip_bad_rows)?;
+    let loaded = load_scenario(file, sets, seed, args.skip_bad_rows, args.max_events)?;
     let scenario = &loaded.scenario;
     let name = scenario.name.clone().unwrap_or_default();
     let res = FsResources {
         base: loaded.base_dir.clone(),
     };
-    let sim = Simulation::new(scenario, &res)?;
+    let in_file = |e: sim_core::SimError| match e {
+        sim_core::SimError::Config(e) => Exit::Input(format!("{}: {e}", file.display())),
+        e @ sim_core::SimError::Input(_) => Exit::from(e),
+    };
+    let mut sim = Simulation::new(scenario, &res).map_err(in_file)?;
+    sim.limit_events(args.max_events, true).map_err(in_file)?;
     let dir = args
         .out
         .clone()
@@ -98,7 +107,7 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
         scaling_times,
         alarm_spans,
     } = obs.finish().map_err(Exit::Other)?;
-    let result = result?;
+    let result = result.map_err(in_file)?;
     let summary = &result.summary;
     for t in &summary.traces {
         if let Some(e) = &t.first_skipped {

@@ -38,6 +38,10 @@ pub struct SweepArgs {
     /// Stop after this many new runs (rerun with --resume for the rest).
     #[arg(long, value_name = "N")]
     pub max_runs: Option<usize>,
+    /// Refuse each run expected to take more than N requests and generator events (default 1e9,
+    /// about two minutes), and stop one that passes it by 10 %.
+    #[arg(long, value_name = "N", default_value_t = sim_core::sim::limits::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Exit> {
@@ -53,6 +57,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Exit> {
         resume: args.resume,
         shard,
         max_runs: args.max_runs,
+        max_events: args.max_events,
     };
     let outcome = run(&sweep, &dir, &opts).map_err(Exit::Input)?;
     let wall = started.elapsed();

@@ -49,6 +49,9 @@ pub struct TraceStatsArgs {
     /// Count and report bad rows instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Refuse a trace of more than N invocations (a count trace expands to what it counts).
+    #[arg(long, value_name = "N", default_value_t = sim_core::sim::limits::DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
 }
 
 pub fn stats(args: &TraceStatsArgs) -> Result<(), Exit> {
@@ -105,7 +108,12 @@ pub fn stats(args: &TraceStatsArgs) -> Result<(), Exit> {
         .unwrap_or_default();
     let mut stream =
         sim_core::trace::open(&res, &name, &opts, None).map_err(|e| Exit::Input(e.to_string()))?;
-    let stats = TraceStats::scan(stream.as_mut()).map_err(|e| Exit::Input(e.to_string()))?;
+    let stats = TraceStats::scan_at_most(
+        stream.as_mut(),
+        args.max_events,
+        &file.display().to_string(),
+    )
+    .map_err(|e| Exit::Input(e.to_string()))?;
     let report = trace_stats::stats_report(
         &stats,
         &file.display().to_string(),

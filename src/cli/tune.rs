@@ -151,6 +151,7 @@ pub fn tune(args: &TuneArgs) -> Result<(), Exit> {
         resume: false,
         shard: None,
         max_runs: None,
+        max_events: sim_core::sim::limits::DEFAULT_MAX_EVENTS,
     };
     let outcome = run(&sweep, &dir, &opts).map_err(Exit::Input)?;
     // Means per size (configurations are in memory order).

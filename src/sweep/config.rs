@@ -127,6 +127,7 @@ pub fn build(sf: &SweepFile, file: &str, base: PathBuf, jobs: usize) -> Result<S
             }
         }
     }
+    check_size(sf, &grid, file)?;
     let named: Vec<(String, Vec<String>)> = if sf.configurations.is_empty() {
         vec![("base".into(), Vec::new())]
     } else {
@@ -245,6 +246,44 @@ pub fn build(sf: &SweepFile, file: &str, base: PathBuf, jobs: usize) -> Result<S
         configs,
         metrics,
     })
+}
+
+/// The most configurations a sweep may have: each is checked and held before the sweep runs.
+pub const MAX_CONFIGURATIONS: u64 = 100_000;
+/// The most runs (configurations × replications) a sweep may have.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// Refuses a sweep larger than [`MAX_CONFIGURATIONS`] or [`MAX_RUNS`], counted from its
+/// keys before any configuration is made.
+fn check_size(
+    sf: &SweepFile,
+    grid: &[(String, Vec<toml::Value>)],
+    file: &str,
+) -> Result<(), LoadError> {
+    let configs = grid
+        .iter()
+        .try_fold(sf.configurations.len().max(1) as u64, |n, (_, v)| {
+            n.checked_mul(v.len() as u64)
+        })
+        .unwrap_or(u64::MAX);
+    if configs > MAX_CONFIGURATIONS {
+        let sizes: Vec<String> = grid.iter().map(|(_, v)| v.len().to_string()).collect();
+        return Err(LoadError(format!(
+            "{file}: grid: {} configurations ({} named × grid of {}), more than the {MAX_CONFIGURATIONS} a sweep may have; split it into several sweep files",
+            sim_core::sim::limits::approx(configs as f64),
+            sf.configurations.len().max(1),
+            sizes.join(" × ")
+        )));
+    }
+    let runs = configs.saturating_mul(sf.replications as u64);
+    if runs > MAX_RUNS {
+        return Err(LoadError(format!(
+            "{file}: replications: {configs} configurations × {} replications is {} runs, more than the {MAX_RUNS} a sweep may have",
+            sf.replications,
+            sim_core::sim::limits::approx(runs as f64)
+        )));
+    }
+    Ok(())
 }
 
 /// The `--jobs` threads a sweep checks and runs its configurations on.

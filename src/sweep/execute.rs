@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub shard: Option<(usize, usize)>,
     /// Stop after this many new runs (the rest can be resumed).
     pub max_runs: Option<usize>,
+    /// Each run's limit of requests and generator events (`--max-events`).
+    pub max_events: u64,
 }
 
 /// What a sweep's execution gave: every row of its pairs done so far (new and resumed), in
@@ -58,17 +60,23 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Progress, Str
     }
     let have: std::collections::BTreeSet<(usize, u32)> =
         done.iter().map(|row| (row.config, row.rep)).collect();
-    let all: Vec<(usize, u32)> = (0..sweep.configs.len())
-        .flat_map(|c| (0..sweep.replications).map(move |r| (c, r)))
-        .enumerate()
-        .filter(|(p, _)| mine(*p))
-        .map(|(_, pair)| pair)
+    // The shard's pairs, enumerated without holding them: only the pending ones (at most
+    // `--max-runs` of them) are collected.
+    let pairs = || {
+        (0..sweep.configs.len())
+            .flat_map(|c| (0..sweep.replications).map(move |r| (c, r)))
+            .enumerate()
+            .filter(|(p, _)| mine(*p))
+            .map(|(_, pair)| pair)
+    };
+    let total = match opts.shard {
+        None => sweep.configs.len() * r,
+        Some(_) => pairs().count(),
+    };
+    let pending: Vec<(usize, u32)> = pairs()
+        .filter(|p| !have.contains(p))
+        .take(opts.max_runs.unwrap_or(usize::MAX))
         .collect();
-    let mut pending: Vec<(usize, u32)> =
-        all.iter().copied().filter(|p| !have.contains(p)).collect();
-    if let Some(m) = opts.max_runs {
-        pending.truncate(m);
-    }
     // Start the file afresh with the rows kept (a partial last line is gone).
     let mut text = results_header(sweep);
     for row in &done {
@@ -98,9 +106,10 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Progress, Str
             .par_iter()
             .map(|&(c, rep)| {
                 let cfg = &sweep.configs[c];
-                let (summary, cdf) = run_one(&cfg.scenario, &sweep.base_dir, rep).map_err(|e| {
-                    format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
-                })?;
+                let (summary, cdf) = run_one(&cfg.scenario, &sweep.base_dir, rep, opts.max_events)
+                    .map_err(|e| {
+                        format!("configuration \"{}\", replication {rep}: {e}", cfg.name)
+                    })?;
                 if rep == 0 {
                     write_cdf(dir, c, &cfg.name, &cdf)?;
                 }
@@ -134,7 +143,7 @@ pub fn run(sweep: &Sweep, dir: &Path, opts: &RunOptions) -> Result<Progress, Str
     }
     write_atomic(&path, &text)?;
     Ok(Progress {
-        complete: done.len() == all.len(),
+        complete: done.len() == total,
         rows: done,
         ran,
         resumed,
@@ -145,13 +154,16 @@ fn run_one(
     scenario: &Scenario,
     base_dir: &Path,
     replication: u32,
+    max_events: u64,
 ) -> Result<(Summary, Vec<(u64, u64)>), String> {
     let mut scenario = scenario.clone();
     scenario.simulation.seed = scenario.simulation.seed.wrapping_add(replication as u64);
     let res = FsResources {
         base: base_dir.to_path_buf(),
     };
-    let sim = Simulation::new(&scenario, &res).map_err(|e| e.to_string())?;
+    let mut sim = Simulation::new(&scenario, &res).map_err(|e| e.to_string())?;
+    sim.limit_events(max_events, false)
+        .map_err(|e| e.to_string())?;
     sim.run(&mut NullObserver)
         .map(|o| {
             let cdf = if replication == 0 {

@@ -400,7 +400,7 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             ..bad(
                 "--set of the wrong type",
                 GOOD.into(),
-                &["memory_mb", "with --set"],
+                &["memory_mb", "--set functions.api.memory_mb=lots"],
             )
         },
         Bad {
@@ -581,6 +581,70 @@ fn malformed_inputs_exit_2_with_a_precise_message() {
             ),
             &["functions.api.asg.policies.0.target", "percent", "0.5"],
         ),
+        bad(
+            "a rate that needs more work than allowed",
+            GOOD.replace("rate = 20", "rate = 1e9").replace("\"10m\"\nseed", "\"1000d\"\nseed"),
+            &["s.toml", "simulation.duration", "requests", "--max-events"],
+        ),
+        bad(
+            "scale past the highest rate",
+            GOOD.replace("rate = 20", "rate = 1e9, scale = 1e9"),
+            &["workloads.0.arrivals.scale", "1e9"],
+        ),
+        bad(
+            "spikes past the highest rate",
+            GOOD.replace(
+                "rate = 20",
+                "rate = 1e9, spikes = [{ at = \"0s\", duration = \"1h\", factor = 1e308 }, { at = \"0s\", duration = \"1h\", factor = 1e308 }]",
+            ),
+            &["workloads.0.arrivals.spikes", "inf"],
+        ),
+        bad(
+            "too many spikes",
+            GOOD.replace(
+                "rate = 20",
+                &format!(
+                    "rate = 20, spikes = [{}]",
+                    (0..10_001)
+                        .map(|i| format!("{{ at = \"{i}s\", duration = \"1s\", factor = 2 }}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            &["workloads.0.arrivals.spikes", "at most 10000"],
+        ),
+        bad(
+            "a 1 ns provisioned scaling period",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nprovisioned_concurrency = 2\nprovisioned_scaling = { min = 1, max = 5, target = 0.7, period = \"1ns\" }",
+            ),
+            &["provisioned_scaling.period", "at least 1s"],
+        ),
+        bad(
+            "a 1 ns group metric period",
+            GOOD.replace(
+                "keep_alive = \"1m\"",
+                "keep_alive = \"1m\"\nplatform = \"asg\"\n[functions.asg]\nmax = 10\nmetric_period = \"1ns\"",
+            ),
+            &["functions.api.asg.metric_period", "at least 1s"],
+        ),
+        bad(
+            "a backlog limit out of range",
+            GOOD.replace("seed = 4", "seed = 4\nmax_backlog = 5"),
+            &["simulation.max_backlog", "1000"],
+        ),
+        Bad {
+            extra_files: vec![("rates.csv", "0,10\n1e999,5\n")],
+            ..bad(
+                "an infinite time in a points file",
+                GOOD.replace(
+                    "process = \"poisson\", rate = 20",
+                    "process = \"profile\", points_file = \"rates.csv\"",
+                ),
+                &["rates.csv:2", "time"],
+            )
+        },
         bad(
             "volume tiers out of order",
             format!("{GOOD}[pricing]\nx86_tiers = [[6e9, 0.000015], [1e9, 0.00001]]\n"),

@@ -130,6 +130,7 @@ pub fn tune(args: &TuneArgs) -> Result<(), Exit> {
         configurations: Vec::new(),
         baseline: None,
         cdf: Vec::new(),
+        max_unserved: crate::sweep::config::DEFAULT_MAX_UNSERVED,
     };
     let mut sweep = build(&sf, &file, args.scenario.clone(), jobs)?;
     let first = sweep.metrics.len();

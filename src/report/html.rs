@@ -1,6 +1,9 @@
 //! `index.html`: one self-contained page per report folder (no network), with the command that
 //! reproduces it, the scenario, the tables, and every plot and file of the folder.
 
+use crate::report::plot::sweep::percent;
+use crate::report::summary;
+use crate::report::sweep_plots::{cdf_choice, frontier, unserved};
 use crate::sweep::config::Sweep;
 use crate::sweep::results::{METRICS, Row};
 use crate::sweep::stats::{interval, means};
@@ -18,7 +21,10 @@ pub fn esc(s: &str) -> String {
 const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;font-size:0.9em;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}pre{background:#f6f6f6;padding:0.8em;overflow-x:auto}\
-img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}";
+img{max-width:100%;border:1px solid #ddd}figure{margin:1.5em 0}\
+.wide{max-width:100%;overflow-x:auto}table.summary{font-size:0.85em}table.summary th{vertical-align:bottom}\
+table.summary td{white-space:nowrap}tr.total td{font-weight:bold;border-top:2px solid #999}\
+tr.unserved td{color:#777}";
 
 /// Counts images that failed to load into `data-broken-images` on the body (a headless browser
 /// check reads it).
@@ -33,8 +39,9 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-/// Figures for every PNG and links to every other file written (only files that exist).
-fn files_section(dir: &Path, written: &[PathBuf]) -> String {
+/// Figures for every PNG and links to every other file written (only files that exist);
+/// `notes` adds text (HTML) to the caption of the figure of a stem.
+fn files_section(dir: &Path, written: &[PathBuf], notes: &[(&str, String)]) -> String {
     let mut figs = String::new();
     let mut links = String::new();
     for p in written {
@@ -47,10 +54,16 @@ fn files_section(dir: &Path, written: &[PathBuf]) -> String {
         match p.extension().and_then(|e| e.to_str()) {
             Some("png") => {
                 let svg = name.trim_end_matches(".png").to_string() + ".svg";
-                let alt = name.trim_end_matches(".png").replace('_', " ");
+                let stem = name.trim_end_matches(".png");
+                let alt = stem.replace('_', " ");
+                let note = notes
+                    .iter()
+                    .find(|(s, _)| *s == stem)
+                    .map(|(_, n)| format!("<br>{n}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     figs,
-                    "<figure><img src=\"{n}\" alt=\"{a}\"><figcaption>{a}{s}</figcaption></figure>",
+                    "<figure><img src=\"{n}\" alt=\"{a}\"><figcaption>{a}{s}{note}</figcaption></figure>",
                     n = esc(&name),
                     a = esc(&alt),
                     s = if dir.join(&svg).is_file() {
@@ -100,19 +113,68 @@ pub fn sweep_index(
         ("cost_per_million_usd", "USD per 1M"),
     ];
     let idx = |n: &str| METRICS.iter().position(|m| *m == n).expect("a metric");
+    let all = means(sweep, rows);
+    let front = frontier(sweep, &all);
+    let limit = percent(sweep.max_unserved);
     b.push_str("<h2>Means per configuration</h2>\n<table><tr><th>configuration</th>");
     for (_, l) in keys {
         let _ = write!(b, "<th>{l}</th>");
     }
-    b.push_str("</tr>\n");
-    for (c, m) in means(sweep, rows) {
-        let _ = write!(b, "<tr><td>{}</td>", esc(&sweep.configs[c].name));
+    b.push_str("<th>unserved %</th><th>Pareto frontier</th></tr>\n");
+    for (c, m) in &all {
+        let u = unserved(m);
+        let (class, mark) = if front.contains(c) {
+            ("front", "on it")
+        } else if u > sweep.max_unserved {
+            ("unserved", "serves too little")
+        } else {
+            ("off", "")
+        };
+        let _ = write!(
+            b,
+            "<tr class=\"{class}\"><td>{}</td>",
+            esc(&sweep.configs[*c].name)
+        );
         for (k, _) in keys {
             let _ = write!(b, "<td>{}</td>", fmt(m[idx(k)]));
         }
+        let _ = write!(b, "<td>{}</td><td>{mark}</td>", percent(u));
         b.push_str("</tr>\n");
     }
     b.push_str("</table>\n");
+    // The frontier, and the configurations kept off it for serving too little.
+    let _ = write!(
+        b,
+        "<h2>Pareto frontier</h2>\n<p>The configurations no other beats on both p99 latency and cost per million requests, among those that leave at most {limit} % of their requests unserved (ended throttled, failed, timed out or dead-lettered; <code>max_unserved</code> in the sweep file), by p99:</p>\n<ul id=\"pareto-frontier\">{}</ul>\n",
+        front
+            .iter()
+            .map(|&c| format!("<li>{}</li>", esc(&sweep.configs[c].name)))
+            .collect::<String>()
+    );
+    if front.is_empty() {
+        let _ = writeln!(
+            b,
+            "<p>None: no configuration leaves at most {limit} % of its requests unserved.</p>"
+        );
+    }
+    let over: Vec<(usize, f64)> = all
+        .iter()
+        .map(|(c, m)| (*c, unserved(m)))
+        .filter(|(_, u)| *u > sweep.max_unserved)
+        .collect();
+    if !over.is_empty() {
+        let _ = write!(
+            b,
+            "<p>Kept off the frontier (hollow in the plot): more than {limit} % of requests not served.</p>\n<ul id=\"unserved\">{}</ul>\n",
+            over.iter()
+                .map(|(c, u)| format!(
+                    "<li>{} ({} % unserved)</li>",
+                    esc(&sweep.configs[*c].name),
+                    percent(*u)
+                ))
+                .collect::<String>()
+        );
+    }
     // Intervals of the two metrics a planner trades.
     let reps = sweep.replications;
     b.push_str(&if reps > 1 {
@@ -149,7 +211,29 @@ pub fn sweep_index(
         b.push_str("</tr>\n");
     }
     b.push_str("</table>\n");
-    b.push_str(&files_section(dir, written));
+    let drawn = |stem: &str| {
+        written
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| *n == *format!("{stem}.png")))
+    };
+    let mut notes: Vec<(&str, String)> = Vec::new();
+    if drawn("pareto") {
+        notes.push((
+            "pareto",
+            format!(
+                "Red: the Pareto frontier; hollow: more than {limit} % of requests not served."
+            ),
+        ));
+        let cdf = cdf_choice(dir, sweep, &all);
+        if drawn("latency_cdfs") {
+            if !cdf.note.is_empty() {
+                notes.push(("latency_cdfs", esc(&cdf.note)));
+            }
+        } else if !cdf.note.is_empty() {
+            let _ = writeln!(b, "<p>No latency CDF overlay: {}.</p>", esc(&cdf.note));
+        }
+    }
+    b.push_str(&files_section(dir, written, &notes));
     if let Ok(text) = std::fs::read_to_string(&sweep.base) {
         let _ = write!(
             b,
@@ -176,12 +260,12 @@ pub fn run_index(
     let mut b = String::new();
     let _ = write!(
         b,
-        "<h1>{}</h1>\n<p>Reproduce:</p><pre>{}</pre>\n<h2>Summary</h2>\n<pre>{}</pre>\n",
+        "<h1>{}</h1>\n<p>Reproduce:</p><pre>{}</pre>\n<h2>Summary</h2>\n{}",
         esc(name),
         esc(command),
-        esc(table)
+        summary_html(table)
     );
-    b.push_str(&files_section(dir, written));
+    b.push_str(&files_section(dir, written, &[]));
     if let Ok(text) = std::fs::read_to_string(scenario_file) {
         let _ = write!(
             b,
@@ -194,6 +278,40 @@ pub fn run_index(
     std::fs::write(&path, page(name, &b))
         .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
     Ok(path)
+}
+
+/// A run's summary table (the text `faasim run` prints) as an HTML table that fits the page,
+/// one row per function and the totals, then the other lines (services, calls, workflows,
+/// alarms, traces) as a list.
+fn summary_html(table: &str) -> String {
+    let p = summary::parts(table);
+    let mut h = String::from("<div class=\"wide\"><table class=\"summary\"><tr>");
+    for c in summary::COLUMNS {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr>\n");
+    let n = p.rows.len();
+    for (i, r) in p.rows.iter().enumerate() {
+        let total = n > 1 && i == n - 1 && r[0] == "all functions";
+        h.push_str(if total {
+            "<tr class=\"total\">"
+        } else {
+            "<tr>"
+        });
+        for c in r {
+            let _ = write!(h, "<td>{}</td>", esc(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table></div>\n");
+    if !p.notes.is_empty() {
+        h.push_str("<ul class=\"notes\">\n");
+        for l in &p.notes {
+            let _ = writeln!(h, "<li>{}</li>", esc(l));
+        }
+        h.push_str("</ul>\n");
+    }
+    h
 }
 
 fn fmt(v: f64) -> String {

@@ -14,6 +14,61 @@ pub fn write_summary(dir: &Path, summary: &Summary) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// The width of the function column of [`summary_table`] (longer names are cut short).
+const NAME: usize = 16;
+
+/// The headings of the columns of [`summary_table`]'s rows, for a page (where they may wrap).
+pub const COLUMNS: [&str; 16] = [
+    "function",
+    "requests",
+    "succeeded",
+    "failed",
+    "throttled",
+    "timed out",
+    "dead-lettered",
+    "in flight at the end",
+    "cold starts",
+    "cold %",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "instances (mean)",
+    "instances (max)",
+    "cost USD",
+];
+
+/// A summary table (`summary_table`'s text) taken apart: the rows of its function table (the
+/// function's name, then the other columns of [`COLUMNS`]) and the lines after it (services,
+/// calls, workflows, alarms, traces, and how many functions are left out).
+pub struct Parts {
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+/// Reads back the text of [`summary_table`]: a row is the name in its fixed-width column, then
+/// one number for each other column; every other line is a note.
+pub fn parts(table: &str) -> Parts {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for line in table.lines().skip(1) {
+        let name: String = line.chars().take(NAME).collect();
+        let rest: String = line.chars().skip(NAME).collect();
+        let cells: Vec<&str> = rest.split_whitespace().collect();
+        let row = name.chars().count() == NAME
+            && rest.starts_with(' ')
+            && cells.len() == COLUMNS.len() - 1
+            && cells.iter().all(|c| c.parse::<f64>().is_ok());
+        if row {
+            let mut r = vec![name.trim_end().to_string()];
+            r.extend(cells.iter().map(|c| c.to_string()));
+            rows.push(r);
+        } else if !line.trim().is_empty() {
+            notes.push(line.to_string());
+        }
+    }
+    Parts { rows, notes }
+}
+
 /// The summary table printed by `faasim run`.
 pub fn summary_table(s: &Summary) -> String {
     use std::fmt::Write as _;
@@ -43,7 +98,7 @@ pub fn summary_table(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>7.3} {:>9.1} {:>9.1} {:>9.1} {:>8.2} {:>6} {:>11.6}",
-            truncate(name, 16),
+            truncate(name, NAME),
             m.requests,
             o.succeeded,
             o.failed,

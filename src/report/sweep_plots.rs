@@ -20,6 +20,146 @@ fn idx(name: &str) -> usize {
     METRICS.iter().position(|m| *m == name).expect("a metric")
 }
 
+/// The fraction of a configuration's requests not served, from its metrics (`METRICS` order):
+/// those that ended without success (throttled, failed, timed out or dead-lettered) over the
+/// requests. Requests still in flight at the end are not counted: a healthy configuration has
+/// some (its concurrency), which in a short run can exceed a limit of one in a thousand.
+pub fn unserved(v: &[f64]) -> f64 {
+    let n = v[idx("requests")];
+    let ended_badly =
+        v[idx("failed")] + v[idx("throttled")] + v[idx("timed_out")] + v[idx("dead_lettered")];
+    if n > 0.0 {
+        (ended_badly / n).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// Each configuration with rows on the cost–latency plane (in the order of `m`).
+fn points(sweep: &Sweep, m: &[(usize, Vec<f64>)]) -> Vec<plot::ParetoPoint> {
+    m.iter()
+        .map(|(c, v)| plot::ParetoPoint {
+            name: sweep.configs[*c].short(),
+            p99: v[idx("p99_ms")],
+            per_million: v[idx("cost_per_million_usd")],
+            unserved: unserved(v),
+        })
+        .collect()
+}
+
+/// The configurations on the Pareto frontier of p99 latency and cost, by p99: among those that
+/// leave at most the sweep's `max_unserved` of their requests unserved, those no other beats on
+/// both. `m` holds the means per configuration (`stats::means`).
+pub fn frontier(sweep: &Sweep, m: &[(usize, Vec<f64>)]) -> Vec<usize> {
+    plot::pareto_front(&points(sweep, m), sweep.max_unserved)
+        .into_iter()
+        .map(|i| m[i].0)
+        .collect()
+}
+
+/// The most configurations the latency CDF overlay shows by default (the Pareto frontier's
+/// first ones, by p99).
+pub const CDF_DEFAULT_MAX: usize = 8;
+
+/// The configurations whose latency CDFs are overlaid, with their CDFs, and a note saying
+/// which are left out and why (empty when none is).
+pub struct CdfChoice {
+    pub shown: Vec<(usize, Vec<(f64, f64)>)>,
+    pub note: String,
+}
+
+/// The latency CDF overlay of a sweep written to `dir`: the configurations of `cdf`, or by
+/// default the Pareto frontier (at most [`CDF_DEFAULT_MAX`]; with no configuration on it, those
+/// that serve the most); those without latency data (no request succeeded, or no CDF kept) are
+/// left out, and the note says so.
+pub fn cdf_choice(dir: &Path, sweep: &Sweep, m: &[(usize, Vec<f64>)]) -> CdfChoice {
+    let default = sweep.cdf.is_empty();
+    let front = if default {
+        frontier(sweep, m)
+    } else {
+        Vec::new()
+    };
+    let chosen: Vec<usize> = if default && front.is_empty() {
+        // None serves enough: those that serve the most, saying so.
+        let mut by: Vec<(usize, f64)> = m.iter().map(|(c, v)| (*c, unserved(v))).collect();
+        by.sort_by(|a, b| a.1.total_cmp(&b.1));
+        by.into_iter()
+            .map(|(c, _)| c)
+            .take(CDF_DEFAULT_MAX)
+            .collect()
+    } else if default {
+        front.iter().copied().take(CDF_DEFAULT_MAX).collect()
+    } else {
+        sweep.cdf.clone()
+    };
+    let mut shown = Vec::new();
+    let mut missing = Vec::new();
+    for &c in &chosen {
+        let cfg = &sweep.configs[c];
+        match read_cdf(dir, c, &cfg.name) {
+            Some(d) if !d.is_empty() => shown.push((c, d)),
+            _ => missing.push(cfg.short()),
+        }
+    }
+    let total = m.len();
+    let mut note = if default && front.is_empty() {
+        format!(
+            "none with at most {} % unserved (max_unserved): {} of {total} shown, those that serve the most; set `cdf` to choose",
+            plot::percent(sweep.max_unserved),
+            shown.len()
+        )
+    } else if default && shown.len() < total {
+        let of_front = if front.len() > CDF_DEFAULT_MAX {
+            format!(
+                "the first {CDF_DEFAULT_MAX} of the {} on the Pareto frontier",
+                front.len()
+            )
+        } else {
+            "the Pareto frontier".to_string()
+        };
+        format!(
+            "{} of {total} configurations shown ({of_front}); set `cdf` to choose",
+            shown.len()
+        )
+    } else if !default && shown.len() < chosen.len() {
+        format!(
+            "{} of the {} configurations of `cdf` shown",
+            shown.len(),
+            chosen.len()
+        )
+    } else {
+        String::new()
+    };
+    if !missing.is_empty() {
+        note.push_str(&format!(
+            "; no latency data (no request succeeded) for {}",
+            missing.join(", ")
+        ));
+    }
+    CdfChoice { shown, note }
+}
+
+/// Each parameter's shortest dotted suffix that no other parameter ends with
+/// (`memory_mb`, or `a.memory_mb` and `b.memory_mb` for two functions' memory).
+pub fn short_keys(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|k| {
+            let parts: Vec<&str> = k.split('.').collect();
+            (1..=parts.len())
+                .map(|n| parts[parts.len() - n..].join("."))
+                .find(|s| {
+                    names
+                        .iter()
+                        .filter(|o| *o == s || o.ends_with(&format!(".{s}")))
+                        .count()
+                        == 1
+                })
+                .unwrap_or_else(|| k.clone())
+        })
+        .collect()
+}
+
 /// A file stem from a parameter path.
 fn slug(s: &str) -> String {
     s.chars()
@@ -52,15 +192,10 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             let _ = std::fs::remove_file(dir.join(format!("comparison.{ext}")));
         }
     }
-    let pts: Vec<plot::ParetoPoint> = m
-        .iter()
-        .map(|(c, v)| plot::ParetoPoint {
-            name: sweep.configs[*c].short(),
-            p99: v[idx("p99_ms")],
-            per_million: v[idx("cost_per_million_usd")],
-        })
-        .collect();
-    jobs.push(Box::new(move || plot::pareto(dir, stem, &pts)));
+    let pts = points(sweep, &m);
+    jobs.push(Box::new(move || {
+        plot::pareto(dir, stem, &pts, sweep.max_unserved)
+    }));
     // Per configuration and panel metric: the replications' values.
     let mut per: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); PANELS.len()]; sweep.configs.len()];
     for r in rows {
@@ -69,6 +204,7 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             per[r.config][k].push(v[idx(name)]);
         }
     }
+    let keys = short_keys(&sweep.param_names);
     for (pi, param) in sweep.param_names.iter().enumerate() {
         // The parameter's values in grid order, and one series per setting of the rest.
         let mut values: Vec<String> = Vec::new();
@@ -87,7 +223,7 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != pi)
-                .map(|(_, (k, v))| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+                .map(|(j, (_, v))| format!("{}={v}", keys[j]))
                 .collect();
             let named = cfg.name.split(' ').next().unwrap_or("").to_string();
             let label = if cfg.name.contains('=') && !named.contains('=') {
@@ -98,15 +234,13 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             } else {
                 rest.join(" ")
             };
+            // One series per setting of the rest: with one parameter and no named
+            // configurations, a single line across its values.
             let s = match series.iter().position(|s| s.label == label) {
                 Some(s) => s,
                 None => {
                     series.push(plot::ParamSeries {
-                        label: if label.is_empty() {
-                            param.clone()
-                        } else {
-                            label
-                        },
+                        label,
                         points: vec![Vec::new(); PANELS.len()],
                     });
                     series.len() - 1
@@ -129,6 +263,7 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
                 dir,
                 &format!("by_{}", slug(param)),
                 &format!("{stem}: against {param} (means, 95 % intervals)"),
+                param,
                 &values,
                 &panels,
                 &series,
@@ -176,10 +311,15 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
             }
             panels.push((label, grid));
         }
+        let of = if first.contains('=') || first.is_empty() {
+            String::new()
+        } else {
+            format!(" of configuration {first}")
+        };
         jobs.push(Box::new(move || {
             plot::heatmap(
                 dir,
-                &format!("{stem}: the grid"),
+                &format!("{stem}: the grid{of}"),
                 (&sweep.param_names[0], &sweep.param_names[1]),
                 (&xs, &ys),
                 &panels,
@@ -187,33 +327,22 @@ pub fn draw(dir: &Path, stem: &str, sweep: &Sweep, rows: &[Row]) -> Result<Vec<P
         }));
     }
     // Latency CDFs of the chosen configurations (default: the Pareto frontier, at most 8).
-    let chosen: Vec<usize> = if sweep.cdf.is_empty() {
-        let pts: Vec<plot::ParetoPoint> = m
-            .iter()
-            .map(|(_, v)| plot::ParetoPoint {
-                name: String::new(),
-                p99: v[idx("p99_ms")],
-                per_million: v[idx("cost_per_million_usd")],
-            })
-            .collect();
-        plot::pareto_front(&pts)
+    let choice = cdf_choice(dir, sweep, &m);
+    if !choice.shown.is_empty() {
+        let cdfs: Vec<(String, Vec<(f64, f64)>)> = choice
+            .shown
             .into_iter()
-            .map(|i| m[i].0)
-            .take(8)
-            .collect()
+            .map(|(c, d)| (sweep.configs[c].short(), d))
+            .collect();
+        let note = choice.note;
+        jobs.push(Box::new(move || {
+            plot::latency_cdfs(dir, stem, &cdfs, &note)
+        }));
     } else {
-        sweep.cdf.clone()
-    };
-    let cdfs: Vec<(String, Vec<(f64, f64)>)> = chosen
-        .iter()
-        .filter_map(|&c| {
-            let cfg = &sweep.configs[c];
-            read_cdf(dir, c, &cfg.name).map(|d| (cfg.short(), d))
-        })
-        .filter(|(_, d)| !d.is_empty())
-        .collect();
-    if !cdfs.is_empty() {
-        jobs.push(Box::new(move || plot::latency_cdfs(dir, stem, &cdfs)));
+        // An overlay of an earlier report must not stay as if it were this one's.
+        for ext in ["png", "svg"] {
+            let _ = std::fs::remove_file(dir.join(format!("latency_cdfs.{ext}")));
+        }
     }
     let drawn: Vec<Result<Vec<PathBuf>, String>> = jobs.par_iter().map(|j| j()).collect();
     let mut written = Vec::new();

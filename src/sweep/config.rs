@@ -30,6 +30,10 @@ pub struct SweepFile {
     /// Configurations whose latency CDFs are overlaid (default: the Pareto frontier).
     #[serde(default)]
     pub cdf: Vec<String>,
+    /// The largest fraction of requests a configuration may leave unserved (throttled, failed,
+    /// timed out or dead-lettered) and still be on the Pareto frontier (0 to 1).
+    #[serde(default = "default_max_unserved")]
+    pub max_unserved: f64,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -44,6 +48,13 @@ pub struct Configuration {
 
 fn one() -> u32 {
     1
+}
+
+/// The default of `max_unserved`: one request in a thousand.
+pub const DEFAULT_MAX_UNSERVED: f64 = 0.001;
+
+fn default_max_unserved() -> f64 {
+    DEFAULT_MAX_UNSERVED
 }
 
 /// One configuration to run: its name, the grid values it takes, and the scenario its
@@ -84,6 +95,8 @@ pub struct Sweep {
     pub baseline_of: Vec<Option<usize>>,
     /// The configurations whose latency CDFs are overlaid (empty: the Pareto frontier).
     pub cdf: Vec<usize>,
+    /// The largest fraction of requests unserved on the Pareto frontier (`max_unserved`).
+    pub max_unserved: f64,
     pub replications: u32,
     pub param_names: Vec<String>,
     pub configs: Vec<Config>,
@@ -112,6 +125,12 @@ pub fn build(sf: &SweepFile, file: &str, base: PathBuf, jobs: usize) -> Result<S
     if sf.replications == 0 {
         return Err(LoadError(format!(
             "{file}: replications: must be at least 1"
+        )));
+    }
+    if !(0.0..=1.0).contains(&sf.max_unserved) {
+        return Err(LoadError(format!(
+            "{file}: max_unserved: must be a fraction from 0 to 1 (0.001 is one request in a thousand), found {}",
+            sf.max_unserved
         )));
     }
     let mut grid: Vec<(String, Vec<toml::Value>)> = Vec::new();
@@ -238,6 +257,7 @@ pub fn build(sf: &SweepFile, file: &str, base: PathBuf, jobs: usize) -> Result<S
     let metrics = metric_names(configs.first().map(|c| &c.scenario));
     Ok(Sweep {
         cdf,
+        max_unserved: sf.max_unserved,
         baseline_of,
         base_dir: scenario.base_dir(),
         base,

@@ -3,11 +3,23 @@
 use super::{DrawResult, H, cdf_axes, steps, tidy, time_unit};
 use crate::report::stream::{AlarmSpan, TotalPoint};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// A line of the instances plot: its label, colour, and the value it draws.
 type Series = (&'static str, RGBColor, fn(&TotalPoint) -> f64);
+
+// The instances plot's colours: the Okabe–Ito palette, which readers with any common colour
+// vision deficiency tell apart, and a light grey for the scaling activities behind the lines.
+const OI_BLUE: RGBColor = RGBColor(0, 114, 178);
+const OI_VERMILLION: RGBColor = RGBColor(213, 94, 0);
+const OI_GREEN: RGBColor = RGBColor(0, 158, 115);
+const OI_ORANGE: RGBColor = RGBColor(230, 159, 0);
+const OI_PURPLE: RGBColor = RGBColor(204, 121, 167);
+const OI_SKY: RGBColor = RGBColor(86, 180, 233);
+const OI_BLACK: RGBColor = RGBColor(0, 0, 0);
+const SCALING: RGBColor = RGBColor(150, 150, 150);
 
 /// Latency CDF of succeeded requests, log-scaled latency axis.
 pub fn latency_cdf(dir: &Path, title: &str, cdf: &[(f64, f64)]) -> Result<Vec<PathBuf>, String> {
@@ -102,23 +114,30 @@ where
             .draw()?;
         if !scaling.is_empty() {
             // Scaling activities (changes of provisioned concurrency or desired capacity).
-            let grey = RGBColor(170, 170, 170);
+            // Light grey and dashed: a background for the lines, unlike any of them.
             chart
                 .draw_series(scaling.iter().map(|&t| {
-                    PathElement::new(
+                    DashedPathElement::new(
                         vec![(t / scale, 0.0), (t / scale, y_max)],
-                        grey.stroke_width(1),
+                        4,
+                        4,
+                        SCALING.stroke_width(1),
                     )
                 }))?
                 .label("scaling activity")
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], grey.stroke_width(1))
+                    DashedPathElement::new(
+                        vec![(x + 10, y - 7), (x + 10, y + 7)],
+                        3,
+                        2,
+                        SCALING.stroke_width(1),
+                    )
                 });
         }
         let series: [Series; 3] = [
-            ("alive", BLUE, |p| p.instances),
-            ("busy", RED, |p| p.busy),
-            ("idle", GREEN, |p| p.idle),
+            ("alive", OI_BLUE, |p| p.instances),
+            ("busy", OI_VERMILLION, |p| p.busy),
+            ("idle", OI_GREEN, |p| p.idle),
         ];
         for (name, color, get) in series {
             chart
@@ -133,7 +152,7 @@ where
         }
         if pts.iter().any(|p| p.provisioned > 0.0) {
             // Provisioned concurrency as a step line: its changes are the scaling actions.
-            let orange = RGBColor(230, 120, 0);
+            let orange = OI_ORANGE;
             let mut steps = Vec::with_capacity(2 * pts.len());
             for (i, p) in pts.iter().enumerate() {
                 if i > 0 {
@@ -152,9 +171,9 @@ where
             // Auto Scaling groups: desired capacity (its steps are the scaling activities), the
             // instances in service, and the warm pool.
             let group: [Series; 3] = [
-                ("EC2 desired", RGBColor(120, 60, 160), |p| p.desired),
-                ("EC2 in service", RGBColor(0, 140, 140), |p| p.in_service),
-                ("warm pool", RGBColor(150, 150, 150), |p| p.warm_pool),
+                ("EC2 desired", OI_PURPLE, |p| p.desired),
+                ("EC2 in service", OI_SKY, |p| p.in_service),
+                ("warm pool", OI_BLACK, |p| p.warm_pool),
             ];
             for (name, color, get) in group {
                 chart

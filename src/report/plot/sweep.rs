@@ -136,12 +136,20 @@ pub struct ParetoPoint {
     pub name: String,
     pub p99: f64,
     pub per_million: f64,
+    /// The fraction of its requests not served (all but those that succeeded).
+    pub unserved: f64,
 }
 
-/// The configurations no other beats on both p99 latency and cost (ties kept), by p99.
-pub fn pareto_front(pts: &[ParetoPoint]) -> Vec<usize> {
+/// The configurations no other beats on both p99 latency and cost (ties kept), by p99, among
+/// those that leave at most `max_unserved` of their requests unserved: a configuration that
+/// throttles most of its traffic is cheap, not good.
+pub fn pareto_front(pts: &[ParetoPoint], max_unserved: f64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..pts.len())
-        .filter(|&i| pts[i].p99.is_finite() && pts[i].per_million.is_finite())
+        .filter(|&i| {
+            pts[i].p99.is_finite()
+                && pts[i].per_million.is_finite()
+                && pts[i].unserved <= max_unserved
+        })
         .collect();
     idx.sort_by(|&a, &b| {
         pts[a]
@@ -160,21 +168,51 @@ pub fn pareto_front(pts: &[ParetoPoint]) -> Vec<usize> {
     front
 }
 
-/// Cost per million requests against p99 latency, the Pareto frontier drawn and labelled.
-pub fn pareto(dir: &Path, title: &str, pts: &[ParetoPoint]) -> Result<Vec<PathBuf>, String> {
-    both!(dir, "pareto", draw_pareto(title, pts))
+/// A fraction as a percentage without needless decimals: `0.1`, `2.5`, `45`.
+pub fn percent(f: f64) -> String {
+    let p = f * 100.0;
+    let s = if p >= 10.0 {
+        format!("{p:.0}")
+    } else if p >= 1.0 {
+        format!("{p:.1}")
+    } else {
+        format!("{p:.3}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Cost per million requests against p99 latency, the Pareto frontier (among configurations
+/// that leave at most `max_unserved` of their requests unserved) drawn and labelled; the others
+/// that serve too little hollow.
+pub fn pareto(
+    dir: &Path,
+    title: &str,
+    pts: &[ParetoPoint],
+    max_unserved: f64,
+) -> Result<Vec<PathBuf>, String> {
+    both!(dir, "pareto", draw_pareto(title, pts, max_unserved))
 }
 
 fn draw_pareto<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     pts: &[ParetoPoint],
+    max_unserved: f64,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let front = pareto_front(pts);
+    let front = pareto_front(pts, max_unserved);
+    // Those that serve too little but would be on the frontier without the limit: always named.
+    let tempting: Vec<usize> = pareto_front(pts, f64::INFINITY)
+        .into_iter()
+        .filter(|&i| pts[i].unserved > max_unserved)
+        .collect();
     let xs = pts.iter().map(|p| p.p99).filter(|v| v.is_finite());
     let ys = pts.iter().map(|p| p.per_million).filter(|v| v.is_finite());
     let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |a, v| (a.0.min(v), a.1.max(v)));
@@ -185,11 +223,30 @@ where
     };
     let (x0, x1) = pad(x0, x1);
     let (y0, y1) = pad(y0, y1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{title}: cost against p99 latency (Pareto frontier in red)"),
-            ("sans-serif", 22),
-        )
+    let limit = percent(max_unserved);
+    let root = root.titled(
+        &format!("{title}: cost against p99 latency"),
+        ("sans-serif", 22),
+    )?;
+    // What the marks mean, under the title (a legend box would hide points).
+    let (key, root) = root.split_vertically(22);
+    let hollow = pts
+        .iter()
+        .any(|p| p.unserved > max_unserved && p.p99.is_finite() && p.per_million.is_finite());
+    let mut text = format!(
+        "red: the Pareto frontier, among configurations with at most {limit} % of requests not served"
+    );
+    if hollow {
+        text = format!(
+            "red: the Pareto frontier; hollow: more than {limit} % of requests not served (kept off it)"
+        );
+    }
+    key.draw(&Text::new(
+        text,
+        (88, 2),
+        ("sans-serif", 15).into_font().color(&RGBColor(60, 60, 60)),
+    ))?;
+    let mut chart = ChartBuilder::on(&root)
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(72)
@@ -204,6 +261,7 @@ where
         .axis_desc_style(("sans-serif", 17))
         .draw()?;
     let red = RGBColor(210, 60, 50);
+    let grey = RGBColor(90, 90, 90);
     chart.draw_series(LineSeries::new(
         front.iter().map(|&i| (pts[i].p99, pts[i].per_million)),
         red.stroke_width(2),
@@ -214,15 +272,26 @@ where
             continue;
         }
         let on = front.contains(&i);
-        let color = if on { red } else { RGBColor(90, 90, 90) };
+        let served = p.unserved <= max_unserved;
+        let color = if on { red } else { grey };
+        let style = if served {
+            color.filled()
+        } else {
+            color.stroke_width(2)
+        };
         chart.draw_series(std::iter::once(Circle::new(
             (p.p99, p.per_million),
-            if on { 6 } else { 4 },
-            color.filled(),
+            if on { 6 } else { 5 },
+            style,
         )))?;
-        if on || label_all {
+        if on || label_all || tempting.contains(&i) {
+            let text = if served {
+                p.name.clone()
+            } else {
+                format!("{} ({} % unserved)", p.name, percent(p.unserved))
+            };
             chart.draw_series(std::iter::once(Text::new(
-                p.name.clone(),
+                text,
                 (p.p99, p.per_million),
                 TextStyle::from(("sans-serif", 13).into_font())
                     .color(&color)
@@ -249,16 +318,22 @@ pub fn by_param(
     dir: &Path,
     stem: &str,
     title: &str,
+    param: &str,
     values: &[String],
     panels: &[&str],
     series: &[ParamSeries],
 ) -> Result<Vec<PathBuf>, String> {
-    both!(dir, stem, draw_by_param(title, values, panels, series))
+    both!(
+        dir,
+        stem,
+        draw_by_param(title, param, values, panels, series)
+    )
 }
 
 fn draw_by_param<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    param: &str,
     values: &[String],
     panels: &[&str],
     series: &[ParamSeries],
@@ -287,7 +362,7 @@ where
         let d = ((hi - lo) * 0.1).max(hi.abs() * 0.02);
         let mut chart = ChartBuilder::on(area)
             .margin(12)
-            .x_label_area_size(36)
+            .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(-0.5..(n as f64 - 0.5), (lo - d).max(0.0)..hi + d)?;
         chart
@@ -303,6 +378,7 @@ where
                     String::new()
                 }
             })
+            .x_desc(param)
             .y_desc(*desc)
             .y_label_formatter(&|v| tidy(*v))
             .label_style(("sans-serif", 13))
@@ -322,7 +398,12 @@ where
                 color.stroke_width(2),
             ))?;
             if k == 0 && series.len() > 1 {
-                drawn.label(s.label.clone()).legend(move |(x, y)| {
+                let label = if s.label.is_empty() {
+                    "other configurations".to_string()
+                } else {
+                    s.label.clone()
+                };
+                drawn.label(label).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
             }
@@ -448,18 +529,21 @@ where
 }
 
 /// Latency CDFs of several configurations overlaid (log latency axis).
+/// `note` (if not empty) says which configurations are left out and why.
 pub fn latency_cdfs(
     dir: &Path,
     title: &str,
     cdfs: &[(String, Vec<(f64, f64)>)],
+    note: &str,
 ) -> Result<Vec<PathBuf>, String> {
-    both!(dir, "latency_cdfs", draw_cdfs(title, cdfs))
+    both!(dir, "latency_cdfs", draw_cdfs(title, cdfs, note))
 }
 
 fn draw_cdfs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     cdfs: &[(String, Vec<(f64, f64)>)],
+    note: &str,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -478,6 +562,19 @@ where
         * 1.5;
     let caption = format!("{title}: latency of succeeded requests, replication 0");
     let mut chart = cdf_axes(root, caption, 22, lo, hi)?;
+    if !note.is_empty() {
+        // Top left, where a CDF (rising to the right) leaves room.
+        chart.draw_series(std::iter::once(Text::new(
+            note.to_string(),
+            (lo * 1.08, 0.97),
+            TextStyle::from(("sans-serif", 14).into_font())
+                .color(&RGBColor(60, 60, 60))
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Top,
+                )),
+        )))?;
+    }
     for (i, (name, cdf)) in cdfs.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart

@@ -108,15 +108,7 @@ pub fn replay_options(
         end: a.end.map(|t| t.0).unwrap_or(u64::MAX),
         speedup: a.speedup.unwrap_or(1.0),
         scale: a.factor(),
-        spikes: a
-            .spikes
-            .iter()
-            .map(|s| crate::workload::Spike {
-                start: s.at.0,
-                end: s.at.0.saturating_add(s.duration.0),
-                factor: s.factor,
-            })
-            .collect(),
+        spikes: a.spikes_until(u64::MAX),
         until,
         seed,
     }

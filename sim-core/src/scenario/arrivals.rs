@@ -243,6 +243,20 @@ impl Arrivals {
         self.scale.unwrap_or(1.0)
     }
 
+    /// The spikes as the rate sees them (times in ns), cut at `horizon`: those starting at or
+    /// after it are left out, the others end by it.
+    pub fn spikes_until(&self, horizon: u64) -> Vec<crate::rates::Spike> {
+        self.spikes
+            .iter()
+            .filter(|s| s.at.0 < horizon)
+            .map(|s| crate::rates::Spike {
+                start: s.at.0,
+                end: s.at.0.saturating_add(s.duration.0).min(horizon),
+                factor: s.factor,
+            })
+            .collect()
+    }
+
     /// Checks a workload's arrivals, `key` naming them (`workloads.0.arrivals`): either a
     /// generated process with its keys or a trace with its format and keys.
     pub fn check(&self, key: &str) -> Result<(), ConfigError> {
@@ -557,16 +571,7 @@ impl Arrivals {
         }
         if self.trace.is_some() {
             // A trace's arrivals are replayed scale × factor times over: bounded.
-            let spikes: Vec<crate::rates::Spike> = self
-                .spikes
-                .iter()
-                .map(|s| crate::rates::Spike {
-                    start: s.at.0,
-                    end: s.at.0.saturating_add(s.duration.0),
-                    factor: s.factor,
-                })
-                .collect();
-            let top = crate::rates::SpikeSteps::new(&spikes)
+            let top = crate::rates::SpikeSteps::new(&self.spikes_until(u64::MAX))
                 .over(0, u64::MAX)
                 .map(|(_, _, f)| f)
                 .fold(0.0, f64::max)

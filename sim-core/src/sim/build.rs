@@ -176,18 +176,9 @@ pub(crate) fn generated(
     key: &str,
     rng: SimRng,
 ) -> Result<(ArrivalSource, Work), ConfigError> {
-    use crate::rates::{RateShape, Spike, SpikeSteps};
+    use crate::rates::{RateShape, SpikeSteps};
     let k = a.factor();
-    let spikes: Vec<Spike> = a
-        .spikes
-        .iter()
-        .filter(|s| s.at.0 < horizon)
-        .map(|s| Spike {
-            start: s.at.0,
-            end: s.at.0.saturating_add(s.duration.0).min(horizon),
-            factor: s.factor,
-        })
-        .collect();
+    let spikes = a.spikes_until(horizon);
     let rate = || a.rate.expect("validated") * k;
     let shape = match process {
         Process::Poisson | Process::Constant => RateShape::Constant(rate()),

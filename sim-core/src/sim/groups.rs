@@ -69,9 +69,7 @@ impl Simulation {
         loop {
             let next = self.workloads[w as usize].source.next_arrival()?;
             self.group_request(a, w, now, NO_DURATION, obs);
-            if self.next_req.is_multiple_of(super::limits::CHECK_EVERY) {
-                self.check_limits()?;
-            }
+            self.check_limits_due()?;
             match next {
                 Some(t) if t < self.workloads[w as usize].until => {
                     if self.cx.q.len() != queued {

@@ -76,9 +76,19 @@ impl Simulation {
         self.cx.q.len() as u64 + self.parked.len() as u64 + self.sqs.live_messages()
     }
 
+    /// The limits, when the requests made so far are a multiple of [`CHECK_EVERY`].
+    #[inline(always)]
+    pub(crate) fn check_limits_due(&self) -> Result<(), SimError> {
+        if self.next_req.is_multiple_of(CHECK_EVERY) {
+            self.check_limits()
+        } else {
+            Ok(())
+        }
+    }
+
     /// Checked every [`CHECK_EVERY`] requests: the backlog and the number of requests.
     #[cold]
-    pub(crate) fn check_limits(&self) -> Result<(), SimError> {
+    fn check_limits(&self) -> Result<(), SimError> {
         let backlog = self.backlog();
         if backlog > self.max_backlog {
             return Err(SimError::Config(ConfigError {

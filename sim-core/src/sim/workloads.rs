@@ -146,9 +146,7 @@ impl Simulation {
             }
             if let Target::Asg(a) = self.workloads[w as usize].target {
                 self.group_request(a, w, now, given, obs);
-                if self.next_req.is_multiple_of(super::limits::CHECK_EVERY) {
-                    self.check_limits()?;
-                }
+                self.check_limits_due()?;
                 return Ok(());
             }
         } else if let Target::Asg(a) = self.workloads[w as usize].target {
@@ -165,9 +163,7 @@ impl Simulation {
                 return Ok(());
             }
         }
-        if self.next_req.is_multiple_of(super::limits::CHECK_EVERY) {
-            self.check_limits()?;
-        }
+        self.check_limits_due()?;
         let wl = &mut self.workloads[w as usize];
         let f = wl.function;
         let func = &mut self.lambda.funcs[f as usize];

@@ -15,8 +15,8 @@ pub struct Work {
     pub rows: f64,
 }
 
-/// The events a row of the time series counts as: writing it costs about as much as
-/// simulating ten requests.
+/// The events a row of the time series counts as (a chosen weight: a row is written as text,
+/// a request is simulated in memory; not measured).
 pub const EVENTS_PER_ROW: f64 = 10.0;
 
 impl Work {

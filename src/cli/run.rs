@@ -149,6 +149,20 @@ pub fn run(args: &RunArgs) -> Result<(), Exit> {
                 p::faults_over_time(&dir, &name, &totals, &alarm_spans).map_err(Exit::Other)?,
             );
         }
+        // A labelled trace: its cold starts over time beside faasim's.
+        for t in &summary.traces {
+            if let Some(l) = &t.labels {
+                let title = if summary.traces.len() > 1 {
+                    format!("{name} ({})", t.workload)
+                } else {
+                    name.clone()
+                };
+                written.extend(
+                    plot::labels::cold_starts_vs_log(&dir, &title, l).map_err(Exit::Other)?,
+                );
+                break;
+            }
+        }
         // Alarms: each one's time in ALARM against the incidents.
         if !scenario.alarms.is_empty() {
             let incidents: Vec<(String, f64, f64)> = scenario

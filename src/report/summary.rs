@@ -231,6 +231,24 @@ pub fn summary_table(s: &Summary) -> String {
             let _ = write!(out, ", {} labelled cold by the platform", t.labelled_cold);
         }
         out.push('\n');
+        if let Some(l) = &t.labels {
+            let pct = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{:.1} %", v * 100.0));
+            let _ = writeln!(
+                out,
+                "trace {} request by request: logged cold {} (simulated cold {}, warm {}, not started {}), logged warm {} (simulated cold {}, warm {}, not started {}); precision of cold {}, recall {}",
+                t.file,
+                l.cold_as_cold + l.cold_as_warm + l.cold_not_started,
+                l.cold_as_cold,
+                l.cold_as_warm,
+                l.cold_not_started,
+                l.warm_as_cold + l.warm_as_warm + l.warm_not_started,
+                l.warm_as_cold,
+                l.warm_as_warm,
+                l.warm_not_started,
+                pct(l.precision),
+                pct(l.recall)
+            );
+        }
     }
     out
 }

@@ -4,8 +4,10 @@
 //! at most 64 rows of fixed size, allocated the first time a value falls in them.
 
 mod alarms;
+mod labels;
 mod workflows;
 pub use alarms::*;
+pub use labels::LabelComparison;
 pub use workflows::*;
 
 use serde::Serialize;
@@ -693,6 +695,10 @@ pub struct TraceReport {
     /// The first bad row skipped (file:line: message).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_skipped: Option<String>,
+    /// A trace with cold/warm labels (`aws-lambda-log`): its labels beside faasim's, request
+    /// by request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<LabelComparison>,
 }
 
 /// Named entries (functions, services), serialized as a JSON object in scenario order.

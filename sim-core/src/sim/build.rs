@@ -68,6 +68,8 @@ impl Simulation {
                     _ => Bucket::OFF,
                 },
                 live: Live::default(),
+                last_start: u64::MAX,
+                last_cold: u64::MAX,
                 calls: super::lambda::Calls {
                     steps,
                     running: Vec::new(),
@@ -477,12 +479,18 @@ fn workloads(scenario: &Scenario, res: &dyn Resources) -> Result<Inflow, SimErro
                 .is_empty()
                 .then(|| scenario.functions.iter().map(|f| f.name.as_str()).collect());
             let replay = open_trace(a, names.as_ref(), sim, res, wi as u64)?;
+            let labels = replay
+                .stream()
+                .labelled()
+                .then(|| Box::new(crate::metrics::LabelComparison::new(sim.duration.0)));
             feeds.push(Feed {
                 replay,
                 fixed: None,
                 by_name: HashMap::new(),
                 targets: Vec::new(),
                 next_duration: NO_DURATION,
+                next_cold: false,
+                labels,
                 unmatched: 0,
                 workload: w.name.clone().unwrap_or(wi.to_string()),
                 file: res.display(a.trace.as_deref().unwrap_or_default()),

@@ -348,6 +348,11 @@ impl Simulation {
                         unmatched: f.unmatched,
                         labelled_cold: f.replay.cold_labelled,
                         first_skipped: st.first_skipped().map(|e| e.to_string()),
+                        labels: f.labels.as_ref().map(|l| {
+                            let mut l = (**l).clone();
+                            l.finish(end);
+                            l
+                        }),
                     }
                 })
                 .collect(),

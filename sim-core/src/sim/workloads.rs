@@ -40,8 +40,11 @@ pub(crate) struct Feed {
     /// seen (`None`: no scenario function of that name).
     pub(crate) by_name: HashMap<String, u32>,
     pub(crate) targets: Vec<Option<u32>>,
-    /// The trace duration of the scheduled arrival.
+    /// The trace duration of the scheduled arrival, and its cold/warm label.
     pub(crate) next_duration: u64,
+    pub(crate) next_cold: bool,
+    /// A labelled trace's labels beside faasim's (`None`: the trace has no labels).
+    pub(crate) labels: Option<Box<crate::metrics::LabelComparison>>,
     /// Arrivals of trace functions with no scenario function.
     pub(crate) unmatched: u64,
     pub(crate) workload: String,
@@ -122,6 +125,7 @@ impl Feed {
                 continue;
             };
             self.next_duration = a.duration;
+            self.next_cold = a.cold;
             return Ok(Some((a.time, w)));
         }
         Ok(None)
@@ -138,9 +142,14 @@ impl Simulation {
     ) -> Result<(), SimError> {
         let w = w.0;
         let mut given = NO_DURATION;
+        // A labelled trace's arrival: its feed and label.
+        let mut label = None;
         if let Some(fi) = self.workloads[w as usize].feed {
             let feed = &mut self.feeds[fi as usize];
             given = feed.next_duration;
+            if feed.labels.is_some() {
+                label = Some((fi, feed.next_cold));
+            }
             if let Some((t, w2)) = feed.pull()? {
                 self.cx.q.schedule(t, Event::Arrival(WorkloadId(w2)));
             }
@@ -193,6 +202,12 @@ impl Simulation {
             caller: None,
         };
         self.attempt::<X>(f, &mut req, now, service, obs);
+        if let Some((fi, logged)) = label
+            && let Some(l) = self.feeds[fi as usize].labels.as_mut()
+        {
+            let started = self.lambda.last_start == id;
+            l.add(now, logged, started, started && self.lambda.last_cold == id);
+        }
         Ok(())
     }
 }

@@ -197,6 +197,10 @@ pub trait TraceStream {
     }
     /// Functions known so far.
     fn functions(&self) -> u32;
+    /// Whether its arrivals carry the platform's own cold/warm label.
+    fn labelled(&self) -> bool {
+        false
+    }
     /// Data rows read and rows skipped as bad (with `skip_bad_rows`).
     fn rows(&self) -> u64;
     fn skipped(&self) -> u64;

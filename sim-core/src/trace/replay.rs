@@ -154,4 +154,7 @@ impl TraceStream for Replay {
     fn first_skipped(&self) -> Option<&InputError> {
         self.stream.first_skipped()
     }
+    fn labelled(&self) -> bool {
+        self.stream.labelled()
+    }
 }

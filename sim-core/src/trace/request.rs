@@ -363,6 +363,9 @@ impl TraceStream for RequestReader {
     fn first_skipped(&self) -> Option<&InputError> {
         self.rows.first_skipped.as_ref()
     }
+    fn labelled(&self) -> bool {
+        matches!(self.layout, Layout::Aws { .. })
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,7 @@ macro_rules! both {
 // After `both!`, which they use.
 pub mod alarms;
 pub mod boxes;
+pub mod labels;
 pub mod run;
 pub mod service_map;
 pub mod state_diagram;

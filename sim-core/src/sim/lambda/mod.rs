@@ -40,6 +40,10 @@ pub(crate) struct Lambda {
     /// New environments the account may still add now (the legacy scaling rule).
     pub(crate) account_burst: Bucket,
     pub(crate) live: Live,
+    /// The id of the last request an environment started, and of the last one started cold
+    /// (read by the comparison with a trace's cold/warm labels; `u64::MAX`: none yet).
+    pub(crate) last_start: u64,
+    pub(crate) last_cold: u64,
     /// The calls functions make, and the phases of the attempts that make them.
     pub(crate) calls: Calls,
 }
@@ -284,8 +288,10 @@ impl Lambda {
         if late {
             flags |= ANSWERED;
         }
+        self.last_start = id;
         if cold {
             func.bin.cold_starts += 1;
+            self.last_cold = id;
         }
         if measured {
             func.started += 1;

@@ -49,11 +49,24 @@ enum Command {
     /// Print the JSON Schema of scenario files (or, with --sweep, of sweep files), for editors
     /// that check and complete TOML against a schema.
     Schema(SchemaArgs),
+    /// Learn platform behaviour from its own logs.
+    Calibrate {
+        #[command(subcommand)]
+        command: CalibrateCommand,
+    },
     /// Workload traces.
     Trace {
         #[command(subcommand)]
         command: TraceCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum CalibrateCommand {
+    /// Learn how long idle execution environments are kept, and their lifetime limit, from
+    /// request logs with environment ids and cold-start labels: survival estimates with
+    /// bootstrap bands, a scenario fragment (keep_alive.toml), calibration.json and a plot.
+    KeepAlive(cli::calibrate::KeepAliveArgs),
 }
 
 #[derive(Subcommand)]
@@ -72,6 +85,9 @@ fn main() -> ExitCode {
         Command::Tune(args) => cli::tune::tune(args),
         Command::Validate(args) => cli::validate::validate(args),
         Command::Schema(args) => cli::schema::schema(args),
+        Command::Calibrate {
+            command: CalibrateCommand::KeepAlive(args),
+        } => cli::calibrate::keep_alive(args),
         Command::Trace {
             command: TraceCommand::Stats(args),
         } => cli::trace::stats(args),

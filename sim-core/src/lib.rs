@@ -25,6 +25,7 @@
 //! assert_eq!(summary.total.outcomes.total(), summary.total.requests);
 //! ```
 
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod error;

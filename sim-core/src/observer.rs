@@ -20,6 +20,9 @@ pub struct RequestRecord {
     pub attempt: u32,
     /// Whether the request arrived in the measured window (after warmup).
     pub measured: bool,
+    /// The Lambda execution environment that ran it: its slot and its creation time (ns), which
+    /// together name it for the whole run (`None`: not run, or not known where).
+    pub env: Option<(u32, u64)>,
 }
 
 /// One row of the time series: function `function` over `[time, time + span)`.

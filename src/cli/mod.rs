@@ -1,6 +1,7 @@
 //! The verbs of the command line, one module each, with their options (`RunArgs`, `SweepArgs`,
 //! …); what they share: how a verb fails (`Exit`) and how it prints.
 
+pub mod calibrate;
 pub mod merge;
 pub mod run;
 pub mod schema;

@@ -1,6 +1,7 @@
 //! What the command line writes: a run's streamed CSV files and summary, the sweep tables, the
 //! plots, the `faasim trace stats` report, `faasim tune`'s table and each folder's index.html.
 
+pub mod calibrate;
 pub mod html;
 pub mod plot;
 pub mod stream;

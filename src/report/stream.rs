@@ -16,7 +16,7 @@ pub const WORKFLOWS_HEADER: &str =
     "time_s,interval_s,workflow,started,succeeded,caught,failed,timed_out,throttled,running";
 pub const SERVICES_HEADER: &str = "time_s,interval_s,service,type,requests,throttled,timed_out,forwarded,errors,waited,consumed_units,capacity_units";
 pub const REQUESTS_HEADER: &str =
-    "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured";
+    "id,function,arrival_s,start_s,end_s,cold,outcome,attempt,measured,environment";
 
 /// One point of the all-functions time series, kept for the plots: averages per sample interval
 /// over one or more consecutive intervals (at most MAX_POINTS points are kept, so memory does
@@ -384,14 +384,18 @@ impl Observer for RunObserver {
         if let Some(e) = r.end {
             push_secs(line, e);
         }
-        let _ = writeln!(
+        let _ = write!(
             line,
-            ",{},{},{},{}",
+            ",{},{},{},{},",
             r.cold,
             r.outcome.as_str(),
             r.attempt,
             r.measured
         );
+        if let Some((slot, born)) = r.env {
+            let _ = write!(line, "{slot}-{born}");
+        }
+        line.push('\n');
         if let Some(w) = &mut self.requests
             && let Err(e) = w.write_all(line.as_bytes())
         {

@@ -629,6 +629,7 @@ impl Sqs {
                     outcome,
                     attempt: bm.receive,
                     measured: m.measured,
+                    env: None,
                 });
             }
             if outcome == Outcome::Succeeded && failure.is_none() && current {
@@ -673,6 +674,7 @@ impl Sqs {
                 outcome,
                 attempt: bm.receive,
                 measured: m.measured,
+                env: None,
             });
         }
     }

@@ -60,6 +60,7 @@ impl Req {
             outcome,
             attempt: self.attempt,
             measured: self.measured,
+            env: None,
         }
     }
 }

@@ -145,6 +145,7 @@ impl Simulation {
                 outcome: Outcome::TimedOut,
                 attempt: req.attempt,
                 measured: req.measured,
+                env: None,
             });
         }
         let seen = Failure::ServiceError;

@@ -122,6 +122,7 @@ impl Simulation {
                     outcome: Outcome::InFlight,
                     attempt: a.req.attempt,
                     measured: a.req.measured,
+                    env: None,
                 });
             }
         }

@@ -70,6 +70,7 @@ pub mod labels;
 pub mod run;
 pub mod service_map;
 pub mod state_diagram;
+pub mod survival;
 pub mod sweep;
 pub mod trace;
 pub mod tune;

@@ -186,6 +186,7 @@ impl Asg {
                 outcome,
                 attempt: r.attempt,
                 measured: r.flags & MEAS != 0,
+                env: None,
             });
         }
         match failure {

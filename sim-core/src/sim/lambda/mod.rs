@@ -81,6 +81,7 @@ impl Lambda {
                 1
             },
             measured: it.has(MEASURED),
+            env: Some((inst, it.born)),
         }
     }
 }

@@ -258,3 +258,38 @@ fn malformed_logs_are_named() {
         assert!(err.contains(flag), "{flag}: {err}");
     }
 }
+
+/// The default `idle_ttl` of `keep_alive_policy = "random"` is what calibration learns from all
+/// nine AWS logs today ("AWS, us-east-1, 2020").
+#[test]
+fn the_shipped_default_is_the_fit_on_all_nine_aws_logs() {
+    let dir = temp_dir("calibrate-all");
+    let mut args: Vec<String> = vec!["calibrate".into(), "keep-alive".into()];
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("traces/aws-lambda-requests"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    logs.sort();
+    args.extend(logs.iter().map(|p| p.display().to_string()));
+    args.extend(["--out", "cal", "--no-plots", "--replicates", "10"].map(String::from));
+    let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    ok(&faasim(&args, &dir));
+    let c = json(&dir.join("cal/calibration.json"));
+    let fitted: Vec<(f64, f64)> = c["npmle"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let sim_core::dist::DistSpec::Quantiles { points } = sim_core::scenario::aws_us_east_1_2020()
+    else {
+        panic!("the default is a quantiles distribution");
+    };
+    assert_eq!(points.len(), fitted.len());
+    for (&(q, t), &(fq, ft)) in points.iter().zip(&fitted) {
+        assert!((q - fq).abs() < 1e-6, "{q} vs {fq}");
+        assert!((t.as_secs_f64() - ft).abs() < 0.051, "{t:?} vs {ft}");
+    }
+    assert!((c["npmle"]["median_s"]["estimate"].as_f64().unwrap() - 637.85).abs() < 0.01);
+}

@@ -315,10 +315,9 @@ fn function(
         f,
         match f.keep_alive_policy {
             KeepAlivePolicy::Random => Some(load(
-                &f.idle_ttl.clone().unwrap_or(DistSpec::Uniform {
-                    min: Nanos::from_secs(600),
-                    max: Nanos::from_secs(2700),
-                }),
+                &f.idle_ttl
+                    .clone()
+                    .unwrap_or_else(crate::scenario::aws_us_east_1_2020),
                 "idle_ttl",
             )?),
             _ => None,

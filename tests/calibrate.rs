@@ -293,3 +293,117 @@ fn the_shipped_default_is_the_fit_on_all_nine_aws_logs() {
     }
     assert!((c["npmle"]["median_s"]["estimate"].as_f64().unwrap() - 637.85).abs() < 0.01);
 }
+
+/// The same logs and seed give the same files on one thread or two.
+#[test]
+fn calibration_is_the_same_on_any_number_of_threads() {
+    let dir = temp_dir("calibrate-threads");
+    let log = root().join("traces/aws-lambda-requests/res-01-2020-06-04_23-02-14.csv");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = format!("t{threads}");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_faasim"))
+            .args([
+                "calibrate",
+                "keep-alive",
+                log.to_str().unwrap(),
+                "--replicates",
+                "40",
+            ])
+            .args(["--out", &out])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        ok(&o);
+        outs.push(
+            ["calibration.json", "keep_alive.toml", "survival.svg"]
+                .map(|f| std::fs::read(dir.join(&out).join(f)).unwrap()),
+        );
+    }
+    assert!(outs[0] == outs[1], "the thread count changed the output");
+}
+
+/// Mutated logs (bytes changed, lines cut, duplicated or swapped) end with exit status 0 or 2,
+/// never a panic, and a refusal names the log.
+#[test]
+fn mutated_logs_exit_0_or_2() {
+    let dir = temp_dir("calibrate-fuzz");
+    let base = "arrival,duration,environment,cold,function\n\
+                0,1,a,true,f\n60,1,a,false,f\n700,1,b,true,f\n705,2,a,false,g\n\
+                1400,1,c,true,f\n1500,0.5,c,false,f\n2200,1,d,true,f\n";
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let pool: &[u8] = b"0123456789.,-eEtruefalsTF\n\"x #";
+    let (mut accepted, mut refused) = (0, 0);
+    for case in 0..150 {
+        let mut bytes = base.as_bytes().to_vec();
+        for _ in 0..1 + next(3) {
+            match next(8) {
+                // A byte from the pool, inserted or in place of another: mostly refused.
+                0 => {
+                    let i = next(bytes.len());
+                    bytes[i] = pool[next(pool.len())];
+                }
+                1 => {
+                    let i = next(bytes.len());
+                    bytes.insert(i, pool[next(pool.len())]);
+                }
+                // A digit changed: mostly accepted, the times and durations moved.
+                2..=4 => {
+                    let digits: Vec<usize> = (0..bytes.len())
+                        .filter(|&i| bytes[i].is_ascii_digit())
+                        .collect();
+                    let i = digits[next(digits.len())];
+                    bytes[i] = b'0' + next(10) as u8;
+                }
+                5 => {
+                    let i = next(bytes.len());
+                    bytes.truncate(i.max(1));
+                }
+                _ => {
+                    let text = String::from_utf8_lossy(&bytes).to_string();
+                    let mut lines: Vec<&str> = text.lines().collect();
+                    let (i, j) = (next(lines.len()), next(lines.len()));
+                    lines.swap(i, j);
+                    bytes = (lines.join("\n") + "\n").into_bytes();
+                }
+            }
+        }
+        std::fs::write(dir.join("log.csv"), &bytes).unwrap();
+        let o = faasim(
+            &[
+                "calibrate",
+                "keep-alive",
+                "log.csv",
+                "--format",
+                "csv",
+                "--replicates",
+                "5",
+            ],
+            &dir,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        match o.status.code() {
+            Some(0) => accepted += 1,
+            Some(2) => {
+                refused += 1;
+                assert!(err.contains("log.csv"), "case {case}: {err}");
+            }
+            other => panic!(
+                "case {case}: exit {other:?}: {err}\n{}",
+                String::from_utf8_lossy(&bytes)
+            ),
+        }
+    }
+    // Mutations that only ever fail, or never, would test one side only.
+    assert!(
+        accepted > 10 && refused > 10,
+        "{accepted} accepted, {refused} refused"
+    );
+}

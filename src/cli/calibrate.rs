@@ -5,8 +5,9 @@ use super::{Exit, print_out, wrote};
 use crate::report::calibrate::{self as report, Choice};
 use crate::report::plot;
 use clap::Args;
+use sim_core::calibrate::Builder;
+use sim_core::calibrate::estimate::Estimator;
 use sim_core::calibrate::read::{LogFormat, read_log};
-use sim_core::calibrate::{Builder, estimate::estimate};
 use sim_core::trace::Rows;
 use std::path::PathBuf;
 
@@ -91,7 +92,7 @@ pub fn keep_alive(args: &KeepAliveArgs) -> Result<(), Exit> {
         files.push(name);
     }
     let obs = b.finish();
-    let Some(c) = estimate(&obs, args.replicates, args.seed) else {
+    let Some(est) = Estimator::new(&obs, args.seed) else {
         return Err(Exit::Input(format!(
             "{}: no idle period ended by a cold start, so nothing bounds the idle time \
              ({} requests, {} environments, {} reused): a log needs cold starts of a \
@@ -102,6 +103,7 @@ pub fn keep_alive(args: &KeepAliveArgs) -> Result<(), Exit> {
             obs.reused
         )));
     };
+    let c = bootstrap(est, args.replicates);
     let stem = args.logs[0]
         .file_stem()
         .map_or("log".into(), |s| s.to_string_lossy().to_string());
@@ -141,4 +143,35 @@ pub fn keep_alive(args: &KeepAliveArgs) -> Result<(), Exit> {
         print_out(&(report::text(&obs, &c, choice) + &wrote(&dir, &written)));
     }
     Ok(())
+}
+
+/// The bootstrap's replicates on every core (each from its own stream: the same result on any
+/// number of threads), with a progress bar on a terminal.
+fn bootstrap(est: Estimator<'_>, replicates: u32) -> sim_core::calibrate::estimate::Calibration {
+    use indicatif::{ProgressBar, ProgressStyle};
+    use rayon::prelude::*;
+    use std::io::IsTerminal;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(replicates as u64);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} bootstrap [{bar:40}] {pos}/{len} replicates (eta {eta})",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b
+    });
+    let reps = (0..replicates as u64)
+        .into_par_iter()
+        .map(|i| {
+            let r = est.replicate(i);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    est.finish(reps)
 }

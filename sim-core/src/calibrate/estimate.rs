@@ -65,79 +65,128 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 /// Grid points of the survival band: 0 to the largest `c`.
 const GRID: usize = 240;
 
-/// Estimates the idle-time distribution from `obs` with `replicates` Poisson-bootstrap
-/// replicates drawn from `seed` (the bands are the central 95 % of the replicates).
-/// `None` when there is nothing to estimate from (no cell says an idle period ended).
-pub fn estimate(obs: &Observations, replicates: u32, seed: u64) -> Option<Calibration> {
-    let cells: &[Cell] = &obs.cells;
-    if cells.iter().all(|c| c.gone == 0) {
-        return None;
-    }
-    let f = npmle::npmle(cells);
-    let points = quantile_points(cells, &f);
-    let t_max = cells.last().map_or(1.0, |c| c.c).max(1e-3);
-    let grid: Vec<f64> = (0..=GRID).map(|i| t_max * i as f64 / GRID as f64).collect();
-    let ones: Vec<(f64, f64)> = cells
-        .iter()
-        .map(|c| (c.alive as f64, c.gone as f64))
-        .collect();
-    let (m0, q0) = (quantile(&points, 0.5), quantile(&points, 0.9));
-    let full: Vec<Fit> = Family::ALL
-        .iter()
-        .map(|&fam| fit::fit(fit::start(fam, m0, q0), cells, &ones))
-        .collect();
-    // Per replicate: NPMLE median, p90, survival on the grid; each family's median and p90.
-    let mut med = Vec::new();
-    let mut p90 = Vec::new();
-    let mut surv: Vec<Vec<f64>> = vec![Vec::new(); grid.len()];
-    let mut fam_q: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); full.len()];
-    for i in 0..replicates as u64 {
-        let w = npmle::resample(cells, seed, i);
-        if w.iter().all(|x| x.1 == 0.0) {
-            continue;
+/// What one bootstrap replicate gives: the NPMLE's median, 90th percentile and survival on the
+/// grid, and each family's median and 90th percentile (`None`: the replicate drew no period
+/// that ended).
+pub struct Replicate(Option<(f64, f64, Vec<f64>, Vec<(f64, f64)>)>);
+
+/// The estimates of the data itself, and the replicates to draw: [`Estimator::replicate`] may
+/// run in any order and on any thread, and [`Estimator::finish`] takes them in replicate order.
+pub struct Estimator<'a> {
+    cells: &'a [Cell],
+    points: Vec<(f64, f64)>,
+    grid: Vec<f64>,
+    full: Vec<Fit>,
+    seed: u64,
+}
+
+impl<'a> Estimator<'a> {
+    /// `None` when there is nothing to estimate from (no cell says an idle period ended).
+    pub fn new(obs: &'a Observations, seed: u64) -> Option<Self> {
+        let cells: &[Cell] = &obs.cells;
+        if cells.iter().all(|c| c.gone == 0) {
+            return None;
         }
-        let fb = npmle::npmle_weighted(cells, &w);
-        let pts = quantile_points(cells, &fb);
-        med.push(quantile(&pts, 0.5));
-        p90.push(quantile(&pts, 0.9));
-        for (g, s) in grid.iter().zip(surv.iter_mut()) {
-            s.push(1.0 - cdf(&pts, *g));
-        }
-        for (k, fit0) in full.iter().enumerate() {
-            let fb = fit::fit(*fit0, cells, &w);
-            fam_q[k].0.push(fb.quantile(0.5));
-            fam_q[k].1.push(fb.quantile(0.9));
-        }
-    }
-    let band = |est: f64, v: &mut Vec<f64>| Band {
-        est,
-        lo: pct(v, 0.025),
-        hi: pct(v, 0.975),
-    };
-    let survival = grid
-        .iter()
-        .zip(surv.iter_mut())
-        .map(|(&t, v)| (t, 1.0 - cdf(&points, t), pct(v, 0.025), pct(v, 0.975)))
-        .collect();
-    let mut fits: Vec<FamilyFit> = full
-        .iter()
-        .zip(fam_q.iter_mut())
-        .map(|(ft, (m, q))| FamilyFit {
-            fit: *ft,
-            aic: 2.0 * ft.family.arity() as f64 - 2.0 * ft.loglik,
-            median: band(ft.quantile(0.5), m),
-            p90: band(ft.quantile(0.9), q),
+        let points = quantile_points(cells, &npmle::npmle(cells));
+        let t_max = cells.last().map_or(1.0, |c| c.c).max(1e-3);
+        let grid = (0..=GRID).map(|i| t_max * i as f64 / GRID as f64).collect();
+        let ones: Vec<(f64, f64)> = cells
+            .iter()
+            .map(|c| (c.alive as f64, c.gone as f64))
+            .collect();
+        let (m0, q0) = (quantile(&points, 0.5), quantile(&points, 0.9));
+        let full = Family::ALL
+            .iter()
+            .map(|&fam| fit::fit(fit::start(fam, m0, q0), cells, &ones))
+            .collect();
+        Some(Estimator {
+            cells,
+            points,
+            grid,
+            full,
+            seed,
         })
-        .collect();
-    fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
-    Some(Calibration {
-        median: band(m0, &mut med),
-        p90: band(q0, &mut p90),
-        points,
-        survival,
-        fits,
-        replicates,
-        seed,
-        level: 0.95,
-    })
+    }
+
+    /// Bootstrap replicate `i`.
+    pub fn replicate(&self, i: u64) -> Replicate {
+        let w = npmle::resample(self.cells, self.seed, i);
+        if w.iter().all(|x| x.1 == 0.0) {
+            return Replicate(None);
+        }
+        let pts = quantile_points(self.cells, &npmle::npmle_weighted(self.cells, &w));
+        let surv = self.grid.iter().map(|&g| 1.0 - cdf(&pts, g)).collect();
+        let fams = self
+            .full
+            .iter()
+            .map(|f0| {
+                let f = fit::fit(*f0, self.cells, &w);
+                (f.quantile(0.5), f.quantile(0.9))
+            })
+            .collect();
+        Replicate(Some((quantile(&pts, 0.5), quantile(&pts, 0.9), surv, fams)))
+    }
+
+    /// The calibration, with the bands of `reps` (in replicate order).
+    pub fn finish(self, reps: Vec<Replicate>) -> Calibration {
+        let n = reps.len() as u32;
+        let mut med = Vec::new();
+        let mut p90 = Vec::new();
+        let mut surv: Vec<Vec<f64>> = vec![Vec::new(); self.grid.len()];
+        let mut fam_q: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); self.full.len()];
+        for (m, q, s, fams) in reps.into_iter().filter_map(|r| r.0) {
+            med.push(m);
+            p90.push(q);
+            for (v, x) in surv.iter_mut().zip(s) {
+                v.push(x);
+            }
+            for (k, (a, b)) in fams.into_iter().enumerate() {
+                fam_q[k].0.push(a);
+                fam_q[k].1.push(b);
+            }
+        }
+        let band = |est: f64, v: &mut Vec<f64>| Band {
+            est,
+            lo: pct(v, 0.025),
+            hi: pct(v, 0.975),
+        };
+        let points = self.points;
+        let survival = self
+            .grid
+            .iter()
+            .zip(surv.iter_mut())
+            .map(|(&t, v)| (t, 1.0 - cdf(&points, t), pct(v, 0.025), pct(v, 0.975)))
+            .collect();
+        let mut fits: Vec<FamilyFit> = self
+            .full
+            .iter()
+            .zip(fam_q.iter_mut())
+            .map(|(ft, (m, q))| FamilyFit {
+                fit: *ft,
+                aic: 2.0 * ft.family.arity() as f64 - 2.0 * ft.loglik,
+                median: band(ft.quantile(0.5), m),
+                p90: band(ft.quantile(0.9), q),
+            })
+            .collect();
+        fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
+        Calibration {
+            median: band(quantile(&points, 0.5), &mut med),
+            p90: band(quantile(&points, 0.9), &mut p90),
+            points,
+            survival,
+            fits,
+            replicates: n,
+            seed: self.seed,
+            level: 0.95,
+        }
+    }
+}
+
+/// Estimates the idle-time distribution from `obs` with `replicates` Poisson-bootstrap
+/// replicates drawn from `seed`, one after the other (the bands are the central 95 % of the
+/// replicates). `None` when there is nothing to estimate from.
+pub fn estimate(obs: &Observations, replicates: u32, seed: u64) -> Option<Calibration> {
+    let e = Estimator::new(obs, seed)?;
+    let reps = (0..replicates as u64).map(|i| e.replicate(i)).collect();
+    Some(e.finish(reps))
 }

@@ -24,11 +24,13 @@ pub struct LabelComparison {
     pub warm_as_cold: u64,
     pub warm_as_warm: u64,
     pub warm_not_started: u64,
-    /// Of the requests faasim started cold, the share the trace labelled cold (`None`: faasim
-    /// started none cold).
+    /// Of the requests faasim started cold, the share the trace labelled cold (`None`, and
+    /// absent from `summary.json`: faasim started none cold).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<f64>,
-    /// Of the requests the trace labelled cold, the share faasim started cold (`None`: none
-    /// labelled cold).
+    /// Of the requests the trace labelled cold, the share faasim started cold (`None`, and
+    /// absent: none labelled cold).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub recall: Option<f64>,
     /// Width of the bins below, in seconds (an hour, or a whole number of hours for runs longer
     /// than 4,096 hours).

@@ -68,7 +68,16 @@ const GRID: usize = 240;
 /// What one bootstrap replicate gives: the NPMLE's median, 90th percentile and survival on the
 /// grid, and each family's median and 90th percentile (`None`: the replicate drew no period
 /// that ended).
-pub struct Replicate(Option<(f64, f64, Vec<f64>, Vec<(f64, f64)>)>);
+pub struct Replicate(Option<Drawn>);
+
+/// A replicate's NPMLE median, 90th percentile and survival on the grid, and each family's median
+/// and 90th percentile.
+struct Drawn {
+    median: f64,
+    p90: f64,
+    survival: Vec<f64>,
+    families: Vec<(f64, f64)>,
+}
 
 /// The estimates of the data itself, and the replicates to draw: [`Estimator::replicate`] may
 /// run in any order and on any thread, and [`Estimator::finish`] takes them in replicate order.
@@ -124,7 +133,12 @@ impl<'a> Estimator<'a> {
                 (f.quantile(0.5), f.quantile(0.9))
             })
             .collect();
-        Replicate(Some((quantile(&pts, 0.5), quantile(&pts, 0.9), surv, fams)))
+        Replicate(Some(Drawn {
+            median: quantile(&pts, 0.5),
+            p90: quantile(&pts, 0.9),
+            survival: surv,
+            families: fams,
+        }))
     }
 
     /// The calibration, with the bands of `reps` (in replicate order).
@@ -134,13 +148,13 @@ impl<'a> Estimator<'a> {
         let mut p90 = Vec::new();
         let mut surv: Vec<Vec<f64>> = vec![Vec::new(); self.grid.len()];
         let mut fam_q: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); self.full.len()];
-        for (m, q, s, fams) in reps.into_iter().filter_map(|r| r.0) {
-            med.push(m);
-            p90.push(q);
-            for (v, x) in surv.iter_mut().zip(s) {
+        for d in reps.into_iter().filter_map(|r| r.0) {
+            med.push(d.median);
+            p90.push(d.p90);
+            for (v, x) in surv.iter_mut().zip(d.survival) {
                 v.push(x);
             }
-            for (k, (a, b)) in fams.into_iter().enumerate() {
+            for (k, (a, b)) in d.families.into_iter().enumerate() {
                 fam_q[k].0.push(a);
                 fam_q[k].1.push(b);
             }

@@ -2,7 +2,7 @@
 //! writes itself, and the keep-alive it learns from some AWS logs predicts the others.
 
 mod common;
-use common::{faasim, ok, temp_dir};
+use common::{aws_logs, faasim, ok, temp_dir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -136,12 +136,7 @@ fn the_estimator_recovers_known_distributions() {
 /// 3rd, 5th, 7th and 9th) predicts the other four. AWS logged 144 cold starts in them.
 #[test]
 fn a_keep_alive_learned_on_five_aws_logs_predicts_the_other_four() {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("traces/aws-lambda-requests"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    logs.sort();
+    let logs = aws_logs();
     let train: Vec<&str> = [0, 2, 4, 6, 8]
         .iter()
         .map(|&i| logs[i].to_str().unwrap())
@@ -265,12 +260,7 @@ fn malformed_logs_are_named() {
 fn the_shipped_default_is_the_fit_on_all_nine_aws_logs() {
     let dir = temp_dir("calibrate-all");
     let mut args: Vec<String> = vec!["calibrate".into(), "keep-alive".into()];
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("traces/aws-lambda-requests"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    logs.sort();
+    let logs = aws_logs();
     args.extend(logs.iter().map(|p| p.display().to_string()));
     args.extend(["--out", "cal", "--no-plots", "--replicates", "10"].map(String::from));
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();

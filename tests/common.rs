@@ -111,3 +111,16 @@ pub fn ok(o: &std::process::Output) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The nine AWS request logs of `traces/aws-lambda-requests/`, in date order.
+pub fn aws_logs() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces/aws-lambda-requests");
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    logs.sort();
+    assert_eq!(logs.len(), 9);
+    logs
+}

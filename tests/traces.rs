@@ -142,13 +142,7 @@ fn trace_functions_can_be_selected() {
 #[test]
 fn aws_request_logs_replay_row_for_row_and_cold_starts_track_aws() {
     let dir = temp_dir("aws");
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(root().join("traces/aws-lambda-requests"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    logs.sort();
-    assert_eq!(logs.len(), 9);
+    let logs = common::aws_logs();
     let mut totals: BTreeMap<u32, u64> = BTreeMap::new();
     let mut aws_total = 0;
     for log in &logs {

@@ -59,9 +59,9 @@ fn within(band: &Value, x: f64) -> bool {
 /// percentile inside their 95 % bands, and the lifetime limit found is a lower bound of 1 h.
 #[test]
 fn the_estimator_recovers_known_distributions() {
-    use sim_core::calibrate::fit::phi_inv;
-    let z90 = phi_inv(0.9);
-    let sigma = (1200f64 / 300.0).ln() / phi_inv(0.99);
+    use sim_core::dist::normal_quantile;
+    let z90 = normal_quantile(0.9);
+    let sigma = (1200f64 / 300.0).ln() / normal_quantile(0.99);
     let cases = [
         (
             "lognormal",

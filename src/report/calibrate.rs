@@ -61,6 +61,15 @@ pub fn chosen_fit(c: &Calibration, choice: Choice) -> Option<&FamilyFit> {
     }
 }
 
+/// What the fragment's keep-alive is: `median`, `npmle` or the family fitted.
+fn chosen_name(c: &Calibration, choice: Choice) -> &'static str {
+    match chosen_fit(c, choice) {
+        None if choice == Choice::Median => "median",
+        None => "npmle",
+        Some(f) => f.fit.family.name(),
+    }
+}
+
 /// The `idle_ttl` value of the fragment.
 pub fn idle_ttl(c: &Calibration, choice: Choice) -> String {
     match chosen_fit(c, choice) {
@@ -115,12 +124,10 @@ pub fn fragment(obs: &Observations, c: &Calibration, choice: Choice, source: &st
          # {} idle periods that ended in reuse and {} ended by a later cold start.",
         obs.requests, obs.environments, obs.reused, obs.bounded
     );
-    let what = match chosen_fit(c, choice) {
-        None if choice == Choice::Median => {
-            "fixed at the median of the nonparametric estimate (NPMLE)".to_string()
-        }
-        None => "the nonparametric estimate (NPMLE)".to_string(),
-        Some(f) => format!("the maximum-likelihood {} fit", f.fit.family.name()),
+    let what = match chosen_name(c, choice) {
+        "median" => "fixed at the median of the nonparametric estimate (NPMLE)".to_string(),
+        "npmle" => "the nonparametric estimate (NPMLE)".to_string(),
+        family => format!("the maximum-likelihood {family} fit"),
     };
     let (m, q) = match chosen_fit(c, choice) {
         None => (c.median, c.p90),
@@ -283,11 +290,7 @@ pub fn json(
             "median_s": band_json(&f.median),
             "p90_s": band_json(&f.p90),
         })).collect::<Vec<_>>(),
-        "chosen": match chosen_fit(c, choice) {
-            None if choice == Choice::Median => "median",
-            None => "npmle",
-            Some(f) => f.fit.family.name(),
-        },
+        "chosen": chosen_name(c, choice),
         "fragment": idle_ttl_lines(obs, c, choice),
     })
 }

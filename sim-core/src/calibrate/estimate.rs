@@ -195,12 +195,3 @@ impl<'a> Estimator<'a> {
         }
     }
 }
-
-/// Estimates the idle-time distribution from `obs` with `replicates` Poisson-bootstrap
-/// replicates drawn from `seed`, one after the other (the bands are the central 95 % of the
-/// replicates). `None` when there is nothing to estimate from.
-pub fn estimate(obs: &Observations, replicates: u32, seed: u64) -> Option<Calibration> {
-    let e = Estimator::new(obs, seed)?;
-    let reps = (0..replicates as u64).map(|i| e.replicate(i)).collect();
-    Some(e.finish(reps))
-}

@@ -5,8 +5,7 @@
 //! parameters (log-scale where a parameter must be positive).
 
 use super::Cell;
-use crate::dist::DistSpec;
-use crate::time::Nanos;
+use crate::dist::normal_quantile;
 
 /// A family of idle-time distributions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,20 +54,6 @@ pub fn phi(x: f64) -> f64 {
     0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
 }
 
-/// Φ⁻¹ by bisection on [−40, 40] (exact to f64 resolution; not on a hot path).
-pub fn phi_inv(p: f64) -> f64 {
-    let (mut lo, mut hi) = (-40.0, 40.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if phi(mid) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 impl Fit {
     /// P(idle time > t) and P(idle time ≤ t), each computed directly (no 1 − x cancellation).
     pub fn sf_cdf(&self, t: f64) -> (f64, f64) {
@@ -95,29 +80,13 @@ impl Fit {
 
     pub fn quantile(&self, p: f64) -> f64 {
         match self.family {
-            Family::Lognormal => (self.a + self.b * phi_inv(p)).exp(),
+            Family::Lognormal => (self.a + self.b * normal_quantile(p)).exp(),
             Family::Normal => {
                 // Of the normal truncated at zero.
                 let lo = phi(-self.a / self.b);
-                self.a + self.b * phi_inv(lo + p * (1.0 - lo))
+                self.a + self.b * normal_quantile(lo + p * (1.0 - lo))
             }
             Family::Exponential => -self.a * (-p).ln_1p(),
-        }
-    }
-
-    /// The distribution as a scenario's `idle_ttl`.
-    pub fn spec(&self) -> DistSpec {
-        let ns = |s: f64| Nanos((s * 1e9).round().max(0.0) as u64);
-        match self.family {
-            Family::Lognormal => DistSpec::Lognormal {
-                median: ns(self.a.exp()),
-                p99: ns(self.quantile(0.99)),
-            },
-            Family::Normal => DistSpec::Normal {
-                mean: ns(self.a),
-                stddev: ns(self.b),
-            },
-            Family::Exponential => DistSpec::Exponential { mean: ns(self.a) },
         }
     }
 
@@ -257,7 +226,7 @@ mod tests {
     fn phi_and_its_inverse() {
         assert!((phi(0.0) - 0.5).abs() < 1e-15);
         assert!((phi(1.959_963_984_540_054) - 0.975).abs() < 1e-12);
-        assert!((phi_inv(0.99) - 2.326_347_874_040_841).abs() < 1e-9);
+        assert!((normal_quantile(0.99) - 2.326_347_874_040_841).abs() < 1e-9);
     }
 
     #[test]
